@@ -1,0 +1,45 @@
+"""Named checksum validators for token formats that embed one.
+
+A validator returns True when the secret's checksum is consistent (a real token
+could look like this) and False when it cannot be a real token.
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Callable
+
+_BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+
+
+def base62(n: int, width: int) -> str:
+    digits = []
+    while n:
+        n, r = divmod(n, 62)
+        digits.append(_BASE62[r])
+    return "".join(reversed(digits)).rjust(width, "0")
+
+
+def github_checksum(token: str) -> bool:
+    """GitHub's 2021 token format: prefix_ + 30 random base62 chars + 6-char base62 CRC32."""
+    body = token.rsplit("_", 1)[-1]
+    if len(body) != 36:
+        return True  # not the checksummed shape; do not judge
+    random_part, check = body[:30], body[30:]
+    return base62(zlib.crc32(random_part.encode()), 6) == check
+
+
+def npm_checksum(token: str) -> bool:
+    """npm's granular/automation tokens use the same layout as GitHub's: npm_ + 30 + 6."""
+    return github_checksum(token)
+
+
+def github_token_with_checksum(random_part: str, prefix: str = "ghp_") -> str:
+    """Build a checksum-consistent token from 30 random chars (for tests and corpora)."""
+    return prefix + random_part + base62(zlib.crc32(random_part.encode()), 6)
+
+
+CHECKSUMS: dict[str, Callable[[str], bool]] = {
+    "github": github_checksum,
+    "npm": npm_checksum,
+}

@@ -1,0 +1,290 @@
+"""The engine: prefilter, regex confirmation, filters, and findings with locations."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+import regex
+
+from scanner.engine import decode as decode_mod
+from scanner.engine import filters as flt
+from scanner.engine.entropy import shannon
+from scanner.engine.prefilter import Prefilter
+from scanner.models import Chunk, Finding, Origin, Rule
+from scanner.rules import compile_pattern
+
+MAX_LINE_TEXT = 400
+PAIR_DISTANCE_LINES = 5
+
+
+def secret_hash(secret: str) -> str:
+    """Stable hash of a secret; baselines and stores keep this, never the plaintext."""
+    return hashlib.sha256(b"keysweep:" + secret.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def fingerprint(rule_id: str, secret: str) -> str:
+    return f"{rule_id}:{secret_hash(secret)[:20]}"
+
+
+@dataclass(frozen=True)
+class Allowlist:
+    """Global allowlist from config: paths (regex), secret regexes, stop words."""
+
+    paths: tuple[str, ...] = ()
+    regexes: tuple[str, ...] = ()
+    stopwords: tuple[str, ...] = ()
+
+
+class _Compiled:
+    __slots__ = ("rule", "pattern", "allow", "path", "group", "generic")
+
+    def __init__(self, rule: Rule) -> None:
+        self.rule = rule
+        self.pattern = compile_pattern(rule.regex, rule.source, rule.id, "regex", rule.multiline)
+        self.allow = [compile_pattern(a, rule.source, rule.id, "allowlist", False) for a in rule.allowlist]
+        self.path = compile_pattern(rule.path, rule.source, rule.id, "path", False) if rule.path else None
+        self.group: int | str = rule.secret_group if rule.secret_group is not None else 0
+        self.generic = "generic" in rule.tags
+
+
+@dataclass(frozen=True)
+class _Hit:
+    finding: Finding
+    start: int  # secret span in the chunk text
+    end: int
+    generic: bool
+    pair: tuple[str, str] | None  # (group, role)
+
+
+class Engine:
+    """Pure scanning engine. Build once per ruleset; `scan` is thread- and fork-safe."""
+
+    def __init__(self, rules: Sequence[Rule], allowlist: Allowlist | None = None, decode: bool = True) -> None:
+        self.rules = list(rules)
+        self._compiled = [_Compiled(r) for r in self.rules]
+        self._keyword_rules = [c for c in self._compiled if c.rule.keywords and not c.rule.path_only]
+        self._path_rules = [c for c in self._compiled if c.rule.path_only]
+        sets: list[Sequence[str]] = [c.rule.keywords for c in self._keyword_rules]
+        self._decode_index = len(sets)
+        sets.append(decode_mod.DECODE_KEYWORDS if decode else ())
+        self._prefilter = Prefilter(sets)
+        self._decode = decode
+        al = allowlist or Allowlist()
+        self._allow_paths = [regex.compile(p) for p in al.paths]
+        self._allow_secrets = [regex.compile(p) for p in al.regexes]
+        self._allow_stop = tuple(s.lower() for s in al.stopwords)
+
+    # -- public -------------------------------------------------------------------------
+
+    def path_allowed(self, path: str) -> bool:
+        """True when the global allowlist excludes this path."""
+        return any(p.search(path) for p in self._allow_paths)
+
+    def scan_path(self, path: str) -> list[Finding]:
+        """Findings that a file's name alone produces (keystores, credential files)."""
+        out = []
+        for c in self._path_rules:
+            if c.path is not None and c.path.search(path):
+                r = c.rule
+                out.append(Finding(
+                    rule_id=r.id, description=r.description, severity=r.severity, path=path,
+                    line=1, end_line=1, column=1, end_column=1, secret=path, match=path,
+                    fingerprint=fingerprint(r.id, path), entropy=0.0,
+                ))
+        return out
+
+    def scan(self, chunk: Chunk) -> list[Finding]:
+        if self.path_allowed(chunk.origin.path):
+            return []
+        hits = _drop_overlapping(self._scan_hits(chunk, self._decode))
+        _link_pairs_inplace(hits)
+        return [h.finding for h in sorted(hits, key=lambda h: (h.start, h.finding.rule_id))]
+
+    # -- internals ----------------------------------------------------------------------
+
+    def _run_rule(self, c: _Compiled, chunk: Chunk) -> Iterable[_Hit]:
+        text = chunk.text
+        path = chunk.origin.path
+        if c.path is not None and not c.path.search(path):
+            return
+        locator = _Locator(text, chunk)
+        for m in c.pattern.finditer(text):
+            try:
+                secret = m.group(c.group)
+                s_start, s_end = m.span(c.group)
+            except IndexError:
+                continue
+            if not secret:
+                continue
+            key = m.groupdict().get("key") if c.pattern.groupindex else None
+            start, end = m.span()
+            line_text = locator.line_text(start, end)
+            cand = flt.Candidate(rule=c.rule, secret=secret, match=m.group(0), line_text=line_text,
+                                 path=path, key=key)
+            if self._rejected(c, cand):
+                continue
+            ent = shannon(secret)
+            if c.rule.entropy is not None and ent < c.rule.entropy:
+                continue
+            yield self._hit(c, cand, chunk, locator, start, end, s_start, s_end, ent)
+
+    def _rejected(self, c: _Compiled, cand: flt.Candidate) -> bool:
+        if flt.inline_allow(cand):
+            return True
+        if any(a.search(cand.secret) for a in c.allow):
+            return True
+        if self._allow_secrets and any(a.search(cand.secret) for a in self._allow_secrets):
+            return True
+        low = cand.secret.lower()
+        if any(w in low for w in self._allow_stop):
+            return True
+        return flt.first_reason(cand) is not None
+
+    def _hit(self, c: _Compiled, cand: flt.Candidate, chunk: Chunk, loc: _Locator,
+             start: int, end: int, s_start: int, s_end: int, ent: float) -> _Hit:
+        r = c.rule
+        line, col = loc.position(start)
+        end_line, end_col = loc.position(max(start, end - 1))
+        severity = r.severity
+        extra: dict[str, Any] = {}
+        if c.generic and flt.TEST_PATH.search(chunk.origin.path):
+            severity = severity.lowered()
+            extra["context"] = "test-or-example"
+        o = chunk.origin
+        if o.subject:
+            extra["subject"] = o.subject
+        if o.resource:
+            extra["resource"] = o.resource
+        f = Finding(
+            rule_id=r.id, description=r.description, severity=severity, path=o.path,
+            line=line, end_line=end_line, column=col, end_column=end_col,
+            secret=cand.secret, match=cand.match, fingerprint=fingerprint(r.id, cand.secret),
+            entropy=round(ent, 3), commit=o.commit, author_name=o.author_name,
+            author_email=o.author_email, date=o.date, subject=o.subject, line_text=cand.line_text,
+            extra=extra,
+        )
+        return _Hit(f, s_start, s_end, c.generic, _pair_role(r))
+
+    def _decoded_hits(self, chunk: Chunk) -> Iterable[_Hit]:
+        text = chunk.text
+        loc = _Locator(text, chunk)
+        for d in decode_mod.decoded_values(text):
+            ls = text.rfind("\n", 0, d.start) + 1
+            le = text.find("\n", d.end)
+            le = len(text) if le < 0 else le
+            if "\n" in d.text:
+                synthetic = d.text
+            else:
+                synthetic = text[ls:d.start] + d.text + text[d.end:le]
+            line, _ = loc.position(d.start)
+            sub = Chunk(text=synthetic, origin=chunk.origin, line_offset=line - 1)
+            for h in self._scan_hits(sub, decode=False):
+                f = replace(h.finding, line=line, end_line=line,
+                            extra={**h.finding.extra, "encoding": "base64"})
+                yield replace(h, finding=f, start=d.start, end=d.end)
+
+    def _scan_hits(self, chunk: Chunk, decode: bool) -> list[_Hit]:
+        idxs = self._prefilter.candidates(chunk.text)
+        out: list[_Hit] = []
+        for i in sorted(idxs):
+            if i != self._decode_index:
+                out.extend(self._run_rule(self._keyword_rules[i], chunk))
+        if decode and self._decode_index in idxs:
+            out.extend(self._decoded_hits(chunk))
+        return out
+
+
+class _Locator:
+    """Line/column for offsets, computed lazily and only for hits (offsets mostly increase)."""
+
+    __slots__ = ("text", "chunk", "_pos", "_line")
+
+    def __init__(self, text: str, chunk: Chunk) -> None:
+        self.text = text
+        self.chunk = chunk
+        self._pos = 0
+        self._line = 1
+
+    def position(self, offset: int) -> tuple[int, int]:
+        if offset < self._pos:
+            self._pos, self._line = 0, 1
+        self._line += self.text.count("\n", self._pos, offset)
+        self._pos = offset
+        col = offset - (self.text.rfind("\n", 0, offset) + 1) + 1
+        line = self._line
+        lm = self.chunk.line_map
+        if lm is not None and 0 < line <= len(lm):
+            return lm[line - 1], col
+        return line + self.chunk.line_offset, col
+
+    def line_text(self, start: int, end: int) -> str:
+        ls = self.text.rfind("\n", 0, start) + 1
+        le = self.text.find("\n", max(start, end - 1))
+        if le < 0:
+            le = len(self.text)
+        s = self.text[ls:le]
+        if len(s) > MAX_LINE_TEXT:
+            rel = start - ls
+            lo = max(0, rel - MAX_LINE_TEXT // 2)
+            s = s[lo:lo + MAX_LINE_TEXT]
+        return s
+
+
+def _pair_role(rule: Rule) -> tuple[str, str] | None:
+    for t in rule.tags:
+        if t.startswith("pair-id:"):
+            return (t.split(":", 1)[1], "id")
+        if t.startswith("pair-secret:"):
+            return (t.split(":", 1)[1], "secret")
+    return None
+
+
+def _drop_overlapping(hits: list[_Hit]) -> list[_Hit]:
+    """A generic finding whose secret overlaps a specific rule's finding is dropped; exact
+    duplicates (same rule and span) are kept once."""
+    specific = [(h.start, h.end) for h in hits if not h.generic]
+    seen: set[tuple[str, int, int]] = set()
+    out = []
+    for h in hits:
+        k = (h.finding.rule_id, h.start, h.end)
+        if k in seen:
+            continue
+        seen.add(k)
+        if h.generic and any(s < h.end and h.start < e for s, e in specific):
+            continue
+        out.append(h)
+    # among generic hits on the same span keep the first (rules are in a stable order)
+    spans: set[tuple[int, int]] = set()
+    final = []
+    for h in out:
+        if h.generic:
+            if (h.start, h.end) in spans:
+                continue
+            spans.add((h.start, h.end))
+        final.append(h)
+    return final
+
+
+def _link_pairs_inplace(hits: list[_Hit]) -> None:
+    """Link id/secret pairs (e.g. an AWS key id and its secret) found within a few lines."""
+    ids = [(i, h) for i, h in enumerate(hits) if h.pair and h.pair[1] == "id"]
+    secrets = [(i, h) for i, h in enumerate(hits) if h.pair and h.pair[1] == "secret"]
+    if not ids or not secrets:
+        return
+    links: dict[int, list[str]] = {}
+    for i, a in ids:
+        for j, b in secrets:
+            assert a.pair is not None and b.pair is not None
+            if a.pair[0] == b.pair[0] and abs(a.finding.line - b.finding.line) <= PAIR_DISTANCE_LINES:
+                links.setdefault(i, []).append(b.finding.fingerprint)
+                links.setdefault(j, []).append(a.finding.fingerprint)
+    for i, fps in links.items():
+        h = hits[i]
+        hits[i] = replace(h, finding=replace(h.finding, linked=tuple(dict.fromkeys(fps))))
+
+
+def origin_for(path: str) -> Origin:
+    return Origin(path=path)

@@ -1,0 +1,137 @@
+"""Frozen value types shared by every layer."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+
+class Severity(str, enum.Enum):
+    CRITICAL = "critical"
+    HIGH = "high"
+    MEDIUM = "medium"
+    LOW = "low"
+    INFO = "info"
+
+    @property
+    def rank(self) -> int:
+        return _SEVERITY_RANK[self]
+
+    def lowered(self, steps: int = 1) -> Severity:
+        order = list(Severity)
+        return order[min(len(order) - 1, order.index(self) + steps)]
+
+
+_SEVERITY_RANK = {s: i for i, s in enumerate(reversed(list(Severity)))}
+
+
+class VerificationStatus(str, enum.Enum):
+    VALID = "valid"
+    INVALID = "invalid"
+    UNKNOWN = "unknown"
+    NOT_CHECKED = "not_checked"
+
+
+@dataclass(frozen=True)
+class Example:
+    """A rule example: text that must (or must not) produce a finding."""
+
+    text: str
+    secret: str | None = None  # when given, the finding's secret must equal it
+    path: str | None = None  # pretend file name, for path-dependent rules
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    description: str
+    severity: Severity
+    keywords: tuple[str, ...]
+    regex: str
+    secret_group: int | str | None = None
+    entropy: float | None = None
+    allowlist: tuple[str, ...] = ()  # regexes; a secret matching any is dropped
+    stopwords: tuple[str, ...] = ()  # substrings; a secret containing any is dropped
+    path: str | None = None  # regex on the path: the rule only applies to matching paths
+    path_only: bool = False  # the path alone is the finding (e.g. keystore files)
+    checksum: str | None = None  # name of a validator in engine.checksums
+    verifier: str | None = None  # name of a verifier in verify registry
+    multiline: bool = False
+    tags: tuple[str, ...] = ()
+    examples: tuple[Example, ...] = ()
+    negatives: tuple[Example, ...] = ()
+    source: str = "builtin"  # file the rule came from
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where a chunk came from. Git fields are None for plain files."""
+
+    path: str
+    commit: str | None = None
+    author_name: str | None = None
+    author_email: str | None = None
+    date: str | None = None
+    subject: str | None = None
+    resource: str | None = None  # e.g. terraform resource address
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """Text to scan. `line_offset` is added to line numbers (chunk starts at line_offset+1)."""
+
+    text: str
+    origin: Origin
+    line_offset: int = 0
+    # Optional explicit line numbers for each line of `text` (used for git hunks where
+    # the scanned lines are not contiguous in the file). Index i is the number of line i+1.
+    line_map: tuple[int, ...] | None = None
+
+
+@dataclass(frozen=True)
+class Verification:
+    status: VerificationStatus = VerificationStatus.NOT_CHECKED
+    detail: str = ""
+    checked_at: str | None = None
+    identity: Mapping[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "status": self.status.value,
+            "detail": self.detail,
+            "checked_at": self.checked_at,
+        }
+        if self.identity:
+            out["identity"] = dict(self.identity)
+        return out
+
+
+@dataclass(frozen=True)
+class Finding:
+    rule_id: str
+    description: str
+    severity: Severity
+    path: str
+    line: int
+    end_line: int
+    column: int
+    end_column: int
+    secret: str
+    match: str
+    fingerprint: str
+    entropy: float
+    commit: str | None = None
+    author_name: str | None = None
+    author_email: str | None = None
+    date: str | None = None
+    subject: str | None = None
+    line_text: str = ""  # the source line(s) of the match, for text output context
+    linked: tuple[str, ...] = ()  # fingerprints of related findings (e.g. AWS key id <-> secret)
+    verification: Verification | None = None
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def location_key(self) -> tuple[str, str | None, int, int]:
+        return (self.path, self.commit, self.line, self.column)

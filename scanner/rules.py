@@ -1,0 +1,189 @@
+"""Load and validate rules from TOML files (built-in pack and user files)."""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Iterable, Mapping, Sequence
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import regex
+
+from scanner.errors import RuleError
+from scanner.models import Example, Rule, Severity
+
+_KNOWN_FIELDS = {
+    "id", "description", "severity", "keywords", "regex", "secret_group", "entropy",
+    "allowlist", "stopwords", "path", "path_only", "checksum", "verifier", "multiline",
+    "tags", "examples", "negatives",
+}
+_REQUIRED = ("id", "description", "severity", "regex")
+
+
+def builtin_rule_files() -> list[tuple[str, str]]:
+    """(name, text) of every built-in rules file, sorted by name."""
+    root = resources.files("scanner.builtin_rules")
+    out = []
+    for entry in root.iterdir():
+        if entry.name.endswith(".toml"):
+            out.append((f"rules/{entry.name}", entry.read_text(encoding="utf-8")))
+    return sorted(out)
+
+
+def load_builtin_rules() -> list[Rule]:
+    rules: list[Rule] = []
+    for name, text in builtin_rule_files():
+        rules.extend(parse_rules_text(text, name))
+    _check_unique(rules)
+    return rules
+
+
+def load_rules_file(path: str | Path) -> list[Rule]:
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as e:
+        raise RuleError(str(p), None, None, f"cannot read rules file: {e}") from e
+    rules = parse_rules_text(text, str(p))
+    _check_unique(rules)
+    return rules
+
+
+def parse_rules_text(text: str, source: str) -> list[Rule]:
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
+        raise RuleError(source, None, None, f"invalid TOML: {e}") from e
+    raw = data.get("rules", [])
+    if not isinstance(raw, list):
+        raise RuleError(source, None, "rules", "must be an array of tables ([[rules]])")
+    return [parse_rule(item, source) for item in raw]
+
+
+def parse_rule(item: Any, source: str) -> Rule:
+    if not isinstance(item, Mapping):
+        raise RuleError(source, None, None, "each [[rules]] entry must be a table")
+    rid = item.get("id")
+    if not isinstance(rid, str) or not rid:
+        raise RuleError(source, None, "id", "missing or not a non-empty string")
+    unknown = set(item) - _KNOWN_FIELDS
+    if unknown:
+        raise RuleError(source, rid, sorted(unknown)[0], "unknown field")
+    for name in _REQUIRED:
+        if name not in item:
+            raise RuleError(source, rid, name, "missing required field")
+    severity = _severity(item["severity"], source, rid)
+    pattern = _str(item, "regex", source, rid)
+    compiled = compile_pattern(pattern, source, rid, "regex", bool(item.get("multiline", False)))
+    secret_group = item.get("secret_group")
+    if secret_group is not None:
+        _check_group(compiled, secret_group, source, rid)
+    keywords = tuple(k.lower() for k in _str_list(item, "keywords", source, rid))
+    path_only = bool(item.get("path_only", False))
+    if not keywords and not item.get("path"):
+        raise RuleError(source, rid, "keywords", "a rule needs at least one keyword (or a path)")
+    entropy = item.get("entropy")
+    if entropy is not None and (not isinstance(entropy, int | float) or not 0 <= entropy <= 8):
+        raise RuleError(source, rid, "entropy", "must be a number between 0 and 8")
+    allowlist = _str_list(item, "allowlist", source, rid)
+    for i, a in enumerate(allowlist):
+        compile_pattern(a, source, rid, f"allowlist[{i}]", False)
+    path = item.get("path")
+    if path is not None:
+        compile_pattern(_str(item, "path", source, rid), source, rid, "path", False)
+    return Rule(
+        id=rid,
+        description=_str(item, "description", source, rid),
+        severity=severity,
+        keywords=keywords,
+        regex=pattern,
+        secret_group=secret_group,
+        entropy=float(entropy) if entropy is not None else None,
+        allowlist=allowlist,
+        stopwords=tuple(s.lower() for s in _str_list(item, "stopwords", source, rid)),
+        path=path,
+        path_only=path_only,
+        checksum=item.get("checksum"),
+        verifier=item.get("verifier"),
+        multiline=bool(item.get("multiline", False)),
+        tags=_str_list(item, "tags", source, rid),
+        examples=_examples(item, "examples", source, rid),
+        negatives=_examples(item, "negatives", source, rid),
+        source=source,
+    )
+
+
+def compile_pattern(pattern: str, source: str, rid: str | None, field: str, multiline: bool) -> Any:
+    flags = regex.VERSION0 | regex.MULTILINE
+    if multiline:
+        flags |= regex.DOTALL
+    try:
+        return regex.compile(pattern, flags)
+    except (regex.error, TypeError, ValueError) as e:
+        raise RuleError(source, rid, field, f"invalid regex: {e}") from e
+
+
+def merge_rules(base: Sequence[Rule], extra: Iterable[Rule], disabled: Iterable[str] = ()) -> list[Rule]:
+    """User rules replace built-in rules with the same id; disabled ids are dropped."""
+    off = set(disabled)
+    by_id = {r.id: r for r in base}
+    for r in extra:
+        by_id[r.id] = r
+    return [r for rid, r in by_id.items() if rid not in off]
+
+
+def _check_unique(rules: Sequence[Rule]) -> None:
+    seen: dict[str, str] = {}
+    for r in rules:
+        if r.id in seen:
+            raise RuleError(r.source, r.id, "id", f"duplicate rule id (also in {seen[r.id]})")
+        seen[r.id] = r.source
+
+
+def _severity(value: Any, source: str, rid: str) -> Severity:
+    try:
+        return Severity(str(value).lower())
+    except ValueError as e:
+        allowed = ", ".join(s.value for s in Severity)
+        raise RuleError(source, rid, "severity", f"must be one of {allowed}") from e
+
+
+def _str(item: Mapping[str, Any], name: str, source: str, rid: str) -> str:
+    v = item.get(name)
+    if not isinstance(v, str) or not v:
+        raise RuleError(source, rid, name, "must be a non-empty string")
+    return v
+
+
+def _str_list(item: Mapping[str, Any], name: str, source: str, rid: str) -> tuple[str, ...]:
+    v = item.get(name, [])
+    if isinstance(v, str):
+        v = [v]
+    if not isinstance(v, list) or not all(isinstance(x, str) and x for x in v):
+        raise RuleError(source, rid, name, "must be a list of non-empty strings")
+    return tuple(v)
+
+
+def _check_group(compiled: Any, group: Any, source: str, rid: str) -> None:
+    if isinstance(group, bool) or not isinstance(group, int | str):
+        raise RuleError(source, rid, "secret_group", "must be a group number or name")
+    if isinstance(group, int) and not 0 <= group <= compiled.groups:
+        raise RuleError(source, rid, "secret_group", f"regex has only {compiled.groups} groups")
+    if isinstance(group, str) and group not in compiled.groupindex:
+        raise RuleError(source, rid, "secret_group", f"regex has no group named '{group}'")
+
+
+def _examples(item: Mapping[str, Any], name: str, source: str, rid: str) -> tuple[Example, ...]:
+    raw = item.get(name, [])
+    if not isinstance(raw, list):
+        raise RuleError(source, rid, name, "must be a list")
+    out = []
+    for i, e in enumerate(raw):
+        if isinstance(e, str):
+            out.append(Example(text=e))
+        elif isinstance(e, Mapping) and isinstance(e.get("text"), str):
+            out.append(Example(text=e["text"], secret=e.get("secret"), path=e.get("path")))
+        else:
+            raise RuleError(source, rid, f"{name}[{i}]", "must be a string or a table with 'text'")
+    return tuple(out)
