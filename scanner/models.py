@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 
-class Severity(str, enum.Enum):
+class Severity(enum.StrEnum):
     CRITICAL = "critical"
     HIGH = "high"
     MEDIUM = "medium"
@@ -27,7 +27,7 @@ class Severity(str, enum.Enum):
 _SEVERITY_RANK = {s: i for i, s in enumerate(reversed(list(Severity)))}
 
 
-class VerificationStatus(str, enum.Enum):
+class VerificationStatus(enum.StrEnum):
     VALID = "valid"
     INVALID = "invalid"
     UNKNOWN = "unknown"

@@ -39,15 +39,31 @@ class Allowlist:
 
 
 class _Compiled:
-    __slots__ = ("rule", "pattern", "allow", "path", "group", "generic")
+    """A rule with its regexes compiled on first use (start-up compiles only what a text needs)."""
+
+    __slots__ = ("rule", "_pattern", "_allow", "path", "group", "generic")
 
     def __init__(self, rule: Rule) -> None:
         self.rule = rule
-        self.pattern = compile_pattern(rule.regex, rule.source, rule.id, "regex", rule.multiline)
-        self.allow = [compile_pattern(a, rule.source, rule.id, "allowlist", False) for a in rule.allowlist]
+        self._pattern: Any = None
+        self._allow: list[Any] | None = None
         self.path = compile_pattern(rule.path, rule.source, rule.id, "path", False) if rule.path else None
         self.group: int | str = rule.secret_group if rule.secret_group is not None else 0
         self.generic = "generic" in rule.tags
+
+    @property
+    def pattern(self) -> Any:
+        if self._pattern is None:
+            r = self.rule
+            self._pattern = compile_pattern(r.regex, r.source, r.id, "regex", r.multiline)
+        return self._pattern
+
+    @property
+    def allow(self) -> list[Any]:
+        if self._allow is None:
+            r = self.rule
+            self._allow = [compile_pattern(a, r.source, r.id, "allowlist", False) for a in r.allowlist]
+        return self._allow
 
 
 @dataclass(frozen=True)
@@ -71,6 +87,7 @@ class Engine:
         self._decode_index = len(sets)
         sets.append(decode_mod.DECODE_KEYWORDS if decode else ())
         self._prefilter = Prefilter(sets)
+        self._path_sig_rules = [c for c in self._keyword_rules if c.path is not None]
         self._decode = decode
         al = allowlist or Allowlist()
         self._allow_paths = [regex.compile(p) for p in al.paths]
@@ -82,6 +99,16 @@ class Engine:
     def path_allowed(self, path: str) -> bool:
         """True when the global allowlist excludes this path."""
         return any(p.search(path) for p in self._allow_paths)
+
+    def path_signature(self, path: str) -> tuple[bool, ...]:
+        """What about a path changes the findings for the same content (for content caching)."""
+        return (bool(flt.TEST_PATH.search(path)), self.path_allowed(path),
+                *(bool(c.path.search(path)) for c in self._path_sig_rules if c.path is not None))
+
+    def compile_all(self) -> None:
+        """Compile every rule now (before forking workers, or to validate a rule set)."""
+        for c in self._compiled:
+            _ = c.pattern, c.allow
 
     def scan_path(self, path: str) -> list[Finding]:
         """Findings that a file's name alone produces (keystores, credential files)."""
@@ -175,10 +202,7 @@ class Engine:
             ls = text.rfind("\n", 0, d.start) + 1
             le = text.find("\n", d.end)
             le = len(text) if le < 0 else le
-            if "\n" in d.text:
-                synthetic = d.text
-            else:
-                synthetic = text[ls:d.start] + d.text + text[d.end:le]
+            synthetic = d.text if "\n" in d.text else text[ls:d.start] + d.text + text[d.end:le]
             line, _ = loc.position(d.start)
             sub = Chunk(text=synthetic, origin=chunk.origin, line_offset=line - 1)
             for h in self._scan_hits(sub, decode=False):

@@ -1,0 +1,81 @@
+"""The library face: build an engine from config and scan targets into findings."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Sequence
+from typing import BinaryIO
+from dataclasses import dataclass, field
+
+from scanner.config import FileConfig, ScanOptions
+from scanner.engine import Engine
+from scanner.models import Finding, Origin, Rule
+from scanner.rules import load_builtin_rules, merge_rules
+from scanner.sources.files import read_stdin_text, scan_entries, scan_text
+from scanner.sources.walk import walk
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ScanResult:
+    findings: tuple[Finding, ...]
+    files_scanned: int = 0
+    files_skipped: int = 0
+    bytes_scanned: int = 0
+    seconds: float = 0.0
+    warnings: tuple[str, ...] = field(default=())
+
+
+def ruleset(config: FileConfig | None = None) -> list[Rule]:
+    cfg = config or FileConfig()
+    return merge_rules(load_builtin_rules(), cfg.rules, cfg.disabled_rules)
+
+
+def build_engine(config: FileConfig | None = None, options: ScanOptions | None = None) -> Engine:
+    cfg = config or FileConfig()
+    opts = options or ScanOptions()
+    return Engine(ruleset(cfg), allowlist=cfg.allowlist, decode=opts.decode)
+
+
+def sort_findings(findings: Sequence[Finding]) -> tuple[Finding, ...]:
+    return tuple(sorted(findings, key=lambda f: (f.path, f.commit or "", f.line, f.column, f.rule_id)))
+
+
+def scan(targets: Sequence[str], engine: Engine, options: ScanOptions,
+         warn: Callable[[str], None] | None = None, stdin: BinaryIO | None = None,
+         progress: Callable[[int, int], Callable[[int], None] | None] | None = None) -> ScanResult:
+    """Scan files, folders and '-' (stdin). Warnings go to `warn` and into the result."""
+    t0 = time.perf_counter()
+    warnings: list[str] = []
+
+    def _warn(msg: str) -> None:
+        warnings.append(msg)
+        if warn:
+            warn(msg)
+
+    findings: list[Finding] = []
+    scanned = skipped = nbytes = 0
+    paths = [t for t in targets if t != "-"]
+    if len(paths) != len(targets) and stdin is not None:
+        stdin_warnings: list[str] = []
+        text = read_stdin_text(stdin, stdin_warnings)
+        for w in stdin_warnings:
+            _warn(w)
+        findings.extend(scan_text(engine, "<stdin>", text, Origin(path="<stdin>")))
+        scanned += 1
+        nbytes += len(text)
+    entries = list(walk(paths, options.exclude, _warn, options.follow_symlinks))
+    tick = progress(len(entries), sum(e.size for e in entries)) if progress else None
+    for res in scan_entries(engine, entries, options.workers, options.max_file_size, tick):
+        findings.extend(res.findings)
+        for w in res.warnings:
+            _warn(w)
+        for n in res.notes:
+            log.info("%s", n)
+        scanned += res.files_scanned
+        skipped += res.files_skipped
+        nbytes += res.bytes_scanned
+    return ScanResult(sort_findings(findings), scanned, skipped, nbytes, time.perf_counter() - t0,
+                      tuple(warnings))

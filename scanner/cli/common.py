@@ -1,0 +1,122 @@
+"""Options and steps shared by the commands that report findings (scan, git, ...)."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import click
+
+from scanner import __version__
+from scanner.cli import EXIT_FINDINGS, EXIT_OK, configure_logging
+from scanner.models import Finding, Rule, VerificationStatus
+
+F = TypeVar("F", bound=Callable[..., Any])
+FORMATS = ("text", "json", "jsonl", "sarif", "csv")
+log = logging.getLogger(__name__)
+
+
+def output_options(f: F) -> F:
+    for deco in reversed([
+        click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True,
+                     help="Report format."),
+        click.option("--output", "-o", "output", type=click.Path(dir_okay=False, writable=True),
+                     help="Write the report to FILE instead of stdout."),
+        click.option("--redact", is_flag=True, help="Mask secrets in machine-readable formats too."),
+        click.option("--show-secrets", is_flag=True, help="Print secrets in clear in the text report."),
+    ]):
+        f = deco(f)
+    return f
+
+
+def finding_options(f: F) -> F:
+    for deco in reversed([
+        click.option("--config", "config_path", type=click.Path(dir_okay=False),
+                     help="Config file (default: .keysweep.toml in the target or current folder)."),
+        click.option("--baseline", "baseline_path", type=click.Path(dir_okay=False),
+                     help="Report only findings whose fingerprint is not in this baseline."),
+        click.option("--verify", is_flag=True, help="Ask each secret's own provider whether it is live."),
+        click.option("--only-verified", is_flag=True, help="Keep only findings verified as valid."),
+        click.option("--jobs", "-j", type=click.IntRange(min=0), default=0,
+                     help="Parallel workers (default: all cores)."),
+        click.option("--no-progress", is_flag=True, help="Never show a progress bar."),
+        click.option("-v", "--verbose", count=True, help="More detail on stderr (-vv for debug)."),
+    ]):
+        f = deco(f)
+    return f
+
+
+@dataclass(frozen=True)
+class Finish:
+    fmt: str
+    output: str | None
+    redact: bool
+    show_secrets: bool
+    baseline_path: str | None
+    verify: bool
+    only_verified: bool
+
+
+def finish(findings: Sequence[Finding], how: Finish, rules: Sequence[Rule] = (),
+           stats: dict[str, Any] | None = None) -> int:
+    """Baseline, verification, render, write; returns the exit code (0 none, 1 findings)."""
+    out = list(findings)
+    if how.baseline_path:
+        from scanner.baseline import load_baseline, without_baseline
+
+        out = without_baseline(out, load_baseline(how.baseline_path))
+    if how.verify or how.only_verified:
+        from scanner.verify import VerifySettings, user_config_path, verify_findings
+
+        out = verify_findings(out, VerifySettings.load(os.environ, user_config_path()))
+        if how.only_verified:
+            out = [f for f in out if f.verification and f.verification.status == VerificationStatus.VALID]
+    write_report(out, how, rules, stats or {})
+    return EXIT_FINDINGS if out else EXIT_OK
+
+
+def write_report(findings: Sequence[Finding], how: Finish, rules: Sequence[Rule], stats: dict[str, Any]) -> None:
+    from scanner.report import render
+    from scanner.report.base import ReportContext
+
+    ctx = ReportContext(redact=how.redact, show_secrets=how.show_secrets, rules=rules,
+                        tool_version=__version__, **stats)
+    text = render(how.fmt, findings, ctx)
+    if how.output:
+        try:
+            with open(how.output, "w", encoding="utf-8") as fh:
+                fh.write(text)
+        except OSError as e:
+            from scanner.errors import ConfigError
+
+            raise ConfigError(f"{how.output}: cannot write report: {e.strerror}") from e
+    else:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+
+
+def setup(verbose: int) -> None:
+    configure_logging(verbose)
+
+
+def progress_factory(no_progress: bool, what: str = "files") -> Callable[[int, int], Callable[[int], None] | None]:
+    """Returns a callback making a tqdm bar on a terminal stderr; nothing when piped."""
+
+    def make(total_files: int, total_bytes: int) -> Callable[[int], None] | None:
+        if no_progress or not sys.stderr.isatty() or total_files < 50:
+            return None
+        from tqdm import tqdm
+
+        bar = tqdm(total=total_files, unit=what[:-1] if what.endswith("s") else what, file=sys.stderr,
+                   leave=False, dynamic_ncols=True)
+        return bar.update
+
+    return make
+
+
+def warn_line(msg: str) -> None:
+    log.warning("%s", msg)

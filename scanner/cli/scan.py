@@ -1,0 +1,53 @@
+"""`keysweep scan [PATH ...]`: files, folders, and '-' for stdin."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import click
+
+from scanner.cli import EXIT_USAGE
+from scanner.cli.common import (
+    Finish,
+    finding_options,
+    finish,
+    output_options,
+    progress_factory,
+    setup,
+    warn_line,
+)
+
+
+@click.command()
+@click.argument("paths", nargs=-1, type=click.Path())
+@output_options
+@finding_options
+@click.option("--exclude", multiple=True, metavar="GLOB", help="Skip paths matching GLOB (repeatable).")
+@click.option("--max-file-size", default=None, metavar="SIZE",
+              help="Skip files larger than SIZE (e.g. 10MB, the default).")
+@click.option("--no-decode", is_flag=True, help="Do not decode and rescan base64 values.")
+def scan(paths: tuple[str, ...], fmt: str, output: str | None, redact: bool, show_secrets: bool,
+         config_path: str | None, baseline_path: str | None, verify: bool, only_verified: bool, jobs: int,
+         no_progress: bool, verbose: int, exclude: tuple[str, ...], max_file_size: str | None,
+         no_decode: bool) -> int:
+    """Scan files and folders (default: the current folder); '-' reads stdin."""
+    from scanner import api
+    from scanner.config import DEFAULT_MAX_FILE_SIZE, ScanOptions, find_config, load_config, parse_size
+
+    setup(verbose)
+    targets = list(paths) or ["."]
+    config = load_config(find_config(config_path, targets))
+    size = parse_size(max_file_size) if max_file_size else (config.max_file_size or DEFAULT_MAX_FILE_SIZE)
+    options = ScanOptions(exclude=tuple(exclude) + config.exclude, max_file_size=size, jobs=jobs,
+                          decode=not no_decode)
+    engine = api.build_engine(config, options)
+    if "-" not in targets and not any(os.path.lexists(t) for t in targets):
+        click.echo(f"keysweep: error: no such file or folder: {', '.join(targets)}", err=True)
+        return EXIT_USAGE
+    result = api.scan(targets, engine, options, warn=warn_line, stdin=sys.stdin.buffer,
+                      progress=progress_factory(no_progress))
+    how = Finish(fmt, output, redact, show_secrets, baseline_path, verify, only_verified)
+    stats = {"files_scanned": result.files_scanned, "bytes_scanned": result.bytes_scanned,
+             "seconds": result.seconds}
+    return finish(result.findings, how, engine.rules, stats)

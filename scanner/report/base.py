@@ -1,0 +1,75 @@
+"""Shared pieces for reporters: masking, the finding record, report context."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from scanner.models import Finding, Rule, Verification
+
+CONTRACT_FIELDS = (
+    "rule_id", "description", "severity", "path", "line", "end_line", "column", "end_column",
+    "secret", "match", "fingerprint", "entropy", "commit", "author_name", "author_email", "date",
+    "verification",
+)
+REPORT_VERSION = "1"
+
+
+@dataclass(frozen=True)
+class ReportContext:
+    redact: bool = False  # machine formats: mask secrets (text always masks unless show_secrets)
+    show_secrets: bool = False  # text: print secrets in clear
+    rules: Sequence[Rule] = ()
+    files_scanned: int = 0
+    bytes_scanned: int = 0
+    seconds: float = 0.0
+    tool_version: str = ""
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+
+def mask(secret: str) -> str:
+    """Keep a short recognisable prefix (e.g. 'ghp_', 'AKIA'); hide the rest."""
+    if len(secret) <= 8:
+        return "*" * len(secret)
+    keep = 4 if len(secret) < 40 else 6
+    first_line = secret.split("\n", 1)[0]
+    if first_line.startswith("-----BEGIN"):
+        return first_line + " ****"
+    return secret[:keep] + "*" * min(len(secret) - keep, 16)
+
+
+def mask_in(text: str, secret: str) -> str:
+    return text.replace(secret, mask(secret)) if secret else text
+
+
+def finding_record(f: Finding, redact: bool) -> dict[str, Any]:
+    """The contract's JSON object for one occurrence (plus additive extras)."""
+    ver = f.verification or Verification()
+    rec: dict[str, Any] = {
+        "rule_id": f.rule_id,
+        "description": f.description,
+        "severity": f.severity.value,
+        "path": f.path,
+        "line": f.line,
+        "end_line": f.end_line,
+        "column": f.column,
+        "end_column": f.end_column,
+        "secret": mask(f.secret) if redact else f.secret,
+        "match": mask_in(f.match, f.secret) if redact else f.match,
+        "fingerprint": f.fingerprint,
+        "entropy": f.entropy,
+        "commit": f.commit,
+        "author_name": f.author_name,
+        "author_email": f.author_email,
+        "date": f.date,
+        "verification": ver.to_dict(),
+    }
+    if f.subject is not None:
+        rec["subject"] = f.subject
+    if f.linked:
+        rec["linked"] = list(f.linked)
+    for k, v in f.extra.items():
+        if k not in rec:
+            rec[k] = v
+    return rec

@@ -1,0 +1,69 @@
+"""Human-readable report: findings grouped by secret (fingerprint), masked by default."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+
+from scanner.models import Finding, Severity
+from scanner.report.base import ReportContext, mask, mask_in
+
+MAX_CONTEXT = 160
+
+
+def _hide(f: Finding, ctx: ReportContext, text: str) -> str:
+    return text if ctx.show_secrets else mask_in(text, f.secret)
+
+
+def _occurrence(f: Finding, ctx: ReportContext) -> list[str]:
+    where = f"{f.path}:{f.line}:{f.column}"
+    out = [f"  at {where}"]
+    if f.commit:
+        who = f"{f.author_name or '?'} <{f.author_email or '?'}>"
+        subject = f'  "{f.subject}"' if f.subject else ""
+        out[0] += f"  in {f.commit[:12]} by {who} on {f.date or '?'}{subject}"
+    if "present_in_head" in f.extra:
+        out[0] += "  (still at HEAD)" if f.extra["present_in_head"] else "  (not at HEAD)"
+    if f.extra.get("resource"):
+        out[0] += f"  [{f.extra['resource']}]"
+    first = _hide(f, ctx, f.line_text.split("\n", 1)[0]).strip()
+    if first:
+        if len(first) > MAX_CONTEXT:
+            first = first[:MAX_CONTEXT] + "…"
+        out.append(f"     {f.line:>5} | {first}")
+    return out
+
+
+def render(findings: Sequence[Finding], ctx: ReportContext) -> str:
+    groups: dict[str, list[Finding]] = {}
+    for f in findings:
+        groups.setdefault(f.fingerprint, []).append(f)
+    ordered = sorted(groups.values(), key=lambda g: (-g[0].severity.rank, g[0].path, g[0].line))
+    lines: list[str] = []
+    for group in ordered:
+        head = group[0]
+        secret = head.secret if ctx.show_secrets else mask(head.secret)
+        lines.append(f"[{head.severity.value.upper()}] {head.rule_id}: {head.description}")
+        lines.append(f"  secret {secret}" + (f"  ({len(group)} occurrences)" if len(group) > 1 else ""))
+        if head.verification is not None and head.verification.status.value != "not_checked":
+            v = head.verification
+            lines.append(f"  verified: {v.status.value}" + (f" ({v.detail})" if v.detail else ""))
+        for f in group:
+            lines.extend(_occurrence(f, ctx))
+        lines.append("")
+    lines.append(summary(findings, ctx, len(groups)))
+    return "\n".join(lines) + "\n"
+
+
+def summary(findings: Sequence[Finding], ctx: ReportContext, distinct: int) -> str:
+    if not findings:
+        head = "No secrets found."
+    else:
+        counts = Counter(f.severity for f in findings)
+        parts = [f"{counts[s]} {s.value}" for s in Severity if counts[s]]
+        head = f"{len(findings)} finding(s), {distinct} distinct secret(s): {', '.join(parts)}."
+    scanned = ""
+    if ctx.files_scanned:
+        mb = ctx.bytes_scanned / 1e6
+        scanned = f" Scanned {ctx.files_scanned} file(s), {mb:.1f} MB in {ctx.seconds:.2f}s."
+    return head + scanned

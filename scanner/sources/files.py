@@ -1,0 +1,178 @@
+"""Filesystem source: read files, skip binary and oversize ones, scan each distinct content once,
+in parallel over files (forked workers share the compiled engine)."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import multiprocessing as mp
+import os
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
+
+from scanner.engine import Engine
+from scanner.models import Chunk, Finding, Origin
+from scanner.sources.walk import FileEntry
+
+log = logging.getLogger(__name__)
+
+SNIFF_BYTES = 8192
+BATCH_BYTES = 4 * 1024 * 1024
+BATCH_FILES = 256
+PARALLEL_MIN_BYTES = 2 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class FileResult:
+    findings: tuple[Finding, ...] = ()
+    warnings: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
+    bytes_scanned: int = 0
+    files_scanned: int = 0
+    files_skipped: int = 0
+
+
+@dataclass
+class ScanStats:
+    files_scanned: int = 0
+    files_skipped: int = 0
+    bytes_scanned: int = 0
+    warnings: list[str] = field(default_factory=list)
+
+
+def decode_text(data: bytes, path: str, warnings: list[str]) -> str:
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        warnings.append(f"{path}: not valid UTF-8; scanned with replacement characters")
+        return data.decode("utf-8", errors="replace")
+
+
+def is_binary(data: bytes) -> bool:
+    return b"\x00" in data[:SNIFF_BYTES]
+
+
+def scan_text(engine: Engine, path: str, text: str, origin: Origin | None = None) -> list[Finding]:
+    """Structure-aware scan where a format handler claims the path, else the plain engine."""
+    from scanner.iac import scan_structured
+
+    structured = scan_structured(path, text, engine)
+    if structured is not None:
+        return structured
+    return engine.scan(Chunk(text=text, origin=origin or Origin(path=path)))
+
+
+class _Batch:
+    """Scans a batch of files; identical contents (same size, same hash) are scanned once."""
+
+    def __init__(self, engine: Engine, max_size: int) -> None:
+        self.engine = engine
+        self.max_size = max_size
+        self.cache: dict[tuple[bytes, tuple[bool, ...]], list[Finding]] = {}
+
+    def run(self, entries: Sequence[FileEntry], dup_sizes: frozenset[int]) -> FileResult:
+        findings: list[Finding] = []
+        warnings: list[str] = []
+        notes: list[str] = []
+        scanned = skipped = nbytes = 0
+        for e in entries:
+            findings.extend(self.engine.scan_path(e.path))
+            if e.size > self.max_size:
+                notes.append(f"{e.path}: {e.size} bytes is over --max-file-size ({self.max_size}); skipped")
+                skipped += 1
+                continue
+            try:
+                with open(e.real, "rb") as fh:
+                    data = fh.read(self.max_size + 1)
+            except OSError as err:
+                warnings.append(f"{e.path}: cannot read: {err.strerror or err}")
+                skipped += 1
+                continue
+            if len(data) > self.max_size:
+                notes.append(f"{e.path}: over --max-file-size ({self.max_size} bytes); skipped")
+                skipped += 1
+                continue
+            if is_binary(data):
+                notes.append(f"{e.path}: binary file; skipped")
+                skipped += 1
+                continue
+            scanned += 1
+            key = None
+            if e.size in dup_sizes:
+                key = (hashlib.blake2b(data, digest_size=16).digest(), self.engine.path_signature(e.path))
+                cached = self.cache.get(key)
+                if cached is not None:
+                    findings.extend(replace(f, path=e.path) for f in cached)
+                    continue
+            nbytes += len(data)
+            text = decode_text(data, e.path, warnings)
+            found = scan_text(self.engine, e.path, text)
+            if key is not None:
+                self.cache[key] = found
+            findings.extend(found)
+        return FileResult(tuple(findings), tuple(warnings), tuple(notes), nbytes, scanned, skipped)
+
+
+_WORKER: _Batch | None = None
+
+
+def _work(args: tuple[Sequence[FileEntry], frozenset[int]]) -> FileResult:
+    assert _WORKER is not None
+    return _WORKER.run(*args)
+
+
+def _batches(entries: Sequence[FileEntry]) -> tuple[list[list[FileEntry]], frozenset[int]]:
+    """Group by size so identical files land in the same batch (and worker cache)."""
+    by_size: dict[int, list[FileEntry]] = {}
+    for e in entries:
+        by_size.setdefault(e.size, []).append(e)
+    dup_sizes = frozenset(s for s, group in by_size.items() if len(group) > 1)
+    batches: list[list[FileEntry]] = []
+    cur: list[FileEntry] = []
+    cur_bytes = 0
+    for size in sorted(by_size, reverse=True):
+        group = by_size[size]
+        cur.extend(group)
+        cur_bytes += size * (1 if size in dup_sizes else len(group))
+        if cur_bytes >= BATCH_BYTES or len(cur) >= BATCH_FILES:
+            batches.append(cur)
+            cur, cur_bytes = [], 0
+    if cur:
+        batches.append(cur)
+    return batches, dup_sizes
+
+
+def scan_entries(engine: Engine, entries: Sequence[FileEntry], jobs: int, max_size: int,
+                 on_progress: Callable[[int], None] | None = None) -> Iterator[FileResult]:
+    """Scan files, yielding one result per batch as it completes; `on_progress` gets file counts."""
+    global _WORKER
+    batches, dup_sizes = _batches(entries)
+    total = sum(e.size for e in entries)
+    if jobs <= 1 or len(batches) <= 1 or total < PARALLEL_MIN_BYTES or "fork" not in mp.get_all_start_methods():
+        runner = _Batch(engine, max_size)
+        for b in batches:
+            res = runner.run(b, dup_sizes)
+            if on_progress:
+                on_progress(len(b))
+            yield res
+        return
+    engine.compile_all()
+    _WORKER = _Batch(engine, max_size)
+    ctx = mp.get_context("fork")
+    try:
+        with ctx.Pool(processes=min(jobs, len(batches))) as pool:
+            for res in pool.imap_unordered(_work, [(b, dup_sizes) for b in batches], chunksize=1):
+                if on_progress:
+                    on_progress(res.files_scanned + res.files_skipped)
+                yield res
+    finally:
+        _WORKER = None
+
+
+def read_stdin_text(stream: object, warnings: list[str]) -> str:
+    data = stream.read()  # type: ignore[attr-defined]
+    return decode_text(data, "<stdin>", warnings)
+
+
+def cpu_jobs(requested: int) -> int:
+    return requested if requested > 0 else (os.cpu_count() or 1)
