@@ -43,6 +43,13 @@ def cli() -> None:
     Exit codes: 0 no findings, 1 findings, 2 usage or configuration error, 3 runtime error."""
 
 
+@cli.result_callback()
+def _exit_with(rv: Any, **_: Any) -> None:
+    """Commands return their exit code; this makes it the process exit code in every mode."""
+    if isinstance(rv, int) and rv != EXIT_OK:
+        click.get_current_context().exit(rv)
+
+
 def configure_logging(verbosity: int) -> None:
     level = logging.WARNING if verbosity <= 0 else logging.INFO if verbosity == 1 else logging.DEBUG
     root = logging.getLogger()

@@ -126,7 +126,9 @@ class Engine:
     def scan(self, chunk: Chunk) -> list[Finding]:
         if self.path_allowed(chunk.origin.path):
             return []
-        hits = _drop_overlapping(self._scan_hits(chunk, self._decode))
+        # decoded hits first: where an encoded value and its decoding both match, the decoded secret wins
+        raw = sorted(self._scan_hits(chunk, self._decode), key=lambda h: "encoding" not in h.finding.extra)
+        hits = _drop_overlapping(raw)
         _link_pairs_inplace(hits)
         return [h.finding for h in sorted(hits, key=lambda h: (h.start, h.finding.rule_id))]
 

@@ -32,10 +32,9 @@ def load_findings(path: str | Path) -> list[Finding]:
     except (OSError, UnicodeDecodeError) as e:
         raise ConfigError(f"{p}: cannot read findings file ({e})") from e
     try:
-        data = json.loads(text) if text.lstrip().startswith("[") else [
-            json.loads(line) for line in text.splitlines() if line.strip()]
-    except json.JSONDecodeError as e:
-        raise ConfigError(f"{p}: not a keysweep findings file (invalid JSON: {e.msg} at line {e.lineno})") from e
+        data = json.loads(text)
+    except json.JSONDecodeError:
+        data = _json_lines(text, p)
     if not isinstance(data, list):
         raise ConfigError(f"{p}: not a keysweep findings file (expected an array of findings)")
     return [finding_from_record(r, f"{p}: finding {i + 1}") for i, r in enumerate(data)]
@@ -66,3 +65,15 @@ def finding_from_record(rec: Any, where: str) -> Finding:
         )
     except (TypeError, ValueError) as e:
         raise ConfigError(f"{where}: malformed field ({e})") from e
+
+
+def _json_lines(text: str, p: Path) -> list[Any]:
+    out = []
+    for n, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            out.append(json.loads(line))
+        except json.JSONDecodeError as e:
+            raise ConfigError(f"{p}: not a keysweep findings file (invalid JSON at line {n}: {e.msg})") from e
+    return out

@@ -1,0 +1,5 @@
+"""`python -m scanner` runs the keysweep command."""
+
+from scanner.cli import main
+
+main()

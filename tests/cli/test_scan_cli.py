@@ -1,0 +1,157 @@
+"""`keysweep scan` end to end through click: options, formats, exit codes, errors."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from scanner.cli import cli, main
+from tests.helpers import AWS_KEY_ID, GITHUB_PAT
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def invoke(args: list[str], input: str | None = None) -> tuple[int, str, str]:
+    """Run through main() so exit-code mapping is exercised exactly as the console script does."""
+    runner = CliRunner()
+    res = runner.invoke(main_wrapper, args, input=input, catch_exceptions=False)
+    return res.exit_code, res.stdout, res.stderr
+
+
+import click  # noqa: E402
+
+
+@click.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
+@click.pass_context
+def main_wrapper(ctx: click.Context) -> None:
+    main(list(ctx.args))
+
+
+@pytest.fixture
+def tree(tmp_path: Path) -> Path:
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "app.py").write_text(f'TOKEN = "{GITHUB_PAT}"\n')
+    (tmp_path / "clean.txt").write_text("nothing to see\n")
+    return tmp_path
+
+
+def test_exit_code_1_with_findings_and_0_without(tree: Path) -> None:
+    code, out, _ = invoke(["scan", str(tree), "--no-progress"])
+    assert code == 1 and "github-pat-classic" in out and GITHUB_PAT not in out
+    code, out, _ = invoke(["scan", str(tree / "clean.txt")])
+    assert code == 0 and "No secrets found" in out
+
+
+def test_json_output_to_file(tree: Path) -> None:
+    out_file = tree.parent / "report.json"
+    code, stdout, _ = invoke(["scan", str(tree), "--format", "json", "--output", str(out_file)])
+    assert code == 1 and stdout == ""
+    data = json.loads(out_file.read_text())
+    assert data[0]["secret"] == GITHUB_PAT and data[0]["line"] == 1
+
+
+def test_redact_masks_json(tree: Path) -> None:
+    _, out, _ = invoke(["scan", str(tree), "--format", "json", "--redact"])
+    assert GITHUB_PAT not in out and json.loads(out)[0]["rule_id"] == "github-pat-classic"
+
+
+def test_stdin_dash() -> None:
+    code, out, _ = invoke(["scan", "-", "--format", "jsonl"], input=f"key = {AWS_KEY_ID}\n")
+    assert code == 1 and json.loads(out.splitlines()[0])["path"] == "<stdin>"
+
+
+def test_missing_path_is_a_usage_error(tmp_path: Path) -> None:
+    code, _, err = invoke(["scan", str(tmp_path / "nope")])
+    assert code == 2 and "no such file" in err
+
+
+def test_unknown_option_is_a_usage_error() -> None:
+    code, _, _ = invoke(["scan", "--frobnicate"])
+    assert code == 2
+
+
+def test_malformed_rule_in_config_names_file_rule_and_field(tree: Path) -> None:
+    cfg = tree / ".keysweep.toml"
+    cfg.write_text('[[rules]]\nid = "mine"\ndescription = "d"\nseverity = "high"\nkeywords = ["x"]\nregex = "(unclosed"\n')
+    code, _, err = invoke(["scan", str(tree)])
+    assert code == 2
+    assert str(cfg) in err and "rule 'mine'" in err and "field 'regex'" in err and "Traceback" not in err
+
+
+def test_config_adds_rules_disables_rules_and_allowlists_paths(tree: Path) -> None:
+    (tree / "src" / "internal.txt").write_text("corp token: CORP-a8f3k2m9x7q1z5w4\n")
+    (tree / "vendor").mkdir()
+    (tree / "vendor" / "lib.py").write_text(f'KEY = "{AWS_KEY_ID}"\n')
+    (tree / ".keysweep.toml").write_text('''
+disabled_rules = ["github-pat-classic"]
+[allowlist]
+paths = ['(^|/)vendor/']
+[[rules]]
+id = "corp-token"
+description = "Internal corp token"
+severity = "high"
+keywords = ["corp-"]
+regex = '(CORP-[a-z0-9]{16})'
+secret_group = 1
+''')
+    code, out, _ = invoke(["scan", str(tree), "--format", "json"])
+    assert code == 1
+    assert [f["rule_id"] for f in json.loads(out)] == ["corp-token"]
+
+
+def test_invalid_toml_config_is_a_config_error(tree: Path) -> None:
+    bad = tree / "bad.toml"
+    bad.write_text("this is = = not toml")
+    code, _, err = invoke(["scan", str(tree), "--config", str(bad)])
+    assert code == 2 and "invalid TOML" in err
+
+
+def test_baseline_suppresses_known_findings_only(tree: Path) -> None:
+    from scanner.baseline import write_baseline
+    from scanner.report.json import load_findings
+
+    report = tree.parent / "r.json"
+    invoke(["scan", str(tree), "--format", "json", "-o", str(report)])
+    base = tree.parent / "baseline.json"
+    write_baseline(load_findings(report), base)
+    assert GITHUB_PAT not in base.read_text()
+    code, _, _ = invoke(["scan", str(tree), "--baseline", str(base)])
+    assert code == 0
+    (tree / "new.env").write_text(f"AWS_ACCESS_KEY_ID={AWS_KEY_ID}\n")
+    code, out, _ = invoke(["scan", str(tree), "--baseline", str(base), "--format", "json"])
+    assert code == 1 and [f["rule_id"] for f in json.loads(out)] == ["aws-access-key-id"]
+
+
+def test_rules_list_and_test_commands(tmp_path: Path) -> None:
+    runner = CliRunner()
+    res = runner.invoke(cli, ["rules", "list", "--format", "json"])
+    ids = {r["id"] for r in json.loads(res.output)}
+    assert {"aws-access-key-id", "github-pat-classic", "private-key"} <= ids
+    res = runner.invoke(cli, ["rules", "test"])
+    assert res.exit_code == 0, res.output
+    bad = tmp_path / "mine.toml"
+    bad.write_text('''[[rules]]
+id = "mine"
+description = "d"
+severity = "low"
+keywords = ["zz_"]
+regex = '(zz_[0-9]{4})'
+secret_group = 1
+examples = ["zz_12"]
+negatives = ["nothing"]
+''')
+    res = runner.invoke(cli, ["rules", "test", str(bad)])
+    assert res.exit_code == 1 and "FAIL mine example: 'zz_12'" in res.output
+
+
+def test_console_script_runs_without_traceback_on_bad_input(tmp_path: Path) -> None:
+    (tmp_path / "x.txt").write_bytes(b"\xff\xfe bad utf8 " + AWS_KEY_ID.encode())
+    proc = subprocess.run([sys.executable, "-m", "scanner", "scan", str(tmp_path), "--no-progress"],
+                          capture_output=True, text=True, cwd=REPO)
+    assert proc.returncode == 1
+    assert "not valid UTF-8" in proc.stderr and "Traceback" not in proc.stderr
