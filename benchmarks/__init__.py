@@ -1,0 +1,1 @@
+"""Benchmarks: corpus generators and side-by-side scanner runs (not part of the package)."""

@@ -1,0 +1,97 @@
+"""The benchmark corpus generator: deterministic, and its manifest points at the planted text."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import pytest
+
+from benchmarks import corpus
+from benchmarks.corpus_secrets import FACTORIES
+from scanner.engine.checksums import github_checksum
+
+SIZE_MB = 1.0
+
+
+def tree_digest(root: Path) -> dict[str, str]:
+    return {
+        p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
+    root = tmp_path_factory.mktemp("corpus") / "tiny"
+    manifest = corpus.generate(root, SIZE_MB, seed=3)
+    return root, manifest
+
+
+def test_same_seed_gives_byte_identical_tree(built: tuple[Path, dict], tmp_path: Path) -> None:
+    root, manifest = built
+    again = tmp_path / "tiny"
+    corpus.generate(again, SIZE_MB, seed=3)
+    assert tree_digest(again) == tree_digest(root)
+    assert corpus.manifest_path(again).read_text() == corpus.manifest_path(root).read_text()
+
+
+def test_other_seed_gives_other_tree(built: tuple[Path, dict], tmp_path: Path) -> None:
+    other = tmp_path / "other"
+    corpus.generate(other, SIZE_MB, seed=4)
+    assert tree_digest(other) != tree_digest(built[0])
+
+
+def test_manifest_is_outside_the_tree_and_describes_it(built: tuple[Path, dict]) -> None:
+    root, manifest = built
+    path = corpus.manifest_path(root)
+    assert path.parent == root.parent
+    assert json.loads(path.read_text()) == manifest
+    assert manifest["bytes"] >= SIZE_MB * corpus.MB
+    assert manifest["files"] == len(tree_digest(root))
+
+
+def test_every_entry_is_at_its_recorded_line(built: tuple[Path, dict]) -> None:
+    root, manifest = built
+    assert corpus.verify_manifest(root, manifest) == []
+
+
+def test_manifest_positions_by_hand(built: tuple[Path, dict]) -> None:
+    root, manifest = built
+    for entry in manifest["secrets"]:
+        lines = (root / entry["path"]).read_text().split("\n")
+        first_line_of_secret = entry["secret"].split("\n")[0]
+        assert first_line_of_secret in lines[entry["line"] - 1], entry
+        assert entry["end_line"] >= entry["line"]
+
+
+def test_verify_manifest_notices_a_wrong_line(built: tuple[Path, dict]) -> None:
+    root, manifest = built
+    entry = next(e for e in manifest["secrets"] if e["line"] > 1 and e["line"] == e["end_line"])
+    moved = {"secrets": [{**entry, "line": entry["line"] - 1, "end_line": entry["line"] - 1}], "decoys": []}
+    assert corpus.verify_manifest(root, moved) != []
+
+
+def test_every_secret_family_and_some_decoys_are_planted(built: tuple[Path, dict]) -> None:
+    _, manifest = built
+    kinds = {e["kind"] for e in manifest["secrets"]}
+    assert {"aws-access-key-id", "aws-secret-access-key", "github-pat", "connection-uri"} <= kinds
+    assert all(any(k.startswith(family) for k in kinds) for family in FACTORIES)
+    assert {d["kind"] for d in manifest["decoys"]} >= {"aws-doc-example", "template", "placeholder"}
+
+
+def test_github_tokens_carry_a_valid_checksum(built: tuple[Path, dict]) -> None:
+    _, manifest = built
+    tokens = [e["secret"] for e in manifest["secrets"] if e["kind"] in ("github-pat", "npm-token")]
+    assert tokens
+    assert all(github_checksum(t) for t in tokens)
+
+
+def test_refuses_to_overwrite_a_folder_it_did_not_make(tmp_path: Path) -> None:
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "notes.txt").write_text("keep me")
+    with pytest.raises(SystemExit):
+        corpus.generate(tmp_path / "mine", SIZE_MB, seed=1)
+    assert (tmp_path / "mine" / "notes.txt").read_text() == "keep me"
