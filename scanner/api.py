@@ -4,18 +4,29 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Sequence
-from typing import BinaryIO
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import BinaryIO, Protocol
 
 from scanner.config import FileConfig, ScanOptions
 from scanner.engine import Engine
 from scanner.models import Finding, Origin, Rule
 from scanner.rules import load_builtin_rules, merge_rules
-from scanner.sources.files import read_stdin_text, scan_entries, scan_text
-from scanner.sources.walk import walk
+from scanner.sources.files import FileResult, read_stdin_text, scan_entries, scan_text
+from scanner.sources.walk import FileEntry, walk
 
 log = logging.getLogger(__name__)
+
+
+class Progress(Protocol):
+    def update(self, n: int) -> object: ...
+
+    def close(self) -> None: ...
+
+
+def _scan_files(engine: Engine, entries: Sequence[FileEntry], options: ScanOptions,
+                tick: Callable[[int], object] | None) -> Iterator[FileResult]:
+    yield from scan_entries(engine, entries, options.workers, options.max_file_size, tick)
 
 
 @dataclass(frozen=True)
@@ -45,7 +56,7 @@ def sort_findings(findings: Sequence[Finding]) -> tuple[Finding, ...]:
 
 def scan(targets: Sequence[str], engine: Engine, options: ScanOptions,
          warn: Callable[[str], None] | None = None, stdin: BinaryIO | None = None,
-         progress: Callable[[int, int], Callable[[int], None] | None] | None = None) -> ScanResult:
+         progress: Callable[[int, int], Progress | None] | None = None) -> ScanResult:
     """Scan files, folders and '-' (stdin). Warnings go to `warn` and into the result."""
     t0 = time.perf_counter()
     warnings: list[str] = []
@@ -67,8 +78,14 @@ def scan(targets: Sequence[str], engine: Engine, options: ScanOptions,
         scanned += 1
         nbytes += len(text)
     entries = list(walk(paths, options.exclude, _warn, options.follow_symlinks))
-    tick = progress(len(entries), sum(e.size for e in entries)) if progress else None
-    for res in scan_entries(engine, entries, options.workers, options.max_file_size, tick):
+    bar = progress(len(entries), sum(e.size for e in entries)) if progress else None
+    tick = bar.update if bar is not None else None
+    try:
+        results = list(_scan_files(engine, entries, options, tick))
+    finally:
+        if bar is not None:
+            bar.close()
+    for res in results:
         findings.extend(res.findings)
         for w in res.warnings:
             _warn(w)

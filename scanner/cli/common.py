@@ -7,7 +7,7 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import click
 
@@ -103,17 +103,25 @@ def setup(verbose: int) -> None:
     configure_logging(verbose)
 
 
-def progress_factory(no_progress: bool, what: str = "files") -> Callable[[int, int], Callable[[int], None] | None]:
-    """Returns a callback making a tqdm bar on a terminal stderr; nothing when piped."""
+class Progress(Protocol):
+    def update(self, n: int) -> object: ...
 
-    def make(total_files: int, total_bytes: int) -> Callable[[int], None] | None:
+    def close(self) -> None: ...
+
+
+def progress_factory(no_progress: bool, what: str = "files") -> Callable[[int, int], Progress | None]:
+    """Returns a factory making a tqdm bar on a terminal stderr; nothing when piped."""
+
+    def make(total_files: int, total_bytes: int) -> Progress | None:
         if no_progress or not sys.stderr.isatty() or total_files < 50:
             return None
+        import shutil
+
         from tqdm import tqdm
 
-        bar = tqdm(total=total_files, unit=what[:-1] if what.endswith("s") else what, file=sys.stderr,
-                   leave=False, dynamic_ncols=True)
-        return bar.update
+        size = shutil.get_terminal_size((100, 24))  # a pty may report 0x0: tqdm then hides the bar
+        return tqdm(total=total_files, unit=what[:-1] if what.endswith("s") else what, file=sys.stderr,
+                    leave=False, ncols=size.columns or 100, nrows=size.lines or 24, mininterval=0.2)
 
     return make
 

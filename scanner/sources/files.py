@@ -143,7 +143,7 @@ def _batches(entries: Sequence[FileEntry]) -> tuple[list[list[FileEntry]], froze
 
 
 def scan_entries(engine: Engine, entries: Sequence[FileEntry], jobs: int, max_size: int,
-                 on_progress: Callable[[int], None] | None = None) -> Iterator[FileResult]:
+                 on_progress: Callable[[int], object] | None = None) -> Iterator[FileResult]:
     """Scan files, yielding one result per batch as it completes; `on_progress` gets file counts."""
     global _WORKER
     batches, dup_sizes = _batches(entries)

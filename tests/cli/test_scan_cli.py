@@ -77,7 +77,8 @@ def test_unknown_option_is_a_usage_error() -> None:
 
 def test_malformed_rule_in_config_names_file_rule_and_field(tree: Path) -> None:
     cfg = tree / ".keysweep.toml"
-    cfg.write_text('[[rules]]\nid = "mine"\ndescription = "d"\nseverity = "high"\nkeywords = ["x"]\nregex = "(unclosed"\n')
+    cfg.write_text('[[rules]]\nid = "mine"\ndescription = "d"\nseverity = "high"\nkeywords = ["x"]\n'
+                   'regex = "(unclosed"\n')
     code, _, err = invoke(["scan", str(tree)])
     assert code == 2
     assert str(cfg) in err and "rule 'mine'" in err and "field 'regex'" in err and "Traceback" not in err

@@ -144,7 +144,8 @@ def test_real_looking_password_is_found() -> None:
 
 
 def test_aws_documentation_examples_are_not_findings() -> None:
-    text = "aws_access_key_id = AKIAIOSFODNN7EXAMPLE\naws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n"
+    text = ("aws_access_key_id = AKIAIOSFODNN7EXAMPLE\n"
+            "aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n")
     assert scan_text(text) == []
 
 

@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
+from scanner.errors import ConfigError
 from scanner.models import Finding, Severity, Verification, VerificationStatus
 from scanner.report import REPORTERS, render
 from scanner.report.base import CONTRACT_FIELDS, ReportContext, mask
 from scanner.report.json import load_findings
-from scanner.errors import ConfigError
 
 GOLDEN = Path(__file__).parent / "golden"
 SECRET = "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"
