@@ -18,6 +18,9 @@ from scanner.rules import compile_pattern
 
 MAX_LINE_TEXT = 400
 PAIR_DISTANCE_LINES = 5
+# A rule's regex runs on the lines around its keyword occurrences; past this many occurrences in
+# one chunk it runs once over the whole chunk instead (still in C).
+WINDOW_MAX_OCCURRENCES = 48
 
 
 def secret_hash(secret: str) -> str:
@@ -78,8 +81,10 @@ class _Hit:
 class Engine:
     """Pure scanning engine. Build once per ruleset; `scan` is thread- and fork-safe."""
 
-    def __init__(self, rules: Sequence[Rule], allowlist: Allowlist | None = None, decode: bool = True) -> None:
+    def __init__(self, rules: Sequence[Rule], allowlist: Allowlist | None = None, decode: bool = True,
+                 windowed: bool = True) -> None:
         self.rules = list(rules)
+        self._window_max = WINDOW_MAX_OCCURRENCES if windowed else -1
         self._compiled = [_Compiled(r) for r in self.rules]
         self._keyword_rules = [c for c in self._compiled if c.rule.keywords and not c.rule.path_only]
         self._path_rules = [c for c in self._compiled if c.rule.path_only]
@@ -134,31 +139,41 @@ class Engine:
 
     # -- internals ----------------------------------------------------------------------
 
-    def _run_rule(self, c: _Compiled, chunk: Chunk) -> Iterable[_Hit]:
+    def _run_rule(self, c: _Compiled, chunk: Chunk, ends: list[int] | None) -> Iterable[_Hit]:
         text = chunk.text
         path = chunk.origin.path
         if c.path is not None and not c.path.search(path):
             return
         locator = _Locator(text, chunk)
-        for m in c.pattern.finditer(text):
-            try:
-                secret = m.group(c.group)
-                s_start, s_end = m.span(c.group)
-            except IndexError:
-                continue
-            if not secret:
-                continue
-            key = m.groupdict().get("key") if c.pattern.groupindex else None
-            start, end = m.span()
-            line_text = locator.line_text(start, end)
-            cand = flt.Candidate(rule=c.rule, secret=secret, match=m.group(0), line_text=line_text,
-                                 path=path, key=key)
-            if self._rejected(c, cand):
-                continue
-            ent = shannon(secret)
-            if c.rule.entropy is not None and ent < c.rule.entropy:
-                continue
-            yield self._hit(c, cand, chunk, locator, start, end, s_start, s_end, ent)
+        pattern = c.pattern
+        if c.rule.multiline or ends is None or len(ends) > self._window_max:
+            windows: Iterable[tuple[int, int]] = ((0, len(text)),)
+        else:
+            windows = _windows(text, ends)
+        for ws, we in windows:
+            for m in pattern.finditer(text, ws, we):
+                hit = self._confirm(c, chunk, locator, m)
+                if hit is not None:
+                    yield hit
+
+    def _confirm(self, c: _Compiled, chunk: Chunk, locator: _Locator, m: Any) -> _Hit | None:
+        try:
+            secret = m.group(c.group)
+            s_start, s_end = m.span(c.group)
+        except IndexError:
+            return None
+        if not secret:
+            return None
+        key = m.groupdict().get("key") if c.pattern.groupindex else None
+        start, end = m.span()
+        cand = flt.Candidate(rule=c.rule, secret=secret, match=m.group(0), line_text=locator.line_text(start, end),
+                             path=chunk.origin.path, key=key)
+        if self._rejected(c, cand):
+            return None
+        ent = shannon(secret)
+        if c.rule.entropy is not None and ent < c.rule.entropy:
+            return None
+        return self._hit(c, cand, chunk, locator, start, end, s_start, s_end, ent)
 
     def _rejected(self, c: _Compiled, cand: flt.Candidate) -> bool:
         if flt.inline_allow(cand):
@@ -213,14 +228,33 @@ class Engine:
                 yield replace(h, finding=f, start=d.start, end=d.end)
 
     def _scan_hits(self, chunk: Chunk, decode: bool) -> list[_Hit]:
-        idxs = self._prefilter.candidates(chunk.text)
+        occ, offsets_valid = self._prefilter.occurrences(chunk.text, WINDOW_MAX_OCCURRENCES)
         out: list[_Hit] = []
-        for i in sorted(idxs):
+        for i in sorted(occ):
             if i != self._decode_index:
-                out.extend(self._run_rule(self._keyword_rules[i], chunk))
-        if decode and self._decode_index in idxs:
+                out.extend(self._run_rule(self._keyword_rules[i], chunk, occ[i] if offsets_valid else None))
+        if decode and self._decode_index in occ:
             out.extend(self._decoded_hits(chunk))
         return out
+
+
+def _windows(text: str, ends: list[int]) -> list[tuple[int, int]]:
+    """Merged spans from the start of each keyword's line to the end of the line after it."""
+    spans: list[tuple[int, int]] = []
+    n = len(text)
+    for end in ends:
+        ws = text.rfind("\n", 0, end) + 1
+        e1 = text.find("\n", end)
+        if e1 < 0:
+            we = n
+        else:
+            e2 = text.find("\n", e1 + 1)
+            we = n if e2 < 0 else e2
+        if spans and ws <= spans[-1][1]:
+            spans[-1] = (spans[-1][0], max(spans[-1][1], we))
+        else:
+            spans.append((ws, we))
+    return spans
 
 
 class _Locator:

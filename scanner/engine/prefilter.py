@@ -23,6 +23,22 @@ class Prefilter:
             self._automaton.make_automaton()
         self.keyword_count = len(table)
 
+    def occurrences(self, text: str, cap: int) -> tuple[dict[int, list[int]], bool]:
+        """Rule index -> end offsets of its keywords in `text` (at most cap+1 kept per rule), and
+        whether those offsets are valid in `text` (lower-casing kept every offset in place)."""
+        if self._empty or not text:
+            return {}, True
+        lower = text.lower()
+        out: dict[int, list[int]] = {}
+        for end, (_kw, idxs) in self._automaton.iter(lower):
+            for i in idxs:
+                lst = out.get(i)
+                if lst is None:
+                    out[i] = [end]
+                elif len(lst) <= cap:
+                    lst.append(end)
+        return out, len(lower) == len(text)
+
     def candidates(self, text: str) -> set[int]:
         """Indices of rules with at least one keyword in `text` (case-insensitive)."""
         if self._empty or not text:
