@@ -132,9 +132,8 @@ def test_locked_store_gives_clear_error_and_loses_nothing(tmp_path: Path) -> Non
     blocker = sqlite3.connect(path, isolation_level=None)
     blocker.execute("BEGIN EXCLUSIVE")
     try:
-        with pytest.raises(StoreError, match="locked by another process"):
-            with Store(path, lock_timeout=0.2) as s:
-                s.begin_run([REPO])
+        with pytest.raises(StoreError, match="locked by another process"), Store(path, lock_timeout=0.2) as s:
+            s.begin_run([REPO])
     finally:
         blocker.execute("ROLLBACK")
         blocker.close()
@@ -166,9 +165,8 @@ def test_corrupt_store_is_named_and_left_untouched(tmp_path: Path) -> None:
     for off in range(page, len(data) - page, page):  # smash every page but the header page
         data[off:off + 64] = b"\xff" * 64
     path.write_bytes(bytes(data))
-    with pytest.raises(StoreError, match=f"{path}: store is corrupt"):
-        with Store(path) as s:
-            s.occurrences()
+    with pytest.raises(StoreError, match=f"{path}: store is corrupt"), Store(path) as s:
+        s.occurrences()
     assert path.read_bytes() == bytes(data)
 
 
