@@ -784,8 +784,8 @@ def mutate(rng: random.Random, lines: Lines, edits: int, kind: str) -> Lines:
         indent = out[i][: len(out[i]) - len(out[i].lstrip())]
         if op == 0:
             out[i] = f"{out[i]}  {mark} {f['v']} {f['w']}" if out[i].strip() else f"{mark} {f['s']}"
-        elif op == 1 and len(out) > 2:
-            del out[i]
+        elif op == 1 and len(out) > 2 and not any(ch in out[i] for ch in "{}()[]"):
+            del out[i]  # a dropped line, but never a bracket: variants stay parseable
         else:
             out.insert(i, f"{indent}{mark} {f['s']}")
     return out

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import hashlib
 import json
+import sys
 from pathlib import Path
 
 import pytest
 
 from benchmarks import corpus
+from benchmarks.common import replace_section, run_measured
 from benchmarks.corpus_secrets import FACTORIES
+from benchmarks.run_scan import Hit, matched
 from scanner.engine.checksums import github_checksum
 
 SIZE_MB = 1.0
@@ -95,3 +98,35 @@ def test_refuses_to_overwrite_a_folder_it_did_not_make(tmp_path: Path) -> None:
     with pytest.raises(SystemExit):
         corpus.generate(tmp_path / "mine", SIZE_MB, seed=1)
     assert (tmp_path / "mine" / "notes.txt").read_text() == "keep me"
+
+
+def test_planted_entries_match_findings_by_path_and_overlapping_lines() -> None:
+    entries = [
+        {"path": "a.py", "line": 3, "end_line": 3},
+        {"path": "k.pem", "line": 1, "end_line": 27},
+        {"path": "b.env", "line": 5, "end_line": 5},
+    ]
+    hits = [Hit("a.py", 3, 3, "r"), Hit("k.pem", 1, 1, "key"), Hit("b.env", 6, 6, "r"), Hit("c.js", 1, 1, "r")]
+    found, stray = matched(entries, hits)
+    assert found == {0, 1}
+    assert stray == 2
+
+
+def test_results_section_is_replaced_and_others_are_kept(tmp_path: Path) -> None:
+    results = tmp_path / "RESULTS.md"
+    replace_section(results, "## Filesystem scan (issue 2)", "first")
+    results.write_text(results.read_text() + "\n## Git history\n\nkeep me\n")
+    replace_section(results, "## Filesystem scan (issue 2)", "second")
+    text = results.read_text()
+    assert text.startswith("# Benchmark results")
+    assert "second" in text and "first" not in text
+    assert text.count("## Filesystem scan (issue 2)") == 1
+    assert "## Git history\n\nkeep me\n" in text
+
+
+def test_measured_run_sees_the_child_memory(tmp_path: Path) -> None:
+    hold = "import time; b = bytearray(80 * 1024 * 1024); b[::4096] = b'x' * len(b[::4096]); time.sleep(0.5)"
+    m = run_measured([sys.executable, "-c", hold], interval=0.02, pss_every=1)
+    assert m.returncode == 0
+    assert m.max_rss_mb >= 80
+    assert m.peak_rss_sum_mb >= 80
