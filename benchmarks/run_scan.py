@@ -220,8 +220,19 @@ def render(manifest: dict[str, Any], results: dict[str, ToolResult], args: argpa
         _setup(manifest, results, args, load_before, load_after),
         table,
         _notes(),
+        _recall_by_kind(secrets, results),
         _misses(secrets, ks.hits if ks else []),
     ])
+
+
+def _recall_by_kind(secrets: Sequence[dict[str, Any]], results: dict[str, ToolResult]) -> str:
+    kinds = sorted({e["kind"] for e in secrets})
+    found = {name: matched(secrets, res.hits)[0] for name, res in results.items()}
+    rows = []
+    for kind in kinds:
+        idx = [i for i, e in enumerate(secrets) if e["kind"] == kind]
+        rows.append([kind, len(idx), *(len(found[name].intersection(idx)) for name in results)])
+    return "Planted secrets found, by kind:\n\n" + common.markdown_table(["kind", "planted", *results], rows)
 
 
 def _setup(manifest: dict[str, Any], results: dict[str, ToolResult], args: argparse.Namespace,
