@@ -1,0 +1,1 @@
+"""Cloud identity inventories (boto3) and their pure cross-check with findings."""
