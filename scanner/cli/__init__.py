@@ -15,6 +15,7 @@ from scanner import __version__
 COMMANDS: dict[str, str] = {
     "scan": "scanner.cli.scan:scan",
     "rules": "scanner.cli.rules:rules",
+    "iac": "scanner.cli.iac:iac",
 }
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_RUNTIME = 0, 1, 2, 3

@@ -1,10 +1,45 @@
-"""Structure-aware scanning of infrastructure code (placeholder until the IaC module lands)."""
+"""Structure-aware scanning of infrastructure code: Terraform configuration, variables and state.
+
+`scan_structured` is the hook the filesystem source calls for every file: it returns
+findings for the formats handled here and None for everything else (the plain engine
+then scans the file). It decides by file name only, so other files cost a suffix check.
+"""
 
 from __future__ import annotations
 
 from scanner.engine import Engine
 from scanner.models import Finding
 
+_STATE_SUFFIXES = (".tfstate", ".tfstate.backup")
+
+
+def file_kind(path: str) -> str | None:
+    """'tf', 'tf.json', 'tfvars', 'tfvars.json' or 'tfstate' for the formats handled here, else None."""
+    name = path.rsplit("/", 1)[-1].rsplit("\\", 1)[-1].lower()
+    if name.endswith(".tf"):
+        return "tf"
+    if name.endswith(".tf.json"):
+        return "tf.json"
+    if name.endswith(".tfvars"):
+        return "tfvars"
+    if name.endswith(".tfvars.json"):
+        return "tfvars.json"
+    if name.endswith(_STATE_SUFFIXES):
+        return "tfstate"
+    return None
+
 
 def scan_structured(path: str, text: str, engine: Engine) -> list[Finding] | None:
-    return None
+    kind = file_kind(path)
+    if kind is None:
+        return None
+    if kind == "tfstate":
+        from scanner.iac.tfstate import scan_state
+
+        return scan_state(path, text, engine)
+    from scanner.iac.terraform import scan_terraform
+
+    return scan_terraform(path, text, engine, tfvars=kind.startswith("tfvars"), json_syntax=kind.endswith("json"))
+
+
+__all__ = ["file_kind", "scan_structured"]
