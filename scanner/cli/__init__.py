@@ -15,6 +15,9 @@ from scanner import __version__
 COMMANDS: dict[str, str] = {
     "scan": "scanner.cli.scan:scan",
     "rules": "scanner.cli.rules:rules",
+    "sweep": "scanner.cli.sweep:sweep",
+    "exposure": "scanner.cli.exposure:exposure",
+    "report": "scanner.cli.report:report",
     "iac": "scanner.cli.iac:iac",
 }
 

@@ -1,0 +1,59 @@
+"""`keysweep report`: render findings from the sweep store or a findings file (HTML by default)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import click
+
+from scanner.cli import EXIT_OK
+from scanner.cli.common import setup
+from scanner.cli.sweep_common import REPORT_FORMATS, context, emit, open_store, render, store_options
+
+if TYPE_CHECKING:
+    from scanner.models import Finding
+
+
+@click.command()
+@click.option("--format", "fmt", type=click.Choice(REPORT_FORMATS), default="html", show_default=True)
+@click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write the report to FILE (default: stdout).")
+@click.option("--findings", "findings_files", multiple=True, type=click.Path(dir_okay=False),
+              help="Report this findings file (`keysweep scan|git --format json`) instead of the store "
+                   "(repeatable).")
+@store_options
+@click.option("--all", "include_resolved", is_flag=True, help="Store: include resolved findings too.")
+@click.option("--iam-report", "iam_file", type=click.Path(dir_okay=False),
+              help="`keysweep iam report --format json` output: owners and ages of live leaked keys.")
+@click.option("-v", "--verbose", count=True, help="More detail on stderr (-vv for debug).")
+def report(fmt: str, output: str | None, findings_files: tuple[str, ...], store_path: str | None,
+           lock_timeout: float, include_resolved: bool, iam_file: str | None, verbose: int) -> int:
+    """Report findings from the sweep store (open ones unless --all) or from findings files.
+
+    Secrets are always masked: the store keeps only their hash and a mask. Exit codes: 0 the report
+    was written (whatever it holds), 2 bad input, 3 the store cannot be read."""
+    from scanner.exposure import load_iam_report
+
+    setup(verbose)
+    findings: list[Finding]
+    if findings_files:
+        from scanner.report.json import load_findings
+
+        findings = [f for path in findings_files for f in load_findings(path)]
+        source = ", ".join(findings_files)
+    else:
+        findings, source = _from_store(store_path, lock_timeout, include_resolved)
+    iam = load_iam_report(iam_file) if iam_file else []
+    emit(render(fmt, findings, context(source, iam)), output)
+    return EXIT_OK
+
+
+def _from_store(path: str | None, lock_timeout: float, include_resolved: bool) -> tuple[list[Finding], str]:
+    from scanner.errors import ConfigError
+    from scanner.store import OccurrenceQuery, to_finding
+
+    store = open_store(path, lock_timeout, create=False)
+    if store is None:
+        raise ConfigError("no sweep store yet: run `keysweep sweep` first, or give --store or --findings")
+    with store:
+        occurrences = store.occurrences(OccurrenceQuery(open_only=not include_resolved))
+        return [to_finding(o) for o in occurrences], f"store {store.path}"

@@ -1,0 +1,136 @@
+"""`keysweep sweep TARGET...`: sweep many repositories, remembering what was seen in the store."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from scanner.cli import EXIT_FINDINGS, EXIT_OK, EXIT_RUNTIME
+from scanner.cli.common import setup, warn_line
+from scanner.cli.sweep_common import REPORT_FORMATS, context, emit, open_store, render, store_options
+
+if TYPE_CHECKING:
+    from scanner.models import Finding
+    from scanner.store import RepoOutcome, StoredOccurrence
+    from scanner.sweep import SweepResult
+
+
+@click.command()
+@click.argument("targets", nargs=-1)
+@click.option("--repos", "repos_file", type=click.Path(dir_okay=False),
+              help="File listing repository paths or clone URLs, one a line ('#' comments).")
+@store_options
+@click.option("--new-only", is_flag=True,
+              help="Report only what appeared since the previous sweep; exit 1 only when something did.")
+@click.option("--jobs", "-j", type=click.IntRange(min=0), default=0,
+              help="Repositories swept in parallel (default: all cores).")
+@click.option("--dask-scheduler", metavar="ADDRESS",
+              help="Run each repository as a task on this Dask scheduler (e.g. tcp://10.0.0.5:8786).")
+@click.option("--full", is_flag=True, help="Sweep every commit again, ignoring what the store remembers.")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False),
+              help="Config file (default: .keysweep.toml in the current folder; never one from a swept "
+                   "repository).")
+@click.option("--verify", is_flag=True, help="Ask each new secret's provider whether it is live.")
+@click.option("--iam-report", "iam_file", type=click.Path(dir_okay=False),
+              help="`keysweep iam report --format json`: keys it lists as Inactive or Deleted are resolved.")
+@click.option("--format", "fmt", type=click.Choice(REPORT_FORMATS), default="text", show_default=True)
+@click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write the report to FILE.")
+@click.option("--clone-dir", type=click.Path(file_okay=False),
+              help="Where clone URLs are mirrored (default: 'clones' beside the store).")
+@click.option("--clone-timeout", type=click.FloatRange(min=1), default=600.0, show_default=True,
+              help="Seconds allowed for one clone or fetch.")
+@click.option("-v", "--verbose", count=True, help="More detail on stderr (-vv for debug).")
+def sweep(targets: tuple[str, ...], repos_file: str | None, store_path: str | None, lock_timeout: float,
+          new_only: bool, jobs: int, dask_scheduler: str | None, full: bool, config_path: str | None, verify: bool,
+          iam_file: str | None, fmt: str, output: str | None, clone_dir: str | None, clone_timeout: float,
+          verbose: int) -> int:
+    """Sweep the history of many repositories: paths, folders of repositories, clone URLs.
+
+    Each sweep is recorded in the store; the next one scans only commits it has not seen, and
+    --new-only reports only what appeared since. Without it, every open finding is reported
+    (resolved ones, no longer at HEAD or deactivated, are left out). Secrets are always masked.
+
+    Exit codes: 0 nothing to report, 1 findings (with --new-only: new ones), 2 usage error,
+    3 no repository could be swept or the store is unusable. A repository that cannot be reached
+    is one line on stderr; the others are swept."""
+    from scanner import __version__
+    from scanner.errors import ConfigError
+    from scanner.sweep import SweepOptions, read_repos_file, resolve
+    from scanner.sweep import sweep as run_sweep
+
+    setup(verbose)
+    args = list(targets) + (read_repos_file(repos_file) if repos_file else [])
+    if not args:
+        raise click.UsageError("give repositories to sweep: paths, folders of repositories, URLs, or --repos FILE")
+    statuses = _key_statuses(iam_file) if iam_file else {}
+    store = open_store(store_path, lock_timeout, create=True)
+    assert store is not None
+    with store:
+        repos, problems = resolve(args, store.repositories())
+        for p in problems:
+            warn_line(p)
+        if not repos:
+            raise ConfigError("nothing to sweep: " + "; ".join(problems))
+        options = SweepOptions(jobs=jobs, dask_scheduler=dask_scheduler, full=full, clone_root=clone_dir or "",
+                               clone_timeout=clone_timeout)
+        result = run_sweep(store, repos, _engine_spec(config_path), options, verify=_verifier() if verify else None,
+                           on_outcome=_tell, tool_version=__version__, key_status=statuses)
+        shown = result.new if new_only else result.open
+        findings = _as_findings(shown, result.run_id, fmt)
+        emit(render(fmt, findings, context(f"store {store.path}, run {result.run_id}")), output)
+    _summary(result)
+    if result.status == "failed":
+        return EXIT_RUNTIME
+    return EXIT_FINDINGS if shown else EXIT_OK
+
+
+def _engine_spec(config_path: str | None) -> Any:
+    from scanner import api
+    from scanner.config import DEFAULT_MAX_FILE_SIZE, find_config, load_config
+    from scanner.sweep import EngineSpec
+
+    config = load_config(find_config(config_path, []))
+    return EngineSpec(rules=tuple(api.ruleset(config)), allowlist=config.allowlist,
+                      max_file_size=config.max_file_size or DEFAULT_MAX_FILE_SIZE)
+
+
+def _verifier() -> Any:
+    from scanner.verify import VerifySettings, user_config_path, verify_findings
+
+    settings = VerifySettings.load(os.environ, user_config_path())
+    return lambda findings: verify_findings(findings, settings)
+
+
+def _key_statuses(path: str) -> Mapping[str, str]:
+    from scanner.exposure import load_iam_report
+
+    return {str(c["access_key_id"]): str(c.get("status") or "Unknown") for c in load_iam_report(path)}
+
+
+def _tell(o: RepoOutcome) -> None:
+    if o.status in ("error", "missing"):
+        warn_line(f"{o.location}: {o.error}")
+
+
+def _as_findings(occurrences: Sequence[StoredOccurrence], run_id: int, fmt: str) -> list[Finding]:
+    from scanner.store import to_finding
+
+    out = [to_finding(o, run_id) for o in occurrences]
+    if fmt == "text":  # the text report has no repository column: lead the path with it
+        out = [replace(f, path=f"{Path(str(f.extra['repository'])).name}/{f.path}") for f in out]
+    return out
+
+
+def _summary(r: SweepResult) -> None:
+    counts: dict[str, int] = {}
+    for o in r.outcomes:
+        counts[o.status] = counts.get(o.status, 0) + 1
+    parts = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
+    commits = sum(len(o.new_commits) for o in r.outcomes)
+    click.echo(f"keysweep: sweep #{r.run_id}: {len(r.outcomes)} repositories ({parts}), {commits} new commits; "
+               f"{len(r.new)} new findings, {len(r.open)} open", err=True)

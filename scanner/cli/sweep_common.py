@@ -1,0 +1,89 @@
+"""Shared by `sweep`, `exposure` and `report`: the --store option, opening the store, writing reports."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import click
+
+if TYPE_CHECKING:
+    from scanner.models import Finding
+    from scanner.report.base import ReportContext
+    from scanner.store import Store
+
+REPORT_FORMATS = ("text", "json", "jsonl", "sarif", "csv", "html")
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def store_options(f: F) -> F:
+    for deco in reversed([
+        click.option("--store", "store_path", type=click.Path(dir_okay=False),
+                     help="The sweep datastore (default: $XDG_DATA_HOME/keysweep/keysweep.db, "
+                          "else ~/.local/share/keysweep/keysweep.db)."),
+        click.option("--lock-timeout", type=click.FloatRange(min=0), default=30.0, show_default=True,
+                     help="Seconds to wait for another keysweep process holding the store."),
+    ]):
+        f = deco(f)
+    return f
+
+
+def store_path(explicit: str | None) -> Path:
+    from scanner.store import default_store_path
+
+    return Path(explicit) if explicit else default_store_path()
+
+
+def open_store(explicit: str | None, lock_timeout: float, create: bool) -> Store | None:
+    """Open the store; when `create` is false a missing default store is None, a missing --store an error."""
+    from scanner.errors import ConfigError
+    from scanner.store import Store
+
+    path = store_path(explicit)
+    if not create and not os.path.exists(path):
+        if explicit:
+            raise ConfigError(f"{path}: no such store")
+        return None
+    return Store(path, lock_timeout=lock_timeout)
+
+
+def render(fmt: str, findings: Sequence[Finding], ctx: ReportContext) -> str:
+    if fmt == "html":
+        from scanner.report.html import render as render_html
+
+        return render_html(findings, ctx)
+    from scanner.report import render as render_any
+
+    return render_any(fmt, findings, ctx)
+
+
+def emit(text: str, output: str | None) -> None:
+    """Write to --output FILE or stdout."""
+    import sys
+
+    from scanner.errors import ConfigError
+
+    if not output:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+        return
+    try:
+        with open(output, "w", encoding="utf-8") as fh:
+            fh.write(text)
+    except OSError as e:
+        raise ConfigError(f"{output}: cannot write report: {e.strerror}") from e
+
+
+def context(source: str, iam: Sequence[Mapping[str, Any]] = ()) -> ReportContext:
+    """Reports from the store are always masked (it holds no plaintext)."""
+    from datetime import UTC, datetime
+
+    from scanner import __version__
+    from scanner.report.base import ReportContext
+
+    return ReportContext(redact=True, tool_version=__version__, extra={
+        "generated_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"), "source": source,
+        "iam_credentials": list(iam)})

@@ -1,0 +1,172 @@
+"""Sweeping one repository: the unit of work a process-pool worker or a Dask worker runs.
+
+`sweep_repository(task)` is a top-level function of picklable frozen values, so the same code
+runs in a local worker process or on a remote Dask worker. It never raises: every failure
+becomes an outcome with status `missing` or `error` and one line of explanation.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from functools import lru_cache
+from pathlib import Path
+
+from scanner.engine import Allowlist, Engine
+from scanner.errors import KeysweepError, SourceError
+from scanner.models import Rule
+from scanner.store.records import HeadScan, RepoOutcome
+from scanner.sweep import gitutil
+from scanner.sweep.history import scan_history
+from scanner.sweep.targets import RepoTarget
+
+log = logging.getLogger(__name__)
+DEFAULT_MAX_FILE_SIZE = 10 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class EngineSpec:
+    """Everything that decides what the engine finds; workers build (and cache) the engine from it."""
+
+    rules: tuple[Rule, ...]
+    allowlist: Allowlist = field(default_factory=Allowlist)
+    decode: bool = True
+    max_file_size: int = DEFAULT_MAX_FILE_SIZE
+
+    def digest(self) -> str:
+        """Changes when rules or filters change: then every commit is swept again."""
+        return hashlib.sha256(repr((self.rules, self.allowlist, self.decode)).encode()).hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class RepoTask:
+    target: RepoTarget
+    spec: EngineSpec
+    previous_tips: Mapping[str, str] = field(default_factory=dict)  # empty: sweep every commit
+    previous_head: str | None = None
+    known: bool = False  # the store has seen this repository before
+    clone_root: str = ""
+    clone_timeout: float = 600.0
+
+
+@lru_cache(maxsize=2)
+def engine_for(spec: EngineSpec) -> Engine:
+    return Engine(list(spec.rules), allowlist=spec.allowlist, decode=spec.decode)
+
+
+class _Missing(Exception):
+    pass
+
+
+def sweep_repository(task: RepoTask) -> RepoOutcome:
+    t0 = time.perf_counter()
+    target = task.target
+    try:
+        outcome = _sweep(task)
+    except _Missing:
+        status = "missing" if task.known else "error"
+        msg = ("repository no longer exists (deleted or moved since the last sweep); its findings are kept"
+               if task.known else "no such repository")
+        outcome = RepoOutcome(location=target.location, name=target.name, status=status, error=msg)
+    except KeysweepError as e:
+        outcome = error_outcome(target, str(e))
+    except Exception as e:  # noqa: BLE001 - one repository must not end the sweep
+        log.debug("sweeping %s failed", target.location, exc_info=True)
+        outcome = error_outcome(target, f"internal error: {type(e).__name__}: {e}")
+    return replace(outcome, seconds=round(time.perf_counter() - t0, 4))
+
+
+def unchanged(task: RepoTask, repo: Path) -> tuple[RepoOutcome | None, dict[str, str], str | None]:
+    """(an `unchanged` outcome when no ref moved since the last sweep, else None; the refs; HEAD)."""
+    tips = gitutil.ref_tips(repo)
+    head = gitutil.head_commit(repo)
+    if task.known and task.previous_tips and tips == dict(task.previous_tips) and head == task.previous_head:
+        return (RepoOutcome(location=task.target.location, name=task.target.name, status="unchanged", tips=tips,
+                            head_commit=head, rules_digest=task.spec.digest()), tips, head)
+    return None, tips, head
+
+
+def quick_check(task: RepoTask) -> RepoOutcome | None:
+    """In the caller, before dispatching: a local repository whose refs did not move needs no worker."""
+    path = Path(task.target.location)
+    if task.target.is_url or not task.previous_tips or not gitutil.is_repository(path):
+        return None
+    try:
+        return unchanged(task, path)[0]
+    except SourceError:
+        return None
+
+
+def _sweep(task: RepoTask) -> RepoOutcome:
+    target = task.target
+    repo = locate(task)
+    same, tips, head = unchanged(task, repo)
+    if same is not None:
+        return same
+    digest = task.spec.digest()
+    engine = engine_for(task.spec)
+    exclude = gitutil.existing(repo, task.previous_tips.values())
+    commits = gitutil.new_commits(repo, exclude) if tips else []
+    history = scan_history(repo, engine, exclude) if commits else None
+    for w in history.warnings if history else ():
+        log.warning("%s: %s", target.location, w)
+    return RepoOutcome(
+        location=target.location, name=target.name, status="scanned", tips=tips, head_commit=head,
+        new_commits=tuple(commits), findings=history.findings if history else (),
+        head=head_scan(repo, engine, task.spec.max_file_size, task.previous_head, head), rules_digest=digest)
+
+
+def locate(task: RepoTask) -> Path:
+    target = task.target
+    if target.is_url:
+        digest = hashlib.sha1(target.location.encode()).hexdigest()[:12]
+        dest = Path(task.clone_root) / f"{target.name}-{digest}.git"
+        try:
+            gitutil.clone_or_fetch(target.location, dest, task.clone_timeout)
+        except SourceError as e:
+            raise SourceError(f"cannot fetch {target.location}: {str(e).split(': ', 2)[-1]}") from e
+        return dest
+    path = Path(target.location)
+    if not path.exists():
+        raise _Missing(target.location)
+    if not gitutil.is_repository(path):
+        raise SourceError(f"{path}: not a git repository")
+    return path
+
+
+def head_scan(repo: Path, engine: Engine, max_size: int, old_head: str | None, new_head: str | None) -> HeadScan | None:
+    """The secrets at HEAD: the whole tree the first time, then only the paths that changed."""
+    if new_head is None:
+        return HeadScan(full=True)
+    if old_head == new_head:
+        return None
+    if old_head and gitutil.existing(repo, [old_head]):
+        paths = gitutil.changed_paths(repo, old_head, new_head)
+        blobs = gitutil.tree_blobs(repo, new_head, paths)
+        return HeadScan(full=False, paths=tuple(paths), hits=_hits(repo, engine, blobs, max_size))
+    return HeadScan(full=True, hits=_hits(repo, engine, gitutil.tree_blobs(repo, new_head), max_size))
+
+
+def _hits(repo: Path, engine: Engine, blobs: Mapping[str, tuple[str, int]],
+          max_size: int) -> frozenset[tuple[str, str]]:
+    from scanner.sources.files import is_binary, scan_text
+
+    hits = {(f.fingerprint, path) for path in blobs for f in engine.scan_path(path)}
+    by_blob: dict[str, list[str]] = {}
+    for path, (blob, size) in blobs.items():
+        if size <= max_size:
+            by_blob.setdefault(blob, []).append(path)
+    for blob, data in gitutil.read_blobs(repo, list(by_blob)):
+        if is_binary(data):
+            continue
+        text = data.decode("utf-8", errors="replace")
+        for path in by_blob[blob]:
+            hits.update((f.fingerprint, path) for f in scan_text(engine, path, text))
+    return frozenset(hits)
+
+
+def error_outcome(target: RepoTarget, message: str, attempts: int = 1) -> RepoOutcome:
+    return RepoOutcome(location=target.location, name=target.name, status="error", error=message, attempts=attempts)
