@@ -9,6 +9,7 @@ from pathlib import Path
 
 from tests.store.builders import AWS_KEY_ID, AWS_SECRET
 
+
 def github_pat() -> str:
     from scanner.engine.checksums import github_token_with_checksum
 
