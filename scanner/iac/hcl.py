@@ -83,7 +83,8 @@ class HclSyntaxError(SourceError):
     """The text is not valid HCL. The message names the position, never the text."""
 
 
-def parse_hcl(text: str) -> Document:
+def parse_hcl(text: str, line_offset: int = 0) -> Document:
+    """Parse HCL text; `line_offset` is added to every line (for a block cut out of a file)."""
     import hcl2  # lazy: the parser (lark grammar) costs time to load
     from lark.exceptions import LarkError
 
@@ -91,11 +92,11 @@ def parse_hcl(text: str) -> Document:
         tree = hcl2.parses_to_tree(text)
     except LarkError as e:
         line = getattr(e, "line", None)
-        where = f"line {line}" if isinstance(line, int) and line > 0 else "unknown position"
+        where = f"line {line + line_offset}" if isinstance(line, int) and line > 0 else "unknown position"
         raise HclSyntaxError(f"HCL syntax error at {where}") from e
     except (RecursionError, ValueError, RuntimeError) as e:
         raise HclSyntaxError(f"HCL parser failed ({type(e).__name__})") from e
-    return _Builder(text).document(tree)
+    return _Builder(text, line_offset).document(tree)
 
 
 # -- lark tree -> model ---------------------------------------------------------------------
@@ -114,8 +115,9 @@ def _subtrees(node: Any) -> list[Any]:
 
 
 class _Builder:
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, line_offset: int) -> None:
         self.text = text
+        self.dl = line_offset
 
     def document(self, tree: Any) -> Document:
         body = next(c for c in tree.children if _is_tree(c) and c.data == "body")
@@ -129,7 +131,7 @@ class _Builder:
             if value.startswith(("#", "//", "/*")):
                 start = tok.start_pos + (len(str(tok)) - len(value))
                 ls = self.text.rfind("\n", 0, start) + 1
-                line = tok.line + str(tok)[: len(str(tok)) - len(value)].count("\n")
+                line = self.dl + tok.line + str(tok)[: len(str(tok)) - len(value)].count("\n")
                 out.append(Comment(value.rstrip("\n"), line, start - ls + 1))
         return tuple(out)
 
@@ -145,14 +147,15 @@ class _Builder:
 
     def attribute(self, node: Any) -> Attribute:
         name_node, expr_node = _subtrees(node)[0], _subtrees(node)[-1]
-        return Attribute(self.name(name_node), self.expr(expr_node), name_node.meta.line, name_node.meta.column)
+        return Attribute(self.name(name_node), self.expr(expr_node), self.dl + name_node.meta.line,
+                         name_node.meta.column)
 
     def block(self, node: Any) -> Block:
         parts = _subtrees(node)
         head, body = parts[:-1], parts[-1]
         labels = tuple(self.string_label(p) if p.data == "string" else self.name(p) for p in head[1:])
         attrs, blocks = self.body(body)
-        return Block(self.name(head[0]), labels, node.meta.line, attrs, blocks)
+        return Block(self.name(head[0]), labels, self.dl + node.meta.line, attrs, blocks)
 
     def name(self, node: Any) -> str:
         return str(node.children[0]) if node.children else ""
@@ -170,7 +173,7 @@ class _Builder:
                 break
             node = inner[0]
         kind = node.data
-        line, col = node.meta.line, node.meta.column
+        line, col = self.dl + node.meta.line, node.meta.column
         if kind == "string":
             return self.string(node)
         if kind in _HEREDOC_TOKENS:
@@ -199,7 +202,7 @@ class _Builder:
         end = node.meta.end_pos - 1
         ls = self.text.rfind("\n", 0, start) + 1
         return Expr(Kind.STRING if literal else Kind.TEMPLATE, self.text[start:end],
-                    node.meta.line, start - ls + 1)
+                    self.dl + node.meta.line, start - ls + 1)
 
     def heredoc(self, node: Any) -> Expr:
         raw = str(node.children[0])
@@ -207,7 +210,7 @@ class _Builder:
         body = raw[first_nl + 1:]
         body = body[: body.rstrip("\r\n").rfind("\n") + 1]  # drop the closing delimiter line
         interpolated = "${" in body.replace("$${", "") or "%{" in body.replace("%%{", "")
-        return Expr(Kind.HEREDOC, body, node.meta.line + 1, 1, interpolated=interpolated)
+        return Expr(Kind.HEREDOC, body, self.dl + node.meta.line + 1, 1, interpolated=interpolated)
 
     def object_key(self, elem: Any) -> str:
         key = _subtrees(elem)[0]

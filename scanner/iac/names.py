@@ -7,6 +7,7 @@ attributes, provider and backend arguments).
 from __future__ import annotations
 
 import enum
+import functools
 
 import regex
 
@@ -39,7 +40,8 @@ _EXCLUDED_LAST = frozenset({
     "description", "label", "labels", "tags", "user", "username", "users", "owner", "issuer", "audience",
     "kms", "provider", "backend", "manager", "vault", "rule", "rules", "window", "schedule", "status",
     "field", "fields", "reference", "output", "var", "variable", "parameter", "selector", "command",
-    "script", "hash", "digest", "checksum", "sha", "sha256", "md5", "public", "pub", "cert", "certificate",
+    "param", "params", "script", "hash", "digest", "checksum", "sha", "sha256", "md5", "public", "pub", "cert",
+    "certificate",
     "ca", "email", "display", "timeout", "interval", "account", "project", "group", "groups",
 })
 _EXCLUDED_FIRST = frozenset({
@@ -133,6 +135,7 @@ def words(name: str) -> list[str]:
     return [w.lower() for w in _SPLIT.split(name) if w]
 
 
+@functools.lru_cache(maxsize=4096)
 def classify(name: str) -> Sensitivity:
     ws = words(name)
     if not ws:

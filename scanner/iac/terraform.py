@@ -16,56 +16,77 @@ from dataclasses import dataclass, field
 import regex
 
 from scanner.engine import Engine
-from scanner.iac import names
+from scanner.iac import names, prefilter
 from scanner.iac import rules as iac_rules
 from scanner.iac.hcl import Attribute, Block, Comment, Document, Expr, HclSyntaxError, Kind, parse_hcl
 from scanner.iac.names import Sensitivity
 from scanner.iac.tfjson import parse_json
-from scanner.iac.values import Flagged, Group, Literal, scan_groups
+from scanner.iac.values import Flagged, Group, Literal, generic_rule_ids, scan_groups
 from scanner.models import Chunk, Finding, Origin, Rule
 
 log = logging.getLogger(__name__)
 
 # Functions whose result is their (literal) argument: `sensitive("p4ss")` is still a literal.
 _TRANSPARENT_CALLS = frozenset({"sensitive", "nonsensitive", "trimspace", "chomp", "tostring"})
-
-# Cheap test before parsing: a credential-ish name assigned an expression with a literal string
-# or heredoc on the same line, or a variable whose name (or `sensitive = true`) makes its default
-# a secret, or a resource type whose payload argument is secret.
-_ASSIGNED_LITERAL = regex.compile(
-    r"""(?im)(?<![\w.-])["']?(?P<key>[\w.-]*(?:secret|passw|pwd|passphrase|token|credential|creds|key|auth|sas|psk|pat|conn_str)"""
-    r"""[\w.-]*)["']?\s*[=:][^\n]*?(?:"[^"\s$]|<<)"""
-)
-_SECRET_BLOCK = regex.compile(
-    r"""(?i)(?:(?:variable|output)\s+"[\w-]*(?:secret|passw|pwd|token|credential|key|auth)[\w-]*"|sensitive\s*=\s*true)"""
-)
-_BLOCK_LITERAL = regex.compile(r"""(?im)^\s*(?:default|value)\s*=[^\n]*?(?:"[^"\s$]|<<|\{|\[)""")
-
-
-def worth_parsing(text: str, tfvars: bool = False) -> bool:
-    """False when no structural rule can fire, so the plain engine alone gives the same findings."""
-    for m in _ASSIGNED_LITERAL.finditer(text):
-        if names.classify(m.group("key")) is Sensitivity.SENSITIVE or any(
-                m.group("key") in creds for creds in names.PROVIDER_CREDENTIALS.values()):
-            return True
-    if tfvars:
-        return False
-    if _SECRET_BLOCK.search(text) and _BLOCK_LITERAL.search(text):
-        return True
-    return any(t in text for t in names.RESOURCE_CREDENTIALS) or any(
-        t in text for t in names.CONDITIONAL_CREDENTIALS)
+_BLANK = regex.compile(r"[^\n]")
 
 
 def scan_terraform(path: str, text: str, engine: Engine, *, tfvars: bool, json_syntax: bool) -> list[Finding]:
     """Findings for a `.tf`, `.tf.json`, `.tfvars` or `.tfvars.json` file."""
-    if not json_syntax and not worth_parsing(text, tfvars):
-        return engine.scan(Chunk(text, Origin(path=path)))
     try:
-        doc = parse_json(text, tfvars) if json_syntax else parse_hcl(text)
+        if json_syntax:
+            return scan_document(path, text, parse_json(text, tfvars), engine, tfvars=tfvars)
+        found = prefilter.triggers(text, tfvars)
+        if not found:
+            return _plain(engine, path, text)  # no structural rule can fire: no parse needed
+        parts = None if tfvars else _parse_blocks(text, found)
+        if parts is None:
+            return scan_document(path, text, parse_hcl(text), engine, tfvars=tfvars)
     except HclSyntaxError as e:
         log.warning("%s: %s; scanned as plain text", path, e)
-        return engine.scan(Chunk(text, Origin(path=path)))
-    return scan_document(path, text, doc, engine, tfvars=tfvars)
+        return _plain(engine, path, text)
+    doc, rest = parts
+    findings = scan_document(path, text, doc, engine, tfvars=False) + _plain(engine, path, rest)
+    return sorted(findings, key=lambda f: (f.line, f.column, f.rule_id))
+
+
+# A generic key-name rule that matched the start of an HCL expression rather than a literal:
+# `password = coalesce(var.db_password, ...)`, `token = local.creds["x"]`, `key = "${var.k}"`.
+_EXPRESSION = regex.compile(
+    r"^[A-Za-z_][\w]*\(|(?:^|[^\w])(?:var|local|module|data|each|count|path|self)\.[A-Za-z_]|\$\{"
+)
+
+
+def _plain(engine: Engine, path: str, text: str) -> list[Finding]:
+    """The plain engine over Terraform text, minus generic findings on expressions (in HCL a
+    literal is always quoted or a heredoc, so these cannot be credentials)."""
+    generic = generic_rule_ids(engine)
+    return [f for f in engine.scan(Chunk(text, Origin(path=path)))
+            if not (f.rule_id in generic and _EXPRESSION.search(f.secret))]
+
+
+def _parse_blocks(text: str, offsets: list[int]) -> tuple[Document, str] | None:
+    """Parse only the top-level blocks that hold a trigger: their document, and the file's text
+    with those blocks blanked out (line breaks kept) for the plain engine. None when the file
+    does not cut cleanly into blocks (then the whole file is parsed)."""
+    spans = prefilter.blocks_to_parse(text, offsets)
+    if spans is None:
+        return None
+    docs = []
+    try:
+        for start, end in spans:
+            docs.append(parse_hcl(text[start:end], line_offset=text.count("\n", 0, start)))
+    except HclSyntaxError:
+        return None  # e.g. a heredoc line with `}` at column 1 cut a block short
+    doc = Document(tuple(a for d in docs for a in d.attributes), tuple(b for d in docs for b in d.blocks),
+                   tuple(c for d in docs for c in d.comments))
+    parts, pos = [], 0
+    for start, end in spans:
+        parts.append(text[pos:start])
+        parts.append(_BLANK.sub(" ", text[start:end]))
+        pos = end
+    parts.append(text[pos:])
+    return doc, "".join(parts)
 
 
 def scan_document(path: str, text: str, doc: Document, engine: Engine, *, tfvars: bool) -> list[Finding]:

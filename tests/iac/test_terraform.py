@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from scanner.engine import Engine
 from scanner.iac import file_kind, scan_structured
-from scanner.iac.terraform import worth_parsing
+from scanner.iac.prefilter import worth_parsing
 from scanner.models import Finding
 
 AWS_ID = "AKIAQ6BN3JX7KPLR2MZT"
@@ -287,6 +287,70 @@ def test_prefilter_skips_parsing_without_changing_findings(engine: Engine) -> No
     parsed = scan_document("infra/main.tf", text, parse_hcl(text), engine, tfvars=False)
     assert [(f.rule_id, f.line, f.secret) for f in skipped] == [(f.rule_id, f.line, f.secret) for f in parsed]
     assert [f.secret for f in parsed] == [AWS_ID]
+
+
+BIG_FILE = f'''
+# Platform stack
+resource "aws_s3_bucket" "logs" {{
+  bucket = "acme-logs"
+  tags   = {{ note = "rotated {AWS_ID}" }}
+}}
+
+locals {{
+  db_password = "{PASSWORD}" # from the old wiki
+  region      = "eu-west-1"
+}}
+
+resource "aws_iam_role" "x" {{
+  name = "x"
+  policy = <<POLICY
+{{
+  "Version": "2012-10-17"
+}}
+POLICY
+}}
+
+module "db" {{
+  source   = "./db"
+  password = var.db_password
+}}
+'''
+
+
+def test_only_triggered_blocks_are_parsed_with_the_same_findings(engine: Engine) -> None:
+    from scanner.iac import prefilter
+    from scanner.iac.hcl import parse_hcl
+    from scanner.iac.terraform import scan_document
+
+    spans = prefilter.blocks_to_parse(BIG_FILE, prefilter.triggers(BIG_FILE))
+    assert spans is not None and [BIG_FILE[s:e].split("\n")[0] for s, e in spans] == ["locals {"]
+    partial = scan(engine, BIG_FILE)
+    whole = scan_document("infra/main.tf", BIG_FILE, parse_hcl(BIG_FILE), engine, tfvars=False)
+    key = [(f.rule_id, f.line, f.column, f.secret) for f in partial]
+    assert key == [(f.rule_id, f.line, f.column, f.secret) for f in whole]
+    assert [(f.rule_id, f.line) for f in partial] == [("aws-access-key-id", 5), ("terraform-hardcoded-secret", 9)]
+
+
+def test_block_cut_short_by_a_heredoc_falls_back_to_the_whole_file(engine: Engine) -> None:
+    text = f'''resource "vault_generic_secret" "x" {{
+  data_json = <<JSON
+{{
+  "pin": "{PASSWORD}"
+}}
+JSON
+}}
+'''
+    from scanner.iac import prefilter
+
+    spans = prefilter.blocks_to_parse(text, prefilter.triggers(text))
+    assert spans is not None and text[spans[0][0]:spans[0][1]].endswith('"\n}')  # cut at the heredoc's `}`
+    fs = scan(engine, text)
+    assert [(f.rule_id, f.line, f.end_line) for f in fs] == [("terraform-hardcoded-secret", 3, 5)]
+
+
+def test_file_not_cut_into_blocks_is_parsed_whole(engine: Engine) -> None:
+    text = f'locals {{ db_password = "{PASSWORD}" }}\n'
+    assert [(f.rule_id, f.line) for f in scan(engine, text)] == [("terraform-hardcoded-secret", 1)]
 
 
 @settings(max_examples=60, deadline=None)
