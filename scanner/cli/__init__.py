@@ -18,6 +18,7 @@ COMMANDS: dict[str, str] = {
     "sweep": "scanner.cli.sweep:sweep",
     "exposure": "scanner.cli.exposure:exposure",
     "report": "scanner.cli.report:report",
+    "iam": "scanner.cli.iam:iam",
     "iac": "scanner.cli.iac:iac",
 }
 

@@ -13,6 +13,7 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
+from scanner.cloud.aws_iam import NO_ANSWER
 from scanner.cloud.keyid import account_id_from_key_id, is_temporary
 from scanner.verify.base import Credential, Outcome, VerifyContext, invalid, not_checked, unknown, valid
 from scanner.verify.http import USER_AGENT
@@ -61,7 +62,7 @@ class AwsVerifier:
             if code in THROTTLED:
                 return unknown("aws: STS still throttling after retries", account=account)
             return unknown(f"aws: STS answered {code or 'an error'}", account=account)
-        except BotoCoreError as e:
+        except (*NO_ANSWER, KeyError, ValueError) as e:  # botocore raises KeyError on foreign XML
             return unknown(f"aws: no answer from STS ({type(e).__name__})", account=account)
         return valid("aws: STS accepted the key pair", account=answer.get("Account"),
                      arn=answer.get("Arn"), user_id=answer.get("UserId"))
@@ -72,7 +73,7 @@ class AwsVerifier:
             ctx.throttle.wait(self.name)
             try:
                 owner = sts_client(ctx.settings).get_access_key_info(AccessKeyId=key_id).get("Account")
-            except (ClientError, BotoCoreError) as e:
+            except (ClientError, *NO_ANSWER) as e:
                 log.info("sts:GetAccessKeyInfo failed (%s); using the offline account id", type(e).__name__)
             else:
                 if owner:

@@ -128,6 +128,13 @@ def test_no_answer_is_unknown_never_invalid(pair: tuple[str, str], fake_http) ->
                for f in out)
 
 
+def test_a_garbage_answer_is_unknown(pair: tuple[str, str], fake_http) -> None:  # type: ignore[no-untyped-def]
+    server = fake_http()
+    server.route("POST", "/", lambda req: (200, {"Content-Type": "text/html"}, b"<html>captive portal"))
+    out = verify(scan_text(config_text(*pair)), AWS_ENDPOINT_URL=server.url, KEYSWEEP_VERIFY_RETRIES="0")
+    assert {status(f) for f in out} == {VerificationStatus.UNKNOWN}
+
+
 def test_a_temporary_key_id_is_not_sent_without_its_token(aws: MotoLab) -> None:
     out = verify(scan_text(config_text("ASIARZPUZDIKQ3AXJPWI", "Zk8rQ2mWv7Xn4Lp9Tb3Hs6Jd1Yc5Fg0Ra2Ue8KiO")))
     assert {status(f) for f in out} == {VerificationStatus.NOT_CHECKED}

@@ -1,0 +1,396 @@
+"""The AWS IAM inventory, read with boto3: users, access keys, policies, tags, console and MFA.
+
+Reads what it is allowed to read: a call that is denied or keeps failing becomes a note
+on the account and the rest of the inventory is still built.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import logging
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, TypeVar
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError, ProfileNotFound
+from botocore.parsers import ResponseParserError
+
+from scanner import __version__
+from scanner.cloud.model import AccessKey, AccountInventory, Grant, IamUser
+from scanner.errors import CloudError, ConfigError
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+# no usable answer: network trouble, timeouts, or something that is not AWS talking
+NO_ANSWER = (BotoCoreError, ResponseParserError)
+REJECTED = {"InvalidClientTokenId", "SignatureDoesNotMatch", "ExpiredToken", "ExpiredTokenException",
+            "InvalidToken", "UnrecognizedClientException", "AuthFailure"}
+
+
+@dataclass(frozen=True)
+class AwsOptions:
+    profile: str | None = None
+    region: str | None = None
+    role_arns: tuple[str, ...] = ()
+    timeout: float = 30.0
+    max_attempts: int = 8
+    workers: int = 8
+
+
+class Notes:
+    """Calls that failed, counted by operation and error: one line each in the report."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._seen: Counter[tuple[str, str, str]] = Counter()
+        self.incomplete = False
+
+    def add(self, operation: str, error: str, consequence: str, incomplete: bool = False) -> None:
+        with self._lock:
+            self._seen[(operation, error, consequence)] += 1
+            self.incomplete = self.incomplete or incomplete
+
+    def lines(self) -> tuple[str, ...]:
+        return tuple(f"{op}: {err} ({n} call{'s' if n > 1 else ''}); {what}"
+                     for (op, err, what), n in sorted(self._seen.items()))
+
+
+# ---------------------------------------------------------------- sessions and clients
+
+def session_for(opts: AwsOptions) -> Any:
+    try:
+        return boto3.session.Session(profile_name=opts.profile, region_name=opts.region)
+    except ProfileNotFound as e:
+        raise ConfigError(f"AWS profile not found: {opts.profile or e}") from e
+
+
+def client(session: Any, service: str, opts: AwsOptions) -> Any:
+    config = Config(connect_timeout=opts.timeout, read_timeout=opts.timeout,
+                    retries={"mode": "adaptive", "total_max_attempts": max(1, opts.max_attempts)},
+                    user_agent_extra=f"keysweep/{__version__}", max_pool_connections=max(10, opts.workers))
+    region = session.region_name or "us-east-1"
+    return session.client(service, region_name=region, config=config)
+
+
+def caller_account(session: Any, opts: AwsOptions) -> tuple[str, str]:
+    """(account id, caller ARN); CloudError with a plain reason when the credentials do not work."""
+    try:
+        who = client(session, "sts", opts).get_caller_identity()
+        account, arn = str(who["Account"]), str(who["Arn"])
+    except ProfileNotFound as e:
+        raise ConfigError(f"AWS profile not found: {e}") from e
+    except NoCredentialsError as e:
+        raise CloudError("no AWS credentials found (use --profile, AWS_PROFILE or the "
+                         "AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY variables)") from e
+    except ClientError as e:
+        code = error_code(e)
+        if code in REJECTED:
+            raise CloudError(f"AWS rejected the credentials ({code}): expired or wrong") from e
+        raise CloudError(f"sts:GetCallerIdentity failed ({code})") from e
+    except (*NO_ANSWER, KeyError, ValueError) as e:  # botocore raises KeyError on foreign XML
+        raise CloudError(f"no answer from AWS ({type(e).__name__}: {e})") from e
+    return account, arn
+
+
+def assume_role(session: Any, role_arn: str, opts: AwsOptions) -> Any:
+    try:
+        creds = client(session, "sts", opts).assume_role(
+            RoleArn=role_arn, RoleSessionName="keysweep-iam-report")["Credentials"]
+    except ClientError as e:
+        raise CloudError(f"cannot assume {role_arn} ({error_code(e)})") from e
+    except NO_ANSWER as e:
+        raise CloudError(f"cannot assume {role_arn} ({type(e).__name__})") from e
+    return boto3.session.Session(aws_access_key_id=creds["AccessKeyId"],
+                                 aws_secret_access_key=creds["SecretAccessKey"],
+                                 aws_session_token=creds["SessionToken"],
+                                 region_name=session.region_name or opts.region)
+
+
+def error_code(e: ClientError) -> str:
+    return str(e.response.get("Error", {}).get("Code") or "error")
+
+
+# ---------------------------------------------------------------- the inventory
+
+def collect_inventories(opts: AwsOptions) -> list[AccountInventory]:
+    """The caller's account, or each `--role-arn` account. CloudError when none can be read."""
+    base = session_for(opts)
+    if not opts.role_arns:
+        return [build_inventory(base, f"profile {opts.profile}" if opts.profile else "default credentials", opts)]
+    caller_account(base, opts)  # fail early and clearly when the base credentials do not work
+    out: list[AccountInventory] = []
+    for arn in opts.role_arns:
+        try:
+            out.append(build_inventory(assume_role(base, arn, opts), arn, opts))
+        except CloudError as e:
+            log.warning("%s", e)
+            out.append(AccountInventory(account_id=_account_of_arn(arn), source=arn, notes=(str(e),),
+                                        complete=False))
+    if all(not inv.users and not inv.complete for inv in out):
+        raise CloudError("no account could be read: " + "; ".join(n for inv in out for n in inv.notes))
+    return out
+
+
+def build_inventory(session: Any, source: str, opts: AwsOptions) -> AccountInventory:
+    account, _ = caller_account(session, opts)
+    iam = client(session, "iam", opts)
+    notes = Notes()
+    with ThreadPoolExecutor(max_workers=max(1, opts.workers)) as pool:
+        details = _authorization_details(iam, notes) or _details_per_user(iam, notes, pool)
+        if details is None:
+            return AccountInventory(account, source, notes=notes.lines(), complete=False)
+        people = _credential_report(iam, notes) or _console_per_user(iam, [u.name for u in details.users],
+                                                                      notes, pool)
+        keys = dict(zip((u.name for u in details.users),
+                        pool.map(lambda u: _keys_of(iam, u.name, notes), details.users), strict=True))
+    users = tuple(
+        IamUser(name=u.name, arn=u.arn, created=u.created, tags=u.tags, groups=u.groups,
+                grants=details.grants_of(u), keys=keys[u.name],
+                console_access=people.get(u.name, (None, None))[0], mfa=people.get(u.name, (None, None))[1])
+        for u in details.users
+    )
+    log.info("account %s: %d users, %d keys", account, len(users), sum(len(u.keys) for u in users))
+    return AccountInventory(account, source, users, notes.lines(), complete=not notes.incomplete)
+
+
+def _account_of_arn(arn: str) -> str | None:
+    parts = arn.split(":")
+    return parts[4] if len(parts) > 4 and parts[4].isdigit() else None
+
+
+@dataclass(frozen=True)
+class _User:
+    name: str
+    arn: str
+    created: datetime | None
+    tags: Mapping[str, str]
+    groups: tuple[str, ...]
+    grants: tuple[Grant, ...]  # direct grants; managed ones may lack their document
+
+
+@dataclass(frozen=True)
+class _Details:
+    users: tuple[_User, ...]
+    group_grants: Mapping[str, tuple[Grant, ...]]
+    documents: Mapping[str, Any]  # managed policy ARN -> default version document
+
+    def grants_of(self, u: _User) -> tuple[Grant, ...]:
+        out = list(u.grants)
+        for g in u.groups:
+            out.extend(Grant(gr.name, f"group:{g}", gr.arn, gr.document) for gr in self.group_grants.get(g, ()))
+        return tuple(Grant(g.name, g.via, g.arn, g.document if g.document is not None
+                           else self.documents.get(g.arn or "")) for g in out)
+
+
+def _guard(notes: Notes, operation: str, consequence: str, call: Callable[[], T],
+           incomplete: bool = False, missing: Iterable[str] = ()) -> T | None:
+    """Run one API call; a refusal or a failure becomes a note and None."""
+    try:
+        return call()
+    except ClientError as e:
+        code = error_code(e)
+        if code in missing:
+            raise
+        notes.add(operation, code, consequence, incomplete)
+    except NO_ANSWER as e:
+        notes.add(operation, f"no answer ({type(e).__name__})", consequence, incomplete)
+    return None
+
+
+def _all(iam: Any, operation: str, key: str, **kwargs: Any) -> list[Any]:
+    return list(iam.get_paginator(operation).paginate(**kwargs).build_full_result().get(key, []))
+
+
+def _authorization_details(iam: Any, notes: Notes) -> _Details | None:
+    """Users, groups and customer policies in a few paginated calls."""
+    def read() -> dict[str, Any]:
+        return dict(iam.get_paginator("get_account_authorization_details").paginate(
+            Filter=["User", "Group", "LocalManagedPolicy"]).build_full_result())
+
+    try:
+        data = read()
+    except ClientError as e:
+        notes.add("iam:GetAccountAuthorizationDetails", error_code(e), "read user by user instead")
+        return None
+    except NO_ANSWER as e:
+        raise CloudError(f"no answer from IAM ({type(e).__name__}: {e})") from e
+    documents = {p["Arn"]: _default_document(p.get("PolicyVersionList", [])) for p in data.get("Policies", [])}
+    group_grants = {
+        g["GroupName"]: _grants(g.get("GroupPolicyList", []), g.get("AttachedManagedPolicies", []))
+        for g in data.get("GroupDetailList", [])
+    }
+    users = tuple(
+        _User(u["UserName"], u.get("Arn", ""), u.get("CreateDate"), _tags(u.get("Tags", [])),
+              tuple(u.get("GroupList", [])), _grants(u.get("UserPolicyList", []), u.get("AttachedManagedPolicies", [])))
+        for u in data.get("UserDetailList", [])
+    )
+    arns = {g.arn for u in users for g in u.grants} | {g.arn for gs in group_grants.values() for g in gs}
+    documents.update(_managed_documents(iam, {a for a in arns if a and a not in documents}, notes))
+    return _Details(users, group_grants, documents)
+
+
+def _details_per_user(iam: Any, notes: Notes, pool: ThreadPoolExecutor) -> _Details | None:
+    """The slow path when GetAccountAuthorizationDetails is denied."""
+    listed = _guard(notes, "iam:ListUsers", "no user could be listed", lambda: _all(iam, "list_users", "Users"),
+                    incomplete=True)
+    if listed is None:
+        return None
+
+    def one(u: Mapping[str, Any]) -> _User:
+        name = u["UserName"]
+
+        def groups() -> list[str]:
+            return [g["GroupName"] for g in _all(iam, "list_groups_for_user", "Groups", UserName=name)]
+
+        def tags() -> list[Any]:
+            return _all(iam, "list_user_tags", "Tags", UserName=name)
+
+        in_groups = _guard(notes, "iam:ListGroupsForUser", "group policies missing", groups)
+        tagged = _guard(notes, "iam:ListUserTags", "tags missing (owner unknown)", tags)
+        return _User(name, u.get("Arn", ""), u.get("CreateDate"), _tags(tagged or []), tuple(in_groups or ()),
+                     _policies_of(iam, notes, "User", name))
+
+    users = tuple(pool.map(one, listed))
+    group_grants = {g: _policies_of(iam, notes, "Group", g) for g in sorted({g for u in users for g in u.groups})}
+    arns = {g.arn for u in users for g in u.grants} | {g.arn for gs in group_grants.values() for g in gs}
+    return _Details(users, group_grants, _managed_documents(iam, {a for a in arns if a}, notes))
+
+
+def _policies_of(iam: Any, notes: Notes, kind: str, name: str) -> tuple[Grant, ...]:
+    """Inline and attached policies of one user or group (`kind` is "User" or "Group")."""
+    key = {f"{kind}Name": name}
+    low = kind.lower()
+
+    def attached() -> list[Any]:
+        return _all(iam, f"list_attached_{low}_policies", "AttachedPolicies", **key)
+
+    def inline() -> list[dict[str, Any]]:
+        get = getattr(iam, f"get_{low}_policy")
+        return [{"PolicyName": p, "PolicyDocument": get(PolicyName=p, **key)["PolicyDocument"]}
+                for p in _all(iam, f"list_{low}_policies", "PolicyNames", **key)]
+
+    found_attached = _guard(notes, f"iam:ListAttached{kind}Policies", f"{low} policies missing", attached)
+    found_inline = _guard(notes, f"iam:List{kind}Policies", f"{low} policies missing", inline)
+    return _grants(found_inline or [], found_attached or [])
+
+
+def _managed_documents(iam: Any, arns: Iterable[str], notes: Notes) -> dict[str, Any]:
+    out = {}
+    for arn in sorted(arns):
+        def read(arn: str = arn) -> Any:
+            version = iam.get_policy(PolicyArn=arn)["Policy"]["DefaultVersionId"]
+            return iam.get_policy_version(PolicyArn=arn, VersionId=version)["PolicyVersion"]["Document"]
+        doc = _guard(notes, "iam:GetPolicyVersion", "judged by policy name only", read)
+        if doc is not None:
+            out[arn] = doc
+    return out
+
+
+def _default_document(versions: Sequence[Mapping[str, Any]]) -> Any:
+    return next((v.get("Document") for v in versions if v.get("IsDefaultVersion")), None)
+
+
+def _grants(inline: Iterable[Mapping[str, Any]], attached: Iterable[Mapping[str, Any]]) -> tuple[Grant, ...]:
+    return (tuple(Grant(p["PolicyName"], document=p.get("PolicyDocument")) for p in inline)
+            + tuple(Grant(p["PolicyName"], arn=p.get("PolicyArn")) for p in attached))
+
+
+def _tags(tags: Iterable[Mapping[str, str]]) -> dict[str, str]:
+    return {t["Key"]: t.get("Value", "") for t in tags}
+
+
+def _credential_report(iam: Any, notes: Notes, polls: int = 10) -> dict[str, tuple[bool, bool]] | None:
+    """user -> (console password enabled, MFA active), from one account-wide report."""
+    def read() -> bytes:
+        for i in range(polls):
+            if iam.generate_credential_report().get("State") == "COMPLETE":
+                break
+            time.sleep(min(0.1 * 2**i, 5.0))
+        content = iam.get_credential_report()["Content"]
+        return content if isinstance(content, bytes) else str(content).encode()
+
+    raw = _guard(notes, "iam:GetCredentialReport", "console and MFA read user by user instead", read)
+    if raw is None:
+        return None
+    rows = csv.DictReader(io.StringIO(raw.decode("utf-8", "replace")))
+    return {r["user"]: (r.get("password_enabled") == "true", r.get("mfa_active") == "true")
+            for r in rows if r.get("user") and r["user"] != "<root_account>"}
+
+
+def _console_per_user(iam: Any, names: Sequence[str], notes: Notes,
+                      pool: ThreadPoolExecutor) -> dict[str, tuple[bool | None, bool | None]]:
+    def login(name: str) -> bool | None:
+        try:
+            return _guard(notes, "iam:GetLoginProfile", "console access unknown",
+                          lambda: bool(iam.get_login_profile(UserName=name)), missing=("NoSuchEntity",))
+        except ClientError:
+            return False
+
+    def mfa(name: str) -> bool | None:
+        devices = _guard(notes, "iam:ListMFADevices", "MFA unknown",
+                         lambda: _all(iam, "list_mfa_devices", "MFADevices", UserName=name))
+        return None if devices is None else bool(devices)
+
+    return dict(zip(names, pool.map(lambda n: (login(n), mfa(n)), names), strict=True))
+
+
+def _keys_of(iam: Any, name: str, notes: Notes) -> tuple[AccessKey, ...]:
+    listed = _guard(notes, "iam:ListAccessKeys", "keys of some users missing",
+                    lambda: _all(iam, "list_access_keys", "AccessKeyMetadata", UserName=name), incomplete=True)
+    out = []
+    for k in listed or []:
+        def last_used(key_id: str = k["AccessKeyId"]) -> dict[str, Any]:
+            return dict(iam.get_access_key_last_used(AccessKeyId=key_id)["AccessKeyLastUsed"])
+
+        used = _guard(notes, "iam:GetAccessKeyLastUsed", "last-used date unknown", last_used)
+        service = (used or {}).get("ServiceName")
+        out.append(AccessKey(k["AccessKeyId"], name, k.get("Status", "Unknown"), k.get("CreateDate"),
+                             (used or {}).get("LastUsedDate"), None if service in (None, "N/A") else service))
+    return tuple(out)
+
+
+# ---------------------------------------------------------------- deactivation
+
+@dataclass(frozen=True)
+class KeyOwner:
+    account_id: str
+    user_name: str
+    status: str
+
+
+def find_key(session: Any, key_id: str, opts: AwsOptions) -> KeyOwner:
+    account, _ = caller_account(session, opts)
+    iam = client(session, "iam", opts)
+    try:
+        user = iam.get_access_key_last_used(AccessKeyId=key_id).get("UserName")
+        keys = _all(iam, "list_access_keys", "AccessKeyMetadata", UserName=user) if user else []
+    except ClientError as e:
+        code = error_code(e)
+        if code == "NoSuchEntity":
+            raise CloudError(f"{key_id} is not an access key of account {account}") from e
+        raise CloudError(f"cannot look up {key_id} ({code})") from e
+    except NO_ANSWER as e:
+        raise CloudError(f"no answer from IAM ({type(e).__name__})") from e
+    status = next((k.get("Status", "Unknown") for k in keys if k["AccessKeyId"] == key_id), None)
+    if not user or status is None:
+        raise CloudError(f"{key_id} is not an access key of account {account}")
+    return KeyOwner(account, user, status)
+
+
+def deactivate_key(session: Any, key_id: str, owner: KeyOwner, opts: AwsOptions) -> None:
+    try:
+        client(session, "iam", opts).update_access_key(UserName=owner.user_name, AccessKeyId=key_id,
+                                                       Status="Inactive")
+    except ClientError as e:
+        raise CloudError(f"cannot deactivate {key_id} ({error_code(e)})") from e
+    except NO_ANSWER as e:
+        raise CloudError(f"no answer from IAM ({type(e).__name__})") from e

@@ -1,0 +1,99 @@
+"""`keysweep iam report` as a library call: gather findings, inventories and Terraform, then join."""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import os
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from scanner.cloud.aws_iam import AwsOptions, collect_inventories
+from scanner.cloud.crosscheck import CrosscheckOptions, IacIdentityLike, IamReport, crosscheck, departed_names
+from scanner.errors import ConfigError
+from scanner.models import Finding
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ReportRequest:
+    aws: AwsOptions = field(default_factory=AwsOptions)
+    findings_files: tuple[str, ...] = ()
+    targets: tuple[str, ...] = ()  # files and folders to scan now
+    terraform: tuple[str, ...] = ()
+    verify: bool = False
+    max_key_age_days: int = 90
+    unused_days: int = 45
+    owner_tag: str = "owner"
+    departed_file: str | None = None
+
+
+def build_report(req: ReportRequest, env: Mapping[str, str] | None = None,
+                 warn: Callable[[str], None] | None = None, now: datetime | None = None) -> IamReport:
+    """Bad input (findings file, departed file, Terraform) fails before any AWS call."""
+    findings = load_findings(req, warn)
+    departed = _departed(req.departed_file)
+    iac = _terraform(req.terraform) if req.terraform else None
+    if req.verify:
+        findings = _verify_aws(findings, os.environ if env is None else env)
+    inventories = collect_inventories(req.aws)
+    options = CrosscheckOptions(now=now or datetime.now(UTC), max_key_age_days=req.max_key_age_days,
+                                unused_days=req.unused_days, owner_tag=req.owner_tag, departed=departed,
+                                terraform=iac is not None)
+    return crosscheck(inventories, findings, iac, options)
+
+
+def load_findings(req: ReportRequest, warn: Callable[[str], None] | None = None) -> list[Finding]:
+    from scanner.report.json import load_findings as read
+
+    findings = [f for path in req.findings_files for f in read(path)]
+    if req.targets:
+        findings.extend(_scan(req.targets, warn))
+    return findings
+
+
+def _scan(targets: Sequence[str], warn: Callable[[str], None] | None) -> list[Finding]:
+    from scanner import api
+    from scanner.config import ScanOptions, find_config, load_config
+
+    missing = [t for t in targets if not os.path.lexists(t)]
+    if missing:
+        raise ConfigError(f"no such file or folder: {', '.join(missing)}")
+    config = load_config(find_config(None, list(targets)))
+    options = ScanOptions()
+    return list(api.scan(list(targets), api.build_engine(config, options), options, warn=warn).findings)
+
+
+def _verify_aws(findings: list[Finding], env: Mapping[str, str]) -> list[Finding]:
+    """Only the AWS pairs are checked: the report is about AWS keys."""
+    from scanner.rules import load_builtin_rules
+    from scanner.verify import VerifySettings, user_config_path, verify_findings
+
+    rules = [r for r in load_builtin_rules() if r.verifier == "aws"]
+    return verify_findings(findings, VerifySettings.load(env, user_config_path(env)), rules)
+
+
+def _departed(path: str | None) -> frozenset[str]:
+    if not path:
+        return frozenset()
+    try:
+        return departed_names(Path(path).read_text(encoding="utf-8").splitlines())
+    except (OSError, UnicodeDecodeError) as e:
+        raise ConfigError(f"{path}: cannot read the departed list ({e})") from e
+
+
+def _terraform(paths: Sequence[str]) -> Sequence[IacIdentityLike]:
+    try:
+        module: Any = importlib.import_module("scanner.iac.inventory")
+    except ImportError as e:
+        raise ConfigError("--terraform needs the Terraform inventory (scanner.iac.inventory), "
+                          "which this build does not have") from e
+    missing = [p for p in paths if not os.path.exists(p)]
+    if missing:
+        raise ConfigError(f"no such Terraform path: {', '.join(missing)}")
+    identities: Sequence[IacIdentityLike] = module.collect_inventory(list(paths))
+    return identities
