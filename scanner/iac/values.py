@@ -119,14 +119,16 @@ def _engine_hits(engine: Engine, path: str, group: Group, src: SourceLines,
     starts = _line_starts(text)
     out = []
     for f in engine.scan(Chunk(text, Origin(path=path, resource=group.resource))):
-        abs_start = starts[f.line - 1] + f.column - 1
-        i = bisect.bisect_right(records, abs_start) - 1
+        # Place the finding by its secret, not by the start of the match: a rule may match a key
+        # on one record and the secret on the next (`name = "x"` then `value = "..."`).
+        abs_secret = starts[f.line - 1] + f.column - 1 + max(0, f.match.find(f.secret))
+        i = bisect.bisect_right(records, abs_secret) - 1
         if i < 0:
             continue  # on the header line
         lit = group.literals[i]
-        abs_end = starts[min(f.end_line, len(starts)) - 1] + f.end_column - 1
-        line, col = real_position(lit, abs_start - values[i])
-        end_line, end_col = real_position(lit, abs_end - values[i])
+        delta = abs_secret - values[i]
+        line, col = real_position(lit, delta)
+        end_line, end_col = real_position(lit, delta + len(f.secret) - 1)
         line_text = src.get(line, end_line)
         if _allowed_inline(line_text):
             continue
@@ -164,10 +166,10 @@ def structural_finding(fl: Flagged, lit: Literal, path: str, src: SourceLines,
     if _allowed_inline(line_text) or flt.first_reason(cand, _STRUCTURAL_FILTERS) is not None:
         return None
     severity = fl.rule.severity
-    extra: dict[str, object] = {"context": fl.context, "key": lit.key}
-    if flt.TEST_PATH.search(path):
+    extra: dict[str, object] = {"block": fl.context, "key": lit.key}
+    if flt.TEST_PATH.search(path):  # as the engine does for its generic rules
         severity = severity.lowered()
-        extra["path_context"] = "test-or-example"
+        extra["context"] = "test-or-example"
     if resource:
         extra["resource"] = resource
     return Finding(
@@ -198,9 +200,10 @@ def scan_group(engine: Engine, path: str, group: Group, src: SourceLines,
 
 
 def _names_no_secret(lit: Literal) -> bool:
-    """The key names a property of a credential (`password_file`, `secret_arn`) and the value has
-    the shape of one (a path, an ARN): a generic key-name rule would be wrong here."""
-    return classify(lit.key) is Sensitivity.EXCLUDED and not can_be_secret(lit.value, lit.real_newlines)
+    """The key names a property of a credential, not the credential (`password_file`, `secret_arn`,
+    `encrypted_secret`, `kms_key_id`): a generic key-name rule would be wrong here. URIs are kept,
+    as `database_url = "postgres://user:pw@host"` carries one."""
+    return classify(lit.key) is Sensitivity.EXCLUDED and "://" not in lit.value
 
 
 def generic_rule_ids(engine: Engine) -> frozenset[str]:

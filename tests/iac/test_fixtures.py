@@ -48,6 +48,8 @@ def test_labelled_credential_found_at_its_line(engine: Engine, label: dict[str, 
         assert [f.rule_id for f in found] == [label["rule"]]
     if "resource" in label:
         assert all(f.extra.get("resource") == label["resource"] for f in found)
+    if "encoding" in label:
+        assert all(f.extra.get("encoding") == label["encoding"] for f in found)
 
 
 @pytest.mark.parametrize("rel", CLEAN)
