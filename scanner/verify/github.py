@@ -28,7 +28,7 @@ GITHUB = HttpCheck(
     name="github",
     default_url="https://api.github.com",
     path="/user",
-    auth=lambda secret: {"Authorization": f"token {secret}", "Accept": "application/vnd.github+json"},
+    auth=lambda c: {"Authorization": f"token {c.secret}", "Accept": "application/vnd.github+json"},
     identity=_identity,
     throttled=_throttled,
 )

@@ -8,24 +8,26 @@ from dataclasses import dataclass
 from typing import Any
 
 from scanner.errors import VerifyError
-from scanner.verify.base import Credential, Outcome, VerifyContext, invalid, unknown, valid
+from scanner.verify.base import Credential, Outcome, VerifyContext, invalid, not_checked, unknown, valid
 from scanner.verify.http import HttpResponse, is_throttled
 
 Identity = Callable[[HttpResponse, Mapping[str, Any]], Mapping[str, Any]]
+Auth = Callable[[Credential], dict[str, str]]
 
 
-def bearer(secret: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {secret}"}
+def bearer(c: Credential) -> dict[str, str]:
+    return {"Authorization": f"Bearer {c.secret}"}
 
 
-def header(name: str) -> Callable[[str], dict[str, str]]:
-    return lambda secret: {name: secret}
+def header(name: str, prefix: str = "") -> Auth:
+    return lambda c: {name: prefix + c.secret}
 
 
-def basic(user: str) -> Callable[[str], dict[str, str]]:
-    def auth(secret: str) -> dict[str, str]:
-        token = base64.b64encode(f"{user}:{secret}".encode()).decode("ascii")
-        return {"Authorization": f"Basic {token}"}
+def basic(user: str | None = None) -> Auth:
+    """HTTP Basic with a fixed user name, or (user=None) the pair's key id as the user."""
+    def auth(c: Credential) -> dict[str, str]:
+        token = base64.b64encode(f"{user if user is not None else c.key_id}:{c.secret}".encode())
+        return {"Authorization": f"Basic {token.decode('ascii')}"}
     return auth
 
 
@@ -40,7 +42,8 @@ def pick(*names: str) -> Identity:
 
 @dataclass(frozen=True)
 class HttpCheck:
-    """`GET|POST base_url + path` with the secret in `auth`'s headers.
+    """`GET|POST base_url + path` with the secret in `auth`'s headers (or in the path, as
+    `{secret}`, for the few APIs that want it there).
 
     2xx with a JSON object -> valid (identity from `identity`); a status in `rejected` ->
     invalid; a status in `accepted` -> valid but limited; anything else -> unknown.
@@ -49,8 +52,10 @@ class HttpCheck:
     name: str
     default_url: str
     path: str
-    auth: Callable[[str], dict[str, str]] = bearer
+    auth: Auth = bearer
     method: str = "GET"
+    needs_key_id: bool = False  # the check needs the pair's public half (e.g. Twilio's account SID)
+    prefixes: tuple[str, ...] = ()  # only tokens starting with one of these can be checked here
     identity: Identity = no_identity
     rejected: tuple[int, ...] = (401,)
     accepted: tuple[int, ...] = ()
@@ -58,9 +63,13 @@ class HttpCheck:
     judge: Callable[[HttpResponse, HttpCheck], Outcome] | None = None  # full override
 
     def verify(self, credential: Credential, ctx: VerifyContext) -> Outcome:
-        url = ctx.settings.url_for(self.name, self.default_url) + self.path
+        if self.needs_key_id and not credential.key_id:
+            return not_checked(f"{self.name}: the identifier that goes with this secret was not found near it")
+        if self.prefixes and not credential.secret.startswith(self.prefixes):
+            return not_checked(f"{self.name}: this kind of token cannot be checked without side effects")
+        url = ctx.settings.url_for(self.name, self.default_url) + self.path.replace("{secret}", credential.secret)
         try:
-            resp = ctx.http.request(self.name, self.method, url, self.auth(credential.secret),
+            resp = ctx.http.request(self.name, self.method, url, self.auth(credential),
                                     body=b"" if self.method == "POST" else None, throttled=self.throttled)
         except VerifyError as e:
             return unknown(f"{self.name}: {e}")

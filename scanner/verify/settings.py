@@ -41,7 +41,7 @@ class VerifySettings:
     min_interval: float = 0.0  # minimum spacing between two requests to one provider
 
     def url_for(self, provider: str, default: str) -> str:
-        return self.urls.get(provider, default).rstrip("/")
+        return self.urls.get(_key(provider), default).rstrip("/")
 
     @classmethod
     def load(cls, env: Mapping[str, str], user_config_path: Path | None) -> VerifySettings:
@@ -53,6 +53,7 @@ class VerifySettings:
         _apply_env(env, values, urls)
         for provider, url in urls.items():
             _check_url(url, f"URL for {provider}")
+        urls = {_key(p): u for p, u in urls.items()}
         if values.get("aws_endpoint_url"):
             _check_url(values["aws_endpoint_url"], "AWS endpoint URL")
         return cls(urls=MappingProxyType(urls), **values)
@@ -64,6 +65,11 @@ def user_config_path(env: Mapping[str, str] | None = None) -> Path | None:
     base = env.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
     path = Path(base) / "keysweep" / "config.toml"
     return path if path.is_file() else None
+
+
+def _key(provider: str) -> str:
+    """Provider names may hold '-', environment variable names cannot: both spell '_'."""
+    return provider.replace("-", "_")
 
 
 def _read_verify_table(path: Path) -> Mapping[str, Any]:

@@ -42,7 +42,7 @@ OPENAI = HttpCheck(name="openai", default_url="https://api.openai.com", path="/v
                    identity=_openai_identity)
 ANTHROPIC = HttpCheck(
     name="anthropic", default_url="https://api.anthropic.com", path="/v1/models",
-    auth=lambda secret: {"x-api-key": secret, "anthropic-version": "2023-06-01"},
+    auth=lambda c: {"x-api-key": c.secret, "anthropic-version": "2023-06-01"},
 )
 HUGGINGFACE = HttpCheck(name="huggingface", default_url="https://huggingface.co", path="/api/whoami-v2",
                         identity=_huggingface_identity)

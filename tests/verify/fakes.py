@@ -36,23 +36,37 @@ def _basic_api(req: Recorded) -> str | None:
     return password if user == "api" else None
 
 
+def _discord(req: Recorded) -> str | None:
+    value = req.headers.get("authorization", "")
+    return value[len("Bot "):] if value.startswith("Bot ") else None
+
+
 def _anthropic(req: Recorded) -> str | None:
     return req.headers.get("x-api-key") if req.headers.get("anthropic-version") else None
+
+
+def _telegram(req: Recorded) -> str | None:
+    return req.path.removeprefix("/bot").removesuffix("/getMe")
 
 
 @dataclass(frozen=True)
 class Fake:
     provider: str
     method: str
-    path: str
+    route: str  # may hold {token} for APIs that take the token in the path
     token_of: Callable[[Recorded], str | None]
     ok: Reply
     bad: Reply
     identity: Mapping[str, Any] = field(default_factory=dict)
+    prefix: str = ""
 
     @property
     def token(self) -> str:
-        return f"{self.provider}-live-token-0123456789abcdef"
+        return f"{self.prefix}{self.provider}-live-token-0123456789abcdef"
+
+    @property
+    def path(self) -> str:
+        return self.route.replace("{token}", self.token)
 
     def install(self, server: FakeHttpServer) -> None:
         server.route(self.method, self.path, lambda req: self.ok if self.token_of(req) == self.token else self.bad)
@@ -89,6 +103,30 @@ FAKES = (
          json_reply(403, {"errors": ["Forbidden"]})),
     Fake("mailgun", "GET", "/v3/domains", _basic_api, json_reply(200, {"total_count": 2, "items": []}),
          (401, {"Content-Type": "text/plain"}, b"Forbidden"), {"domains": 2}),
+    Fake("digitalocean", "GET", "/v2/account", _bearer,
+         json_reply(200, {"account": {"email": "ops@example.com", "uuid": "u-1", "status": "active"}}),
+         json_reply(401, {"id": "unauthorized"}), {"email": "ops@example.com"}, prefix="dop_v1_"),
+    Fake("heroku", "GET", "/account", _bearer, json_reply(200, {"email": "dev@example.com", "id": "h-1"}),
+         json_reply(401, {"id": "unauthorized"}), {"email": "dev@example.com"}),
+    Fake("vercel", "GET", "/v2/user", _bearer, json_reply(200, {"user": {"username": "v", "email": "v@x.io"}}),
+         json_reply(403, {"error": {"code": "forbidden"}}), {"username": "v"}),
+    Fake("netlify", "GET", "/api/v1/user", _bearer, json_reply(200, {"email": "n@x.io", "full_name": "N"}),
+         json_reply(401, {"code": 401}), {"email": "n@x.io"}),
+    Fake("linode", "GET", "/v4/profile", _bearer, json_reply(200, {"username": "lin", "email": "l@x.io"}),
+         json_reply(401, {"errors": [{"reason": "Invalid Token"}]}), {"username": "lin"}),
+    Fake("terraform-cloud", "GET", "/api/v2/account/details", _bearer,
+         json_reply(200, {"data": {"attributes": {"username": "tfc", "email": "t@x.io"}}}),
+         json_reply(401, {"errors": [{"status": "401"}]}), {"username": "tfc"}),
+    Fake("groq", "GET", "/openai/v1/models", _bearer, json_reply(200, {"data": []}),
+         json_reply(401, {"error": {"code": "invalid_api_key"}})),
+    Fake("mistral", "GET", "/v1/models", _bearer, json_reply(200, {"data": []}), json_reply(401, {})),
+    Fake("square", "GET", "/v2/locations", _bearer, json_reply(200, {"locations": []}),
+         json_reply(401, {"errors": [{"code": "UNAUTHORIZED"}]})),
+    Fake("telegram", "GET", "/bot{token}/getMe", _telegram,
+         json_reply(200, {"ok": True, "result": {"id": 42, "username": "deploy_bot"}}),
+         json_reply(401, {"ok": False, "error_code": 401}), {"username": "deploy_bot"}),
+    Fake("discord", "GET", "/users/@me", _discord,
+         json_reply(200, {"id": "7", "username": "bot"}), json_reply(401, {"code": 0}), {"username": "bot"}),
 )
 
 
@@ -108,7 +146,7 @@ def finding(rule_id: str, secret: str, path: str = "app/settings.py", line: int 
 
 
 def settings_for(urls: Mapping[str, str], **numbers: str) -> VerifySettings:
-    env = {f"KEYSWEEP_{p.upper()}_URL": u for p, u in urls.items()}
+    env = {f"KEYSWEEP_{p.upper().replace('-', '_')}_URL": u for p, u in urls.items()}
     env.update({"KEYSWEEP_VERIFY_TIMEOUT": "2", "KEYSWEEP_VERIFY_BACKOFF": "0.01", "KEYSWEEP_AWS_KEY_INFO": "0"})
     env.update({f"KEYSWEEP_VERIFY_{k.upper()}": v for k, v in numbers.items()})
     return VerifySettings.load(env, None)

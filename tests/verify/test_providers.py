@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Callable
+from dataclasses import replace
 
 import pytest
 
 from scanner import __version__
 from scanner.models import VerificationStatus
 from scanner.verify import verify_findings
-from tests.fixtures.fake_http import FakeHttpServer, json_reply, sequence
-from tests.verify.fakes import FAKES, RULES, Fake, finding, settings_for
+from tests.fixtures.fake_http import FakeHttpServer, Recorded, Reply, json_reply, sequence
+from tests.verify.fakes import FAKES, RULES, Fake, finding, rule_for, settings_for
 
 Factory = Callable[[], FakeHttpServer]
 by_provider = pytest.mark.parametrize("fake", FAKES, ids=[f.provider for f in FAKES])
@@ -38,7 +40,7 @@ def test_a_live_token_is_valid_with_its_identity(fake: Fake, fake_http: Factory)
 def test_a_dead_token_is_invalid(fake: Fake, fake_http: Factory) -> None:
     server = fake_http()
     fake.install(server)
-    status, _, identity = check(fake, server, "revoked-" + fake.token)
+    status, _, identity = check(fake, server, fake.token[:-4] + "dead")
     assert status is VerificationStatus.INVALID
     assert identity == {}
 
@@ -65,7 +67,7 @@ def test_still_rate_limited_is_unknown_not_invalid(fake: Fake, fake_http: Factor
 def test_a_hanging_provider_times_out_as_unknown(fake: Fake, fake_http: Factory) -> None:
     server = fake_http()
     server.route(fake.method, fake.path, server.slow(30))
-    status, detail, _ = check(fake, server, fake.token, timeout="0.3")
+    status, detail, _ = check(fake, server, fake.token, timeout="0.15")
     assert status is VerificationStatus.UNKNOWN
     assert "timed out" in detail
 
@@ -82,6 +84,37 @@ def test_garbage_is_unknown(fake: Fake, fake_http: Factory, reply: tuple) -> Non
     server.route(fake.method, fake.path, lambda req: reply)
     status, _, _ = check(fake, server, fake.token)
     assert status is VerificationStatus.UNKNOWN
+
+
+def test_twilio_checks_the_pair(fake_http: Factory) -> None:
+    server = fake_http()
+    sid, token = "AC" + "0" * 32, "f" * 32
+
+    def accounts(req: Recorded) -> Reply:
+        expected = "Basic " + base64.b64encode(f"{sid}:{token}".encode()).decode()
+        if req.headers.get("authorization") != expected:
+            return json_reply(401, {"code": 20003})
+        return json_reply(200, {"accounts": [{"sid": sid, "friendly_name": "prod"}]})
+
+    server.route("GET", "/2010-04-01/Accounts.json", accounts)
+    rules = [replace(rule_for("twilio"), id="twilio-sid", verifier=None, tags=("pair-id:twilio",)),
+             replace(rule_for("twilio"), tags=("pair-secret:twilio",))]
+    sid_f, tok_f = finding("twilio-sid", sid), finding("twilio-token", token)
+    sid_f, tok_f = replace(sid_f, linked=(tok_f.fingerprint,)), replace(tok_f, linked=(sid_f.fingerprint,))
+    alone = finding("twilio-token", "e" * 32)
+    out = verify_findings([sid_f, tok_f, alone], settings_for({"twilio": server.url}), rules)
+    assert [f.verification.status for f in out if f.verification] == [
+        VerificationStatus.NOT_CHECKED, VerificationStatus.VALID, VerificationStatus.NOT_CHECKED]
+    assert out[1].verification and out[1].verification.identity == {"account": sid, "name": "prod"}
+    assert len(server.requests) == 1
+
+
+def test_a_token_kind_that_cannot_be_checked_is_not_sent(fake_http: Factory) -> None:
+    server = fake_http()
+    [f] = verify_findings([finding("digitalocean-token", "dor_v1_" + "a" * 64)],
+                          settings_for({"digitalocean": server.url}), RULES)
+    assert f.verification and f.verification.status is VerificationStatus.NOT_CHECKED
+    assert server.requests == []
 
 
 def test_nobody_listening_is_unknown(fake_http: Factory) -> None:
