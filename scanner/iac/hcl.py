@@ -96,7 +96,10 @@ def parse_hcl(text: str, line_offset: int = 0) -> Document:
         raise HclSyntaxError(f"HCL syntax error at {where}") from e
     except (RecursionError, ValueError, RuntimeError) as e:
         raise HclSyntaxError(f"HCL parser failed ({type(e).__name__})") from e
-    return _Builder(text, line_offset).document(tree)
+    try:
+        return _Builder(text, line_offset).document(tree)
+    except RecursionError as e:
+        raise HclSyntaxError("HCL nested too deeply") from e
 
 
 # -- lark tree -> model ---------------------------------------------------------------------

@@ -19,8 +19,9 @@ from scanner.errors import SourceError
 from scanner.iac import names
 from scanner.iac import rules as iac_rules
 from scanner.iac.jsonpos import JsonLocator, Path, string_leaves
+from scanner.iac.literals import Flagged, Group, Literal
 from scanner.iac.names import Sensitivity
-from scanner.iac.values import Flagged, Group, Literal, scan_groups
+from scanner.iac.values import scan_groups
 from scanner.models import Chunk, Finding, Origin
 
 log = logging.getLogger(__name__)
@@ -243,10 +244,14 @@ def state_groups(text: str, state: State) -> list[Group]:
 
 
 def scan_state(path: str, text: str, engine: Engine) -> list[Finding]:
+    if not text.strip():
+        return []
     try:
         state = load_state(text)
-    except StateError as e:
-        log.warning("%s: %s; scanned as plain text", path, e)
+        groups = state_groups(text, state)
+    except (StateError, RecursionError) as e:
+        reason = e if isinstance(e, StateError) else "nested too deeply"
+        log.warning("%s: %s; scanned as plain text", path, reason)
         return engine.scan(Chunk(text, Origin(path=path)))
-    findings = scan_groups(engine, path, text, state_groups(text, state))
+    findings = scan_groups(engine, path, text, groups)
     return sorted(findings, key=lambda f: (f.line, f.column, f.rule_id))

@@ -365,3 +365,12 @@ def test_never_crashes_on_any_text(text: str) -> None:
 
 
 _ENGINE: dict[str, Engine] = {}
+
+
+def test_deeply_nested_input_falls_back(engine: Engine, caplog: pytest.LogCaptureFixture) -> None:
+    nested = 'locals {\n  password = "Tr0ub4dor&3xK9q"\n  x = ' + "{ a = " * 600 + "1" + " }" * 600 + "\n}\n"
+    with caplog.at_level(logging.WARNING, logger="scanner.iac"):
+        assert isinstance(scan_structured("deep.tf", nested, engine), list)
+        state = '{"version": 4, "resources": [' + "[" * 900 + "]" * 900 + "]}"
+        assert isinstance(scan_structured("terraform.tfstate", state, engine), list)
+    assert any("nested too deeply" in r.getMessage() for r in caplog.records)
