@@ -118,6 +118,26 @@ def tool_version(argv: Sequence[str]) -> str:
     return text[0] if text else "unknown"
 
 
+def git_state(repo: Path, paths: Sequence[str]) -> str:
+    """Short commit of `repo`, marked when `paths` have uncommitted changes (what was measured)."""
+    try:
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=repo, capture_output=True,
+                              text=True, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--", *paths], cwd=repo, capture_output=True,
+                               text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown commit"
+    return f"{head} + uncommitted changes in {', '.join(paths)}" if dirty else head
+
+
+def wait_for_quiet(threshold: float, timeout: float) -> float:
+    """Wait (at most `timeout` s) until the 1-minute load average is below `threshold`; returns it."""
+    deadline = time.monotonic() + timeout
+    while os.getloadavg()[0] >= threshold and time.monotonic() < deadline:
+        time.sleep(5)
+    return os.getloadavg()[0]
+
+
 def load_average() -> str:
     one, five, fifteen = os.getloadavg()
     return f"{one:.2f}, {five:.2f}, {fifteen:.2f}"

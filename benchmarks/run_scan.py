@@ -167,7 +167,10 @@ def run(args: argparse.Namespace) -> str:
         common.run_measured(tool.argv(os.path.relpath(warm, cwd), out / f"{tool.name}-warmup.json", args.jobs,
                                       args.max_file_mb), cwd=cwd)
     results = {tool.name: ToolResult(tool, [], [], None) for tool in chosen}
+    loads = []
     for i in range(args.runs):
+        loads.append(common.wait_for_quiet(args.quiet_load, args.quiet_wait) if args.quiet_load else
+                     os.getloadavg()[0])
         for tool in chosen:
             report, log = out / f"{tool.name}-{i}.json", out / f"{tool.name}-{i}.log"
             report.unlink(missing_ok=True)
@@ -180,6 +183,7 @@ def run(args: argparse.Namespace) -> str:
                 results[tool.name].hits = hits_of(tool, report, root, cwd)
                 results[tool.name].scanned_mb = scanned_mb(tool.name, report, log.with_suffix(".err"))
     load_after = common.load_average()
+    load_before += f"; at the start of each round: {', '.join(f'{x:.2f}' for x in loads)}"
     return render(manifest, results, args, load_before, load_after)
 
 
@@ -239,6 +243,8 @@ def _setup(manifest: dict[str, Any], results: dict[str, ToolResult], args: argpa
            load_before: str, load_after: str) -> str:
     facts = common.machine_facts()
     versions = {name: common.tool_version(res.tool.version) for name, res in results.items()}
+    if "keysweep" in versions:
+        versions["keysweep"] += f" at {common.git_state(HERE.parent, ['scanner', 'rules'])}"
     lines = [
         f"Corpus: `{corpus.GENERATOR}`, seed {manifest['seed']}, {manifest['files']} files, "
         f"{manifest['bytes'] / common.MB:.1f} MB, {len(manifest['secrets'])} planted secrets, "
@@ -286,6 +292,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--max-file-mb", type=int, default=10)
     parser.add_argument("--tools", nargs="+", default=["keysweep", "gitleaks", "kingfisher"],
                         choices=["keysweep", "gitleaks", "kingfisher"])
+    parser.add_argument("--quiet-load", type=float, default=0.0,
+                        help="before each round wait until the 1-min load average is below this (shared machines)")
+    parser.add_argument("--quiet-wait", type=float, default=600, help="longest wait for --quiet-load, seconds")
     parser.add_argument("--out-dir", type=Path, default=HERE / "out" / "scan", help="reports and logs")
     parser.add_argument("--results", type=Path, default=HERE / "RESULTS.md")
     parser.add_argument("--no-write", action="store_true", help="print only; leave RESULTS.md alone")
