@@ -130,12 +130,14 @@ def build(q: KeyQuery, stored: Sequence[StoredOccurrence], scanned: Sequence[Fin
     wanted = set(own_fingerprints) | {s.secret.fingerprint for s in stored} | set(matching_fingerprints(q, scanned))
     fresh = [f for f in scanned if f.fingerprint in wanted]
     sightings = sorted([_from_store(s) for s in stored] + [_from_scan(f) for f in fresh], key=_when)
-    fps = list(dict.fromkeys([*own_fingerprints, *(s.fingerprint for s in sightings)]))
+    own = list(dict.fromkeys([*own_fingerprints, *(fp for fp in matching_fingerprints(q, scanned)
+                                                   if fp.endswith(":" + q.hash20))]))
+    fps = list(dict.fromkeys([*own, *(s.fingerprint for s in sightings)]))
     key_ids = sorted({k for k in [q.key_id, *(s.secret.public_id for s in stored),
                                   *(public_id(f.secret) for f in fresh)] if k})
     iam = tuple(r for r in iam_records if r.get("access_key_id") in key_ids)
     return Exposure(
-        query=q, fingerprints=tuple(fps), rules=tuple(dict.fromkeys(s.rule_id for s in sightings)),
+        query=q, fingerprints=tuple(fps), rules=tuple(dict.fromkeys(fp.rsplit(":", 1)[0] for fp in fps)),
         secret_masked=_masked(q, stored, fresh), sightings=tuple(sightings),
         first_seen=_first_seen(stored, sightings), last_seen=now if fresh else _last_seen(stored),
         still_at_head=_at_head(sightings), resolved_at=_resolved(stored)[0], resolved_reason=_resolved(stored)[1],

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from scanner.cli import EXIT_FINDINGS, EXIT_OK, EXIT_RUNTIME
-from scanner.cli.common import setup, warn_line
+from scanner.cli.common import setup
 from scanner.cli.sweep_common import REPORT_FORMATS, context, emit, open_store, render, store_options
 
 if TYPE_CHECKING:
@@ -73,7 +73,7 @@ def sweep(targets: tuple[str, ...], repos_file: str | None, store_path: str | No
     with store:
         repos, problems = resolve(args, store.repositories())
         for p in problems:
-            warn_line(p)
+            _say(p)
         if not repos:
             raise ConfigError("nothing to sweep: " + "; ".join(problems))
         options = SweepOptions(jobs=jobs, dask_scheduler=dask_scheduler, full=full, clone_root=clone_dir or "",
@@ -112,9 +112,13 @@ def _key_statuses(path: str) -> Mapping[str, str]:
     return {str(c["access_key_id"]): str(c.get("status") or "Unknown") for c in load_iam_report(path)}
 
 
+def _say(line: str) -> None:
+    click.echo(f"keysweep: {line}", err=True)
+
+
 def _tell(o: RepoOutcome) -> None:
     if o.status in ("error", "missing"):
-        warn_line(f"{o.location}: {o.error}")
+        _say(f"{o.location}: {o.error}")
 
 
 def _as_findings(occurrences: Sequence[StoredOccurrence], run_id: int, fmt: str) -> list[Finding]:

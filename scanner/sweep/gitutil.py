@@ -45,20 +45,21 @@ def is_repository(path: str | Path) -> bool:
     return (p / "HEAD").is_file() and (p / "objects").is_dir() and (p / "refs").is_dir()
 
 
-def ref_tips(repo: str | Path) -> dict[str, str]:
-    """Every ref (branches, tags, remote-tracking, stash) -> the object it names."""
-    out = git(repo, "for-each-ref", "--format=%(objectname) %(refname)")
+def refs_and_head(repo: str | Path) -> tuple[dict[str, str], str | None]:
+    """Every ref (branches, tags, remote-tracking, stash) -> the object it names, and HEAD's commit;
+    one `git show-ref --head` (an empty repository has neither)."""
+    if not Path(repo).is_dir():
+        raise SourceError(f"{repo}: no such repository")
+    out = git(repo, "show-ref", "--head", check=False)
     tips: dict[str, str] = {}
+    head = None
     for line in out.decode("utf-8", "surrogateescape").splitlines():
         sha, _, ref = line.partition(" ")
-        if sha and ref:
+        if ref == "HEAD":
+            head = sha
+        elif sha and ref:
             tips[ref] = sha
-    return tips
-
-
-def head_commit(repo: str | Path) -> str | None:
-    out = git(repo, "rev-parse", "--verify", "-q", "HEAD^{commit}", check=False).strip()
-    return out.decode() or None
+    return tips, head
 
 
 def existing(repo: str | Path, objects: Iterable[str]) -> list[str]:

@@ -70,30 +70,35 @@ def run_dask(tasks: Sequence[RepoTask], address: str, scan: ScanFn = sweep_repos
 
 def _gather(client: Any, distributed: Any, tasks: Sequence[RepoTask], scan: ScanFn) -> Iterator[RepoOutcome]:
     run = uuid.uuid4().hex[:8]
-    pending: dict[Any, tuple[RepoTask, int]] = {}
 
-    def submit(task: RepoTask, attempt: int) -> Any:
-        fut = client.submit(scan, task, key=f"keysweep-{run}-{task.target.name}-{uuid.uuid4().hex[:8]}",
-                            pure=False)
-        pending[fut] = (task, attempt)
-        return fut
+    def submit(task: RepoTask) -> Any:
+        return client.submit(scan, task, key=f"keysweep-{run}-{task.target.name}-{uuid.uuid4().hex[:8]}", pure=False)
 
-    done = distributed.as_completed([submit(t, 1) for t in tasks])
-    for fut in done:
-        task, attempt = pending.pop(fut)
-        try:
-            outcome = fut.result()
-        except distributed.KilledWorker:
-            if attempt == 1:
-                log.warning("%s: its Dask worker died; retrying once", task.target.location)
-                done.add(submit(task, 2))
-                continue
-            outcome = error_outcome(task.target, DIED, attempts=2)
-        except Exception as e:  # noqa: BLE001 - a task error ends that repository only
-            outcome = error_outcome(task.target, f"Dask task failed: {type(e).__name__}: {e}", attempts=attempt)
-        finally:
-            fut.release()
-        yield replace(outcome, attempts=attempt) if attempt > 1 and outcome.status != "error" else outcome
+    futures = {submit(t): t for t in tasks}
+    killed: list[RepoTask] = []
+    for fut in distributed.as_completed(list(futures), loop=client.loop):
+        outcome = _result(fut, futures[fut], distributed, attempt=1)
+        if outcome is None:
+            killed.append(futures[fut])
+        else:
+            yield outcome
+    if killed:
+        log.warning("a Dask worker died; retrying %d repositories one at a time", len(killed))
+    for task in killed:  # alone on the cluster: a repository that kills its worker again takes no other with it
+        yield _result(submit(task), task, distributed, attempt=2) or error_outcome(task.target, DIED, attempts=2)
+
+
+def _result(fut: Any, task: RepoTask, distributed: Any, attempt: int) -> RepoOutcome | None:
+    """The task's outcome; None when its worker died."""
+    try:
+        outcome: RepoOutcome = fut.result()
+        return replace(outcome, attempts=attempt)
+    except distributed.KilledWorker:
+        return None
+    except Exception as e:  # noqa: BLE001 - a task error ends that repository only
+        return error_outcome(task.target, f"Dask task failed: {type(e).__name__}: {e}", attempts=attempt)
+    finally:
+        fut.release()
 
 
 def _import_distributed() -> Any:

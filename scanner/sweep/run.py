@@ -7,6 +7,7 @@ import contextlib
 import logging
 import os
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 
 from scanner.models import Finding
@@ -45,7 +46,7 @@ class SweepResult:
 
 
 def plan(store: Store, targets: Sequence[RepoTarget], spec: EngineSpec, options: SweepOptions) -> list[RepoTask]:
-    digest = spec.digest()
+    digest = spec.digest
     clone_root = options.clone_root or str(store.path.parent / "clones")
     tasks = []
     for t in targets:
@@ -63,7 +64,7 @@ def sweep(store: Store, targets: Sequence[RepoTarget], spec: EngineSpec, options
           on_outcome: Callable[[RepoOutcome], None] | None = None, tool_version: str = "",
           key_status: Mapping[str, str] | None = None) -> SweepResult:
     """Sweep `targets` into `store`. `key_status` (access key id -> IAM status) resolves deactivated keys."""
-    run_id = store.begin_run([t.location for t in targets], tool_version, spec.digest())
+    run_id = store.begin_run([t.location for t in targets], tool_version, spec.digest)
     outcomes: list[RepoOutcome] = []
 
     def record(o: RepoOutcome) -> None:
@@ -76,12 +77,13 @@ def sweep(store: Store, targets: Sequence[RepoTarget], spec: EngineSpec, options
 
     try:
         to_run = []
-        for task in plan(store, targets, spec, options):
-            quick = quick_check(task)
-            if quick is None:
-                to_run.append(task)
-            else:
-                record(quick)
+        tasks = plan(store, targets, spec, options)
+        with ThreadPoolExecutor(max_workers=8) as threads:  # git subprocesses: threads overlap them
+            for task, quick in zip(tasks, threads.map(quick_check, tasks), strict=True):
+                if quick is None:
+                    to_run.append(task)
+                else:
+                    record(quick)
         runner = (run_dask(to_run, options.dask_scheduler, scan) if options.dask_scheduler
                   else run_local(to_run, options.workers, scan))
         for outcome in runner:

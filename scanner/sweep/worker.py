@@ -12,7 +12,7 @@ import logging
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 from scanner.engine import Allowlist, Engine
@@ -36,6 +36,7 @@ class EngineSpec:
     decode: bool = True
     max_file_size: int = DEFAULT_MAX_FILE_SIZE
 
+    @cached_property
     def digest(self) -> str:
         """Changes when rules or filters change: then every commit is swept again."""
         return hashlib.sha256(repr((self.rules, self.allowlist, self.decode)).encode()).hexdigest()[:16]
@@ -81,11 +82,10 @@ def sweep_repository(task: RepoTask) -> RepoOutcome:
 
 def unchanged(task: RepoTask, repo: Path) -> tuple[RepoOutcome | None, dict[str, str], str | None]:
     """(an `unchanged` outcome when no ref moved since the last sweep, else None; the refs; HEAD)."""
-    tips = gitutil.ref_tips(repo)
-    head = gitutil.head_commit(repo)
+    tips, head = gitutil.refs_and_head(repo)
     if task.known and task.previous_tips and tips == dict(task.previous_tips) and head == task.previous_head:
         return (RepoOutcome(location=task.target.location, name=task.target.name, status="unchanged", tips=tips,
-                            head_commit=head, rules_digest=task.spec.digest()), tips, head)
+                            head_commit=head, rules_digest=task.spec.digest), tips, head)
     return None, tips, head
 
 
@@ -106,7 +106,7 @@ def _sweep(task: RepoTask) -> RepoOutcome:
     same, tips, head = unchanged(task, repo)
     if same is not None:
         return same
-    digest = task.spec.digest()
+    digest = task.spec.digest
     engine = engine_for(task.spec)
     exclude = gitutil.existing(repo, task.previous_tips.values())
     commits = gitutil.new_commits(repo, exclude) if tips else []

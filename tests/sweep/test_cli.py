@@ -1,0 +1,163 @@
+"""`keysweep sweep`, `exposure` and `report` end to end through the console entry point."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+import click
+import pytest
+from click.testing import CliRunner
+
+from scanner.cli import main
+from scanner.engine import fingerprint
+from tests.store.builders import AWS_KEY_ID, AWS_SECRET
+from tests.sweep.conftest import Fleet
+from tests.sweep.gitrepos import github_pat
+
+
+@click.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
+@click.pass_context
+def entry(ctx: click.Context) -> None:
+    main(list(ctx.args))
+
+
+def ks(*args: str, input: str | None = None) -> tuple[int, str, str]:
+    res = CliRunner().invoke(entry, list(args), input=input, catch_exceptions=False)
+    return res.exit_code, res.stdout, res.stderr
+
+
+@pytest.fixture
+def swept(tmp_path: Path, fleet: Fleet) -> Path:
+    store = tmp_path / "ks.db"
+    code, _, err = ks("sweep", str(fleet.root), "--store", str(store))
+    assert code == 1, err
+    return store
+
+
+def test_sweep_reports_open_findings_then_only_news(tmp_path: Path, fleet: Fleet, swept: Path) -> None:
+    code, out, err = ks("sweep", str(fleet.root), "--store", str(swept), "--format", "json")
+    records = json.loads(out)
+    assert code == 1 and {r["rule_id"] for r in records} == {"aws-access-key-id", "aws-secret-access-key"}
+    assert {r["repository"] for r in records} == {str(fleet.payments.path)}
+    assert {r["status"] for r in records} == {"open"} and AWS_SECRET not in out
+    assert "3 unchanged" in err and "0 new findings, 2 open" in err
+    code, out, _ = ks("sweep", str(fleet.root), "--store", str(swept), "--new-only")
+    assert code == 0 and "No secrets found" in out
+    fleet.docs.commit({"deploy.sh": f"export GITHUB_TOKEN={github_pat()}\n"}, "deploy")
+    code, out, _ = ks("sweep", str(fleet.root), "--store", str(swept), "--new-only", "--format", "json")
+    assert code == 1 and [(r["path"], r["status"]) for r in json.loads(out)] == [("deploy.sh", "new")]
+
+
+def test_default_store_lives_under_xdg_data_home(tmp_path: Path, fleet: Fleet,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    assert ks("sweep", str(fleet.docs.path))[0] == 0
+    assert (tmp_path / "data" / "keysweep" / "keysweep.db").is_file()
+
+
+def test_repos_file_and_a_bad_entry(tmp_path: Path, fleet: Fleet) -> None:
+    listing = tmp_path / "repos.txt"
+    listing.write_text(f"# fleet\n{fleet.payments.path}\nrepos/not-there\n\n", encoding="utf-8")
+    code, out, err = ks("sweep", "--repos", str(listing), "--store", str(tmp_path / "ks.db"))
+    assert code == 1 and "payments/deploy/env.sh" in out
+    assert f"{tmp_path}/repos/not-there: no such repository" in err and "Traceback" not in err
+
+
+def test_every_repository_failing_is_exit_3(tmp_path: Path) -> None:
+    code, _, err = ks("sweep", "file:///nonexistent/a.git", "--store", str(tmp_path / "ks.db"),
+                      "--clone-dir", str(tmp_path / "clones"))
+    assert code == 3 and "cannot fetch file:///nonexistent/a.git" in err
+
+
+def test_usage_errors(tmp_path: Path) -> None:
+    assert ks("sweep", "--store", str(tmp_path / "ks.db"))[0] == 2
+    (tmp_path / "plain").mkdir()
+    code, _, err = ks("sweep", str(tmp_path / "plain"), "--store", str(tmp_path / "ks.db"))
+    assert code == 2 and "neither a git repository nor a folder of repositories" in err
+
+
+def test_locked_store_is_exit_3_and_keeps_data(tmp_path: Path, fleet: Fleet, swept: Path) -> None:
+    blocker = sqlite3.connect(swept, isolation_level=None)
+    blocker.execute("BEGIN EXCLUSIVE")
+    try:
+        code, _, err = ks("sweep", str(fleet.root), "--store", str(swept), "--lock-timeout", "0.2")
+    finally:
+        blocker.execute("ROLLBACK")
+        blocker.close()
+    assert code == 3 and err.strip().splitlines() == [
+        f"keysweep: error: {swept}: store is locked by another process (waited 0.2 s); "
+        "try again when the other sweep has finished"]
+    code, out, _ = ks("report", "--store", str(swept), "--format", "json")
+    assert code == 0 and len(json.loads(out)) == 2
+
+
+def test_corrupt_store_is_named_and_untouched(tmp_path: Path, fleet: Fleet) -> None:
+    bad = tmp_path / "ks.db"
+    bad.write_bytes(b"\x00garbage" * 1000)
+    code, _, err = ks("sweep", str(fleet.root), "--store", str(bad))
+    assert code == 3 and str(bad) in err and "left untouched" in err and "Traceback" not in err
+    assert bad.read_bytes() == b"\x00garbage" * 1000
+
+
+def test_exposure_by_key_id(swept: Path, fleet: Fleet, tmp_path: Path) -> None:
+    iam = tmp_path / "iam.json"
+    iam.write_text(json.dumps({"generated_at": "2024-06-01T00:00:00Z", "accounts": [], "credentials": [
+        {"access_key_id": AWS_KEY_ID, "account_id": "123456789012", "user_name": "deploy-bot", "status": "Active",
+         "created": "2023-01-01T00:00:00Z", "age_days": 517, "last_used": None, "flags": ["leaked-active"],
+         "risk": "critical", "leaks": []}]}), encoding="utf-8")
+    code, out, _ = ks("exposure", AWS_KEY_ID, "--store", str(swept), "--iam-report", str(iam))
+    assert code == 1
+    assert "OPEN, still at HEAD" in out and "deploy/env.sh:1" in out and "deploy/env.sh:2" in out
+    assert "user deploy-bot in account 123456789012; Active" in out and "risk critical" in out
+    assert fleet.payments.git("rev-parse", "HEAD~1")[:12] in out and AWS_SECRET not in out
+
+
+def test_exposure_of_a_secret_from_stdin_never_echoes_it(swept: Path) -> None:
+    code, out, err = ks("exposure", "-", "--store", str(swept), "--format", "json", input=github_pat() + "\n")
+    data = json.loads(out)
+    assert code == 1 and github_pat() not in out + err
+    assert data["fingerprints"] == [fingerprint("github-pat-classic", github_pat())]
+    assert data["still_at_head"] is False and data["resolved_reason"] == "removed-from-head"
+    (s,) = data["sightings"]
+    assert (s["path"], s["author_email"], s["source"]) == ("settings.py", "mallory@example.com", "store")
+
+
+def test_exposure_by_fingerprint_also_scans_paths_now(tmp_path: Path, fleet: Fleet,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))  # no default store: only the scan counts
+    elsewhere = tmp_path / "loose"
+    elsewhere.mkdir()
+    (elsewhere / "notes.txt").write_text(f"aws_secret_access_key = {AWS_SECRET}\n", encoding="utf-8")
+    fp = fingerprint("aws-secret-access-key", AWS_SECRET)
+    code, out, _ = ks("exposure", fp, str(fleet.payments.path), str(elsewhere), "--format", "json")
+    data = json.loads(out)
+    where = {(Path(s["repository"]).name if s["repository"] else None, s["path"], s["source"])
+             for s in data["sightings"]}
+    assert code == 1 and {("payments", "deploy/env.sh", "scan"), (None, str(elsewhere / "notes.txt"), "scan")} <= where
+    assert data["rules"][0] == "aws-secret-access-key" and AWS_KEY_ID in data["access_key_ids"]
+    code, _, err = ks("exposure", fp, "--store", str(tmp_path / "no.db"))
+    assert code == 2 and "no such store" in err  # an explicit --store must exist
+
+
+def test_exposure_not_found_and_bad_keys(swept: Path) -> None:
+    code, out, _ = ks("exposure", "github-pat-classic:0123456789abcdef0123", "--store", str(swept))
+    assert code == 0 and "not found" in out
+    code, _, err = ks("exposure", "hunter2-my-password", "--store", str(swept))
+    assert code == 2 and "hunter2" not in err and "stdin" in err
+
+
+def test_report_html_from_store_and_from_findings_file(tmp_path: Path, swept: Path, fleet: Fleet) -> None:
+    page = tmp_path / "report.html"
+    assert ks("report", "--store", str(swept), "--output", str(page))[0] == 0
+    html = page.read_text(encoding="utf-8")
+    assert html.count('<tr data-severity=') == 2 and str(fleet.payments.path) in html and AWS_SECRET not in html
+    assert ks("report", "--store", str(swept), "--all", "-o", str(page))[0] == 0
+    assert page.read_text(encoding="utf-8").count('<tr data-severity=') == 3
+    findings = tmp_path / "findings.json"
+    ks("scan", str(fleet.payments.path), "--format", "json", "--output", str(findings))
+    assert ks("report", "--findings", str(findings), "-o", str(page))[0] == 0
+    assert "deploy/env.sh" in page.read_text(encoding="utf-8")
+    code, _, err = ks("report", "--store", str(tmp_path / "missing.db"))
+    assert code == 2 and "no such store" in err
