@@ -33,6 +33,8 @@ def scan_structured(path: str, text: str, engine: Engine) -> list[Finding] | Non
     kind = file_kind(path)
     if kind is None:
         return None
+    if engine.path_allowed(path):
+        return []  # the global allowlist excludes this path (structural findings included)
     if kind == "tfstate":
         from scanner.iac.tfstate import scan_state
 

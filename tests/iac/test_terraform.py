@@ -374,3 +374,13 @@ def test_deeply_nested_input_falls_back(engine: Engine, caplog: pytest.LogCaptur
         state = '{"version": 4, "resources": [' + "[" * 900 + "]" * 900 + "]}"
         assert isinstance(scan_structured("terraform.tfstate", state, engine), list)
     assert any("nested too deeply" in r.getMessage() for r in caplog.records)
+
+
+def test_globally_allowed_path_has_no_structural_findings() -> None:
+    from scanner.engine import Allowlist
+    from scanner.rules import load_builtin_rules
+
+    eng = Engine(load_builtin_rules(), allowlist=Allowlist(paths=(r"^vendor/",)))
+    text = f'variable "db_password" {{\n  default = "{PASSWORD}"\n}}\n'
+    assert scan_structured("vendor/mod/main.tf", text, eng) == []
+    assert [f.rule_id for f in scan_structured("mod/main.tf", text, eng) or []] == ["terraform-variable-default-secret"]
