@@ -67,6 +67,8 @@ class CredentialRecord:
     flags: tuple[str, ...]
     risk: str
     reasons: tuple[str, ...] = ()  # why a flag is set (policies, owner, Terraform address)
+    owner: str | None = None  # the user's owner tag
+    user_kind: str | None = None  # "person" (console password) | "machine" | None (unknown)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -77,6 +79,7 @@ class CredentialRecord:
             "leaks": [vars(leak) for leak in self.leaks],
             "verification": self.verification.to_dict() if self.verification else None,
             "flags": list(self.flags), "risk": self.risk, "reasons": list(self.reasons),
+            "owner": self.owner, "user_kind": self.user_kind,
         }
 
 
@@ -196,8 +199,16 @@ def _record(key_id: str, found: tuple[AccountInventory, IamUser, AccessKey] | No
         last_used_service=key.last_used_service if key else None, in_inventory=found is not None,
         managed_by_terraform=managed, leaks=leaks, verification=verdict,
         flags=tuple(f for f in FLAGS if f in flags), risk=_risk(flags, status, verdict),
-        reasons=tuple(reasons),
+        reasons=tuple(reasons), owner=(user.tags.get(o.owner_tag) or None) if user else None,
+        user_kind=_kind(user),
     )
+
+
+def _kind(user: IamUser | None) -> str | None:
+    """A console password means a person signs in; keys without one belong to a machine."""
+    if user is None or user.console_access is None:
+        return None
+    return "person" if user.console_access else "machine"
 
 
 def _status_when_absent(account: str | None, inventories: Sequence[AccountInventory]) -> str:

@@ -144,6 +144,16 @@ def test_no_credentials(aws: MotoLab, monkeypatch: pytest.MonkeyPatch) -> None:
         collect_inventories(FAST)
 
 
+def test_expired_credentials(aws: MotoLab, fake_http: Callable[[], FakeHttpServer]) -> None:
+    server = fake_http()
+    expired = (b"<ErrorResponse><Error><Type>Sender</Type><Code>ExpiredToken</Code><Message>The security "
+               b"token included in the request is expired</Message></Error><RequestId>1</RequestId></ErrorResponse>")
+    server.route("POST", "/", lambda req: (403, {"Content-Type": "text/xml"}, expired))
+    aws.use_endpoint(server.url)
+    with pytest.raises(CloudError, match=r"rejected the credentials \(ExpiredToken\)"):
+        collect_inventories(FAST)
+
+
 def test_rejected_credentials(aws: MotoLab) -> None:
     aws.enforce()  # the dummy "testing" key is unknown to the emulator
     with pytest.raises(CloudError, match="rejected the credentials"):

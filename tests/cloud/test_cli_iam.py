@@ -57,6 +57,7 @@ def test_report_from_a_findings_file_with_verify(aws: MotoLab, tmp_path: Path) -
     assert leaked["leaks"][0]["path"].endswith("deploy/credentials") and leaked["leaks"][0]["line"] == 2
     assert (leaked["user_name"], leaked["status"], leaked["in_inventory"]) == ("deployer", "Active", True)
     assert leaked["managed_by_terraform"] is None
+    assert (leaked["owner"], leaked["user_kind"]) == ("alice@example.com", "machine")
     for key_id in s["ci"]:
         assert {"orphaned", "two-active-keys", "unused"} <= set(record(report, key_id)["flags"])
 

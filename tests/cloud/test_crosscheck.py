@@ -72,6 +72,14 @@ def test_a_clean_key_is_low_risk_without_flags() -> None:
     r = one(run([account(user(key(KEY_A)))]), KEY_A)
     assert (r.flags, r.risk, r.status, r.in_inventory, r.age_days) == ((), "low", "Active", True, 10)
     assert r.managed_by_terraform is None and r.user_name == "deployer" and r.account_id == ACCOUNT
+    assert (r.owner, r.user_kind) == ("alice@example.com", None)
+
+
+def test_people_and_machines() -> None:
+    person = replace(user(key(KEY_A)), console_access=True, mfa=True)
+    machine = replace(user(key(KEY_B), name="ci"), console_access=False)
+    records = run([account(person, machine)])
+    assert (one(records, KEY_A).user_kind, one(records, KEY_B).user_kind) == ("person", "machine")
 
 
 def test_leaked_and_active_is_critical() -> None:
