@@ -11,15 +11,17 @@ import os
 import re
 import subprocess
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Protocol
 
 from scanner.engine import Engine
 from scanner.errors import SourceError
 from scanner.models import Chunk, Finding, Origin
-from scanner.sweep.gitutil import GIT_ENV
+from scanner.sweep.gitutil import GIT_ENV, git
 
+MAX_COMMITS = 200
+MAX_REFS = 10
 _HUNK = re.compile(rb"^@@ -\d+(?:,\d+)? \+(\d+)(?:,\d+)? @@")
 _FORMAT = "--format=%x00%H%x1f%an%x1f%ae%x1f%aI%x1f%s"
 
@@ -31,16 +33,38 @@ class HistoryResult:
 
 
 class HistoryScanner(Protocol):
-    def __call__(self, repo: Path, engine: Engine, exclude: Sequence[str]) -> HistoryResult: ...
+    def __call__(self, repo: Path, engine: Engine, exclude: Sequence[str], jobs: int = 0,
+                 max_file_size: int | None = None) -> HistoryResult: ...
 
 
-def scan_history(repo: Path, engine: Engine, exclude: Sequence[str]) -> HistoryResult:
-    """Every line added by a commit reachable from any ref and from none of `exclude`."""
+def scan_history(repo: Path, engine: Engine, exclude: Sequence[str], jobs: int = 0,
+                 max_file_size: int | None = None) -> HistoryResult:
+    """Every line added by a commit reachable from any ref and from none of `exclude`, with the
+    branches and tags holding each finding's commit in `extra["refs"]`."""
     source: Any = _git_source()
     if source is not None and hasattr(source, "scan_history"):
-        found = source.scan_history(repo, engine, exclude=tuple(exclude))
-        return HistoryResult(tuple(found.findings), tuple(getattr(found, "warnings", ())))
-    return HistoryResult(tuple(_log_patch_findings(repo, engine, exclude)))
+        options = source.GitOptions(jobs=jobs, **({"max_file_size": max_file_size} if max_file_size else {}))
+        found = source.scan_history(repo, engine, options, exclude=tuple(exclude))
+        findings, warnings = tuple(found.findings), tuple(found.warnings)
+    else:
+        findings, warnings = tuple(_log_patch_findings(repo, engine, exclude)), ()
+    return HistoryResult(with_refs(repo, findings), warnings)
+
+
+def with_refs(repo: Path, findings: Sequence[Finding]) -> tuple[Finding, ...]:
+    holding = refs_containing(repo, sorted({f.commit for f in findings if f.commit}))
+    return tuple(replace(f, extra={**f.extra, "refs": list(holding[f.commit])}) if f.commit in holding else f
+                 for f in findings)
+
+
+def refs_containing(repo: Path, commits: Sequence[str]) -> dict[str, tuple[str, ...]]:
+    """Branches and tags that contain each commit (at most MAX_REFS each; none past MAX_COMMITS commits)."""
+    out: dict[str, tuple[str, ...]] = {}
+    for c in commits[:MAX_COMMITS]:
+        names = git(repo, "for-each-ref", f"--contains={c}", f"--count={MAX_REFS}", "--format=%(refname:short)",
+                    "refs/heads", "refs/tags", "refs/remotes", check=False)
+        out[c] = tuple(n for n in names.decode("utf-8", "replace").splitlines() if n)
+    return out
 
 
 def _git_source() -> Any:

@@ -48,6 +48,7 @@ class SweepResult:
 def plan(store: Store, targets: Sequence[RepoTarget], spec: EngineSpec, options: SweepOptions) -> list[RepoTask]:
     digest = spec.digest
     clone_root = options.clone_root or str(store.path.parent / "clones")
+    git_jobs = 1 if options.dask_scheduler or (options.workers > 1 and len(targets) > 1) else 0
     tasks = []
     for t in targets:
         known = store.repository(t.location)
@@ -55,7 +56,7 @@ def plan(store: Store, targets: Sequence[RepoTarget], spec: EngineSpec, options:
         tasks.append(RepoTask(
             target=t, spec=spec, previous_tips={} if fresh or known is None else dict(known.tips),
             previous_head=None if fresh or known is None else known.head_commit, known=known is not None,
-            clone_root=clone_root, clone_timeout=options.clone_timeout))
+            clone_root=clone_root, clone_timeout=options.clone_timeout, git_jobs=git_jobs))
     return tasks
 
 

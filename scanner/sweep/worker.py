@@ -51,6 +51,7 @@ class RepoTask:
     known: bool = False  # the store has seen this repository before
     clone_root: str = ""
     clone_timeout: float = 600.0
+    git_jobs: int = 0  # processes for one repository's history (1 when repositories run in parallel)
 
 
 @lru_cache(maxsize=2)
@@ -110,7 +111,7 @@ def _sweep(task: RepoTask) -> RepoOutcome:
     engine = engine_for(task.spec)
     exclude = gitutil.existing(repo, task.previous_tips.values())
     commits = gitutil.new_commits(repo, exclude) if tips else []
-    history = scan_history(repo, engine, exclude) if commits else None
+    history = scan_history(repo, engine, exclude, task.git_jobs, task.spec.max_file_size) if commits else None
     for w in history.warnings if history else ():
         log.warning("%s: %s", target.location, w)
     return RepoOutcome(

@@ -112,6 +112,7 @@ def test_exposure_by_key_id(swept: Path, fleet: Fleet, tmp_path: Path) -> None:
     assert "OPEN, still at HEAD" in out and "deploy/env.sh:1" in out and "deploy/env.sh:2" in out
     assert "user deploy-bot in account 123456789012; Active" in out and "risk critical" in out
     assert fleet.payments.git("rev-parse", "HEAD~1")[:12] in out and AWS_SECRET not in out
+    assert f"{fleet.payments.path}  main  " in out
 
 
 def test_exposure_of_a_secret_from_stdin_never_echoes_it(swept: Path) -> None:

@@ -39,6 +39,7 @@ def test_first_sweep_finds_and_attributes(tmp_path: Path, fleet: Fleet, spec: En
         assert token.occurrence.author_email == "mallory@example.com"
         assert token.occurrence.commit == fleet.web.git("rev-parse", "HEAD~1")
         assert not token.at_head and token.history.resolved_reason == "removed-from-head"
+        assert token.occurrence.extra["refs"] == ["main"]
         assert {o.secret.rule_id for o in r.open} == {"aws-access-key-id", "aws-secret-access-key"}
         assert store.scanned_commit_count(str(fleet.web.path)) == 3
 
@@ -152,3 +153,17 @@ def test_iam_status_resolves_deactivated_keys(tmp_path: Path, fleet: Fleet, spec
         assert r.open == ()
         assert {o.history.resolved_reason for o in store.occurrences(OccurrenceQuery(repository=str(
             fleet.payments.path)))} == {"deactivated"}
+
+
+def test_secret_only_in_a_tag_is_found_and_named(tmp_path: Path, fleet: Fleet, spec: EngineSpec) -> None:
+    docs = fleet.docs
+    docs.git("checkout", "-q", "-b", "release-prep")
+    docs.commit({"release.env": f"GITHUB_TOKEN={github_pat()}\n"}, "release")
+    docs.git("tag", "v1.0")
+    docs.git("checkout", "-q", "main")
+    docs.git("branch", "-q", "-D", "release-prep")
+    with Store(tmp_path / "ks.db") as store:
+        r = run(store, fleet, spec)
+        (tagged,) = [o for o in r.new if Path(o.repository).name == "docs"]
+        assert (tagged.occurrence.path, tagged.occurrence.extra["refs"], tagged.at_head) == ("release.env", ["v1.0"],
+                                                                                             False)
