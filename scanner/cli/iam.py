@@ -55,7 +55,8 @@ def report(targets: tuple[str, ...], findings_files: tuple[str, ...], terraform:
            departed_file: str | None, fmt: str, output: str | None, fail_on: str, profile: str | None,
            region: str | None, timeout: float, max_attempts: int, verbose: int) -> int:
     """Build the IAM inventory (users, keys, last use, policies, tags, console/MFA) and join it
-    with findings (files/folders given as TARGETS are scanned now) and Terraform.
+    with findings (--findings files, and TARGETS scanned now: files and folders as they are, git
+    repositories through their history) and Terraform.
 
     Exit codes: 0 no credential at --fail-on risk or above, 1 at least one, 2 bad input
     (findings file, profile, option), 3 AWS could not be read at all. Calls that were denied

@@ -57,6 +57,8 @@ def load_findings(req: ReportRequest, warn: Callable[[str], None] | None = None)
 
 
 def _scan(targets: Sequence[str], warn: Callable[[str], None] | None) -> list[Finding]:
+    """Files and folders are scanned as they are; a git repository through its history (so
+    each leak carries its commit, author and date)."""
     from scanner import api
     from scanner.config import ScanOptions, find_config, load_config
 
@@ -65,7 +67,16 @@ def _scan(targets: Sequence[str], warn: Callable[[str], None] | None) -> list[Fi
         raise ConfigError(f"no such file or folder: {', '.join(missing)}")
     config = load_config(find_config(None, list(targets)))
     options = ScanOptions()
-    return list(api.scan(list(targets), api.build_engine(config, options), options, warn=warn).findings)
+    engine = api.build_engine(config, options)
+    repos = [t for t in targets if os.path.isdir(os.path.join(t, ".git"))]
+    plain = [t for t in targets if t not in repos]
+    findings = list(api.scan(plain, engine, options, warn=warn).findings) if plain else []
+    if repos:
+        from scanner.sources.git import GitOptions, scan_history
+
+        for repo in repos:
+            findings.extend(scan_history(repo, engine, GitOptions(exclude=config.exclude), warn=warn).findings)
+    return findings
 
 
 def _verify_aws(findings: list[Finding], env: Mapping[str, str]) -> list[Finding]:

@@ -10,6 +10,7 @@ import pytest
 
 from tests.cloud.runcli import keysweep
 from tests.fixtures.moto_server import ADMIN_POLICY, MotoLab
+from tests.sweep.gitrepos import Repo
 from tests.verify.test_aws import config_text, scannable_key
 
 OWNED = {"owner": "alice@example.com"}
@@ -74,6 +75,18 @@ def test_text_report_for_paths_scanned_now(aws: MotoLab, tmp_path: Path) -> None
     assert keysweep("iam", "report", "--fail-on", "never", str(s["tree"]))[0] == 0
     assert keysweep("iam", "report", "--fail-on", "critical", "--output", str(tmp_path / "r.txt"))[0] == 0
     assert (tmp_path / "r.txt").read_text().startswith("RISK")
+
+
+def test_a_repository_is_swept_through_its_history(aws: MotoLab, tmp_path: Path) -> None:
+    s = seed(aws, tmp_path)
+    repo = Repo(tmp_path / "service")
+    leaked_in = repo.commit({"deploy/credentials": (s["tree"] / "deploy" / "credentials").read_text()}, "deploy")
+    repo.commit({"deploy/credentials": None}, "remove the key again")
+    _, report, _ = report_json(str(repo.path))
+    [leak] = record(report, s["key_id"])["leaks"]
+    assert (leak["path"], leak["commit"], leak["author_email"]) == ("deploy/credentials", leaked_in,
+                                                                    "dev1@example.com")
+    assert leak["date"].startswith("2024-01-")
 
 
 def test_deactivate_then_report(aws: MotoLab, tmp_path: Path) -> None:
