@@ -89,7 +89,7 @@ def test_config_adds_rules_disables_rules_and_allowlists_paths(tree: Path) -> No
     (tree / "vendor").mkdir()
     (tree / "vendor" / "lib.py").write_text(f'KEY = "{AWS_KEY_ID}"\n')
     (tree / ".keysweep.toml").write_text('''
-disabled_rules = ["github-pat-classic"]
+disabled_rules = ["github-pat-classic", "generic-token"]
 [allowlist]
 paths = ['(^|/)vendor/']
 [[rules]]
@@ -156,3 +156,10 @@ def test_console_script_runs_without_traceback_on_bad_input(tmp_path: Path) -> N
                           capture_output=True, text=True, cwd=REPO)
     assert proc.returncode == 1
     assert "not valid UTF-8" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_warnings_reach_stderr_of_each_invocation(tmp_path: Path) -> None:
+    (tmp_path / "x.txt").write_bytes(b"\xff bad " + AWS_KEY_ID.encode())
+    for _ in range(2):  # the second run must see its own stderr, not the first one's
+        code, _, err = invoke(["scan", str(tmp_path)])
+        assert code == 1 and "not valid UTF-8" in err
