@@ -6,6 +6,9 @@ could look like this) and False when it cannot be a real token.
 
 from __future__ import annotations
 
+import base64
+import binascii
+import json
 import zlib
 from collections.abc import Callable
 
@@ -39,7 +42,52 @@ def github_token_with_checksum(random_part: str, prefix: str = "ghp_") -> str:
     return prefix + random_part + base62(zlib.crc32(random_part.encode()), 6)
 
 
+def _b64decode(value: str, urlsafe: bool = False) -> bytes | None:
+    padded = value + "=" * (-len(value) % 4)
+    try:
+        if urlsafe:
+            return base64.urlsafe_b64decode(padded)
+        return base64.b64decode(padded, validate=True)
+    except (binascii.Error, ValueError):
+        return None
+
+
+def _json_object(segment: str) -> dict[str, object] | None:
+    raw = _b64decode(segment, urlsafe=True)
+    if raw is None:
+        return None
+    try:
+        obj = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        return None
+    return obj if isinstance(obj, dict) else None
+
+
+def jwt_structure(token: str) -> bool:
+    """A JSON Web Token: header and payload decode to JSON objects and the header names an algorithm."""
+    parts = token.split(".")
+    if len(parts) != 3:
+        return False
+    header = _json_object(parts[0])
+    return header is not None and "alg" in header and _json_object(parts[1]) is not None
+
+
+def basic_auth(value: str) -> bool:
+    """HTTP basic credentials: base64 of printable `user:password` with a non-empty password."""
+    raw = _b64decode(value.strip())
+    if raw is None:
+        return False
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    user, sep, password = text.partition(":")
+    return bool(sep and password) and text.isprintable() and len(user) <= 256
+
+
 CHECKSUMS: dict[str, Callable[[str], bool]] = {
     "github": github_checksum,
     "npm": npm_checksum,
+    "jwt": jwt_structure,
+    "basic-auth": basic_auth,
 }

@@ -1,6 +1,8 @@
 """False-positive filters: small pure functions over a candidate, cheapest first.
 
 Each filter returns a short reason when the candidate is not a secret, else None.
+Filters that judge a value by its key name or its shape apply to generic rules only
+(tag "generic"); a provider-specific rule already brings its own context.
 """
 
 from __future__ import annotations
@@ -28,45 +30,77 @@ class Candidate:
 
 Filter = Callable[[Candidate], str | None]
 
-# Values that documentation uses in place of a real credential.
+# Values that documentation uses in place of a real credential (substrings, lower-case).
 _PLACEHOLDER_WORDS = (
-    "changeme", "change_me", "change-me", "replaceme", "replace_me", "replace-me", "your_", "your-",
-    "yourpassword", "yourtoken", "yourkey", "yoursecret", "insert_", "insert-", "put_your", "put-your",
-    "_here", "-here", "example", "placeholder", "dummy", "sample", "redacted", "<redacted>",
-    "notasecret", "not_a_secret", "not-a-secret", "notreal", "fake_", "fakefake", "foobar", "xxxxx",
-    "*****", "....", "todo", "tbd", "fixme", "enter_", "enter-", "my_secret", "mysecret", "mypassword",
-    "my_password", "secret123", "password123", "p@ssw0rd", "s3cr3t", "test1234", "abcdefgh", "12345678",
-    "qwerty", "letmein", "<", ">", "...", "${", "{{", "}}",
+    "changeme", "change_me", "change-me", "changeit", "replaceme", "replace_me", "replace-me", "your_",
+    "your-", "yourpassword", "yourtoken", "yourkey", "yoursecret", "insert_", "insert-", "put_your",
+    "put-your", "_here", "-here", "example", "placeholder", "dummy", "sample", "redacted", "notasecret",
+    "not_a_secret", "not-a-secret", "notreal", "not_real", "not-real", "fake_", "fake-", "fakefake",
+    "foobar", "xxxxx", "*****", "***", "••", "....", "enter_", "enter-", "my_secret", "mysecret",
+    "mypassword", "my_password", "secret123", "password123", "password1", "passw0rd", "p@ssw0rd", "p4ssw0rd",
+    "s3cr3t", "test1234", "abcdefgh", "12345678", "87654321", "qwerty", "letmein", "unique phrase",
+    "<", ">", "...", "${", "{{", "}}", "<%", "%>", "#{", "$(", "%(", "{%", "%}", "[[", "]]", "((", "))",
 )
+# Short words that only count as placeholders on their own, not inside random characters.
+_SHORT_PLACEHOLDER = regex.compile(r"(?<![a-z0-9])(?:todo|tbd|fixme|xxxx?|n/?a)(?![a-z0-9])")
 _EXACT_PLACEHOLDERS = frozenset({
     "password", "passwd", "secret", "token", "apikey", "api_key", "null", "none", "nil", "true", "false",
     "undefined", "empty", "string", "str", "value", "test", "testing", "admin", "root", "user", "username",
-    "pass", "default", "required", "optional", "hidden", "masked", "secure", "private", "public",
+    "pass", "default", "required", "optional", "hidden", "masked", "secure", "private", "public", "guest",
+    "postgres", "mysql", "redis", "rabbitmq", "toor", "welcome", "unset", "notset", "not_set", "unknown",
+    "dev", "development", "local", "localhost", "changeit", "secretkey", "secret_key", "accesstoken",
+    "access_token", "authtoken", "auth_token", "bearer", "basic", "xxx", "n/a", "na", "tbd", "todo",
+    "anonymous", "guest@",
 })
 
-# Templates and references: the value names a variable, it is not the secret itself.
+# Templates and references: the value names a variable or a secret store, it is not the secret itself.
 _REFERENCE = regex.compile(
     r"""^(?:
-        \$\{[^}]*\}                              # ${VAR}, ${{ secrets.X }}
-      | \$\(\s*[^)]*\)                            # $(cmd)
+        \$\{[^}]*\}\}?                            # ${VAR}, ${{ secrets.X }}
+      | \$\(\s*[^)]*\)                            # $(cmd), $(Pipeline.Var)
       | \$[A-Za-z_][A-Za-z0-9_]*                  # $VAR
+      | \$env:[A-Za-z_][A-Za-z0-9_]*              # PowerShell $env:VAR
       | %\([^)]+\)[sdr]                           # %(x)s
       | %[A-Za-z_][A-Za-z0-9_]*%                  # %VAR%
+      | %env\([^)]*\)%                            # Symfony %env(X)%
+      | env\([^)]*\)                              # env(X)
       | \{\{.*\}\}                                # {{ var }}
       | \{%.*%\}                                  # {% tag %}
+      | \(\(.*\)\)                                # ((concourse-var))
       | <%=?.*%>                                  # erb
-      | \#\{[^}]*\}                               # ruby interpolation
+      | \#\{[^}]*\}                               # ruby interpolation, Octopus #{Var}
+      | \{[A-Za-z_][\w.-]*\}                      # {password} format placeholders
+      | @[A-Za-z_][\w.-]*@                        # @maven.filter@
+      | __[A-Z0-9_]+__                            # __TOKEN__ replacement markers
+      | :[a-z_][a-z0-9_]*                         # ruby symbol
+      | ![A-Za-z][\w!]*                           # YAML tags: !vault, !Ref, !Sub, !secret
+      | \$ANSIBLE_VAULT;.*                        # ansible-vault ciphertext
+      | (?:ENC|DEC)[\[(].*                        # sops / jasypt encrypted values
+      | \{cipher\}.*                              # Spring Cloud Config ciphertext
+      | vault:v\d+:.*                             # Vault transit ciphertext
+      | AQICAH[A-Za-z0-9+/=]+                     # AWS KMS ciphertext blob
+      | arn:aws[\w-]*:(?:secretsmanager|ssm|kms):.*   # AWS secret-manager references
+      | (?:ssm|secretsmanager|vault|sm|gcpsm|azkv|op|doppler|infisical|keyvault|awssm)://.*
+      | @Microsoft\.KeyVault\(.*                  # Azure App Service Key Vault reference
+      | projects/[^/]+/secrets/.*                 # GCP Secret Manager resource name
       | (?:os\.environ|os\.getenv|getenv|process\.env|ENV|env|System\.getenv|Environment\.GetEnvironmentVariable)\b.*
       | (?:var|local|module|data|each|self|terraform)\.[A-Za-z_][\w.\[\]"-]*  # terraform references
       | (?:secrets|vars|env|inputs|needs|steps|github|matrix)\.[A-Za-z_][\w.]*   # CI expressions
       | <[^<>\s]{1,60}>                           # <your-api-key>
       | \[[A-Z_ -]{3,60}\]                        # [API KEY]
+      | \*{3,}|•{3,}                              # masked
     )$""",
     regex.VERBOSE,
 )
 # An identifier or call on the right-hand side: `password = get_password()`, `token = self.token`.
 _CODE_EXPRESSION = regex.compile(
-    r"^(?:[A-Za-z_][A-Za-z0-9_]*\.)*[A-Za-z_][A-Za-z0-9_]*(?:\(.*\)|\[.*\])?$"
+    r"^(?:[A-Za-z_$][A-Za-z0-9_$]*(?:\.|::|->))*[A-Za-z_$][A-Za-z0-9_$]*(?:\(.*\)|\[.*\])?[;,]?$"
+)
+# Source files, where a bare word on the right of `=` is a variable; in config files it is a literal.
+_CODE_PATH = regex.compile(
+    r"(?i)\.(?:py|pyi|pyw|js|jsx|mjs|cjs|ts|tsx|vue|svelte|go|java|kt|kts|scala|groovy|gradle|rb|php|cs|vb|fs"
+    r"|swift|m|mm|c|h|cc|cpp|cxx|hpp|rs|dart|lua|pl|pm|r|jl|ex|exs|erl|clj|cljs|hs|ml|sol|tf|hcl)$"
+    r"|(?:^|/)(?:Jenkinsfile|Rakefile|Gemfile|Vagrantfile|Fastfile|Podfile)$"
 )
 _UUID = regex.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 _GIT_SHA = regex.compile(r"^[0-9a-f]{40}$|^[0-9a-f]{64}$")
@@ -74,6 +108,78 @@ _INTEGRITY = regex.compile(r"^(?:sha1|sha256|sha384|sha512)-[A-Za-z0-9+/]+={0,2}
 _SECRET_KEY_NAMES = regex.compile(
     r"(?i)(?:secret|passw|pwd|token|api[_-]?key|apikey|access[_-]?key|private[_-]?key|credential|auth)"
 )
+
+# -- value shapes that are not plaintext secrets (generic rules) -----------------------------------
+_FILE_PATH = regex.compile(
+    r"""^(?:~?/|\.{1,2}/|[A-Za-z]:[\\/]|\\\\|file:)
+      | \.(?:pem|key|crt|cer|der|p12|pfx|jks|keystore|json|ya?ml|toml|txt|env|conf|cfg|ini|properties|xml
+            |gpg|asc|enc|pub|secrets?|db|sqlite|log|sh|ps1|py|js|ts|rb|go|java|php|html?|csv)$""",
+    regex.VERBOSE | regex.IGNORECASE,
+)
+_URL = regex.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://[^\s]*$")
+_URL_USERINFO_PASSWORD = regex.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://[^/@\s:]*:[^/@\s]+@")
+_HASHED = regex.compile(
+    r"^(?:\$(?:2[abxy]?|5|6|y|argon2(?:id|i|d)|pbkdf2(?:-sha\d+)?|scrypt|sha1|apr1)\$"
+    r"|\{(?:SHA|SSHA|SHA256|SSHA256|SHA512|SSHA512|bcrypt|MD5|CRYPT)\}"
+    r"|(?:sha1|sha224|sha256|sha384|sha512|md5|pbkdf2_sha256|bcrypt|argon2)[:$])",
+    regex.IGNORECASE,
+)
+_NOT_SECRET_SHAPE = regex.compile(
+    r"""^(?:
+        v?\d+(?:\.\d+){1,3}(?:[-+][\w.]+)?            # version
+      | \d{4}-\d{2}-\d{2}(?:[T ][\d:.]+Z?)?           # date
+      | \d{1,3}(?:\.\d{1,3}){3}(?::\d+)?               # IPv4
+      | [\w.+-]+@[\w-]+(?:\.[\w-]+)+                   # e-mail address
+      | \#?[0-9a-fA-F]{3}|\#[0-9a-fA-F]{6}            # colours
+      | [A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+                  # an environment variable's NAME
+    )$""",
+    regex.VERBOSE,
+)
+_TEMPLATE_DELIMITERS = (("{{", "}}"), ("{%", "%}"), ("<%", "%>"), ("${", "}"), ("#{", "}"))
+_CAMEL_WORDS = regex.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+")
+_LETTER_RUNS = regex.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+")
+_VOWELS = frozenset("aeiouy")
+_TRAILING_DIGITS = regex.compile(r"[-_.]?\d{1,4}$")
+
+# -- key names -------------------------------------------------------------------------------------
+_SECRET_STEMS = frozenset({
+    "password", "passwd", "pwd", "pass", "passphrase", "passcode", "pw", "secret", "token", "key", "apikey",
+    "credential", "credentials", "auth", "authorization", "bearer", "salt", "jwt",
+})
+_STEM_SUFFIXES = ("password", "passwd", "passphrase", "secret", "token", "apikey", "credential", "credentials")
+_PLURAL_STEMS = frozenset({"passwords", "secrets", "tokens", "keys", "apikeys"})
+# a word after the secret word that makes the key about something else: `password_length`, `token_url`
+_NON_SECRET_SUFFIX = frozenset({
+    "hash", "hashed", "digest", "length", "len", "size", "min", "max", "minimum", "maximum", "policy", "policies",
+    "field", "fields", "label", "prompt", "placeholder", "hint", "help", "text", "message", "msg", "title",
+    "regex", "regexp", "pattern", "rule", "rules", "reset", "forgot", "url", "uri", "urls", "endpoint", "path",
+    "file", "filename", "dir", "directory", "env", "var", "variable", "name", "names", "id", "ids", "type",
+    "types", "kind", "mode", "enabled", "enable", "disabled", "required", "expiry", "expires", "expiration",
+    "expire", "exp", "ttl", "timeout", "lifetime", "count", "counter", "attempts", "retries", "version",
+    "format", "strength", "validator", "validation", "header", "headers", "param", "params", "parameter",
+    "prefix", "suffix", "limit", "ref", "reference", "arn", "at", "in", "manager", "provider", "store",
+    "storage", "class", "factory", "service", "option", "options", "location", "source", "method",
+    "algorithm", "alg", "encoding", "charset", "index", "idx", "position", "offset", "separator", "chars",
+    "changed", "updated", "created", "last", "age", "history", "generator", "input", "output", "box",
+    "button", "btn", "form", "view", "screen", "page", "component", "icon", "style", "visible", "visibility",
+    "show", "hidden", "toggle", "error", "errors", "err", "status", "state", "request", "response", "callback",
+    "handler", "budget", "usage", "cost", "price", "rate", "window", "estimate", "total", "num", "number",
+    "set", "selector", "element", "widget", "schema", "spec", "metadata", "keys", "lookup", "mapping",
+    "map", "lock", "mutex", "paths", "dialog", "modal",
+    "template", "example", "sample", "test", "mock", "stub", "dummy", "fixture", "default",
+})
+# a word right before the secret word: `max_tokens`, `csrf_token`, `public_key`
+_NON_SECRET_PREFIX = frozenset({
+    "is", "has", "show", "hide", "min", "max", "num", "total", "forgot", "no", "use", "enable", "enabled",
+    "disable", "require", "requires", "validate", "check", "input", "output", "prompt", "completion", "csrf",
+    "xsrf", "anti", "next", "page", "continuation", "cancellation", "cancel", "pagination", "sync", "resume",
+    "cursor", "lex", "lexer", "parse", "parser", "eof", "first", "last", "prev", "previous", "special", "bos",
+    "eos", "pad", "unk", "sep", "cls", "mask", "word", "sub", "public", "pub", "publishable", "site",
+    "foreign", "primary", "sort", "partition", "hash", "range", "cache", "idempotency", "dedup", "unique",
+    "lookup", "dict", "map", "object", "row", "column", "shard", "sitekey", "recaptcha", "form", "field",
+    "reset", "confirm", "repeat", "retype", "mock", "fake", "dummy", "example", "sample",
+})
+_GENERIC_KEY_SPLIT = regex.compile(r"[^A-Za-z0-9]+")
 
 # Vendor documentation examples that are published as non-secrets.
 DOC_EXAMPLES = frozenset({
@@ -85,7 +191,15 @@ DOC_EXAMPLES = frozenset({
     "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLEKEY",
     "sk_test_4eC39HqLyjWDarjtT1zdp7dc",
     "xoxb-not-a-real-token-this-will-not-work",
+    "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIiwiaWF0IjoxNTE2MjM5MDIyfQ"
+    ".SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c",
 })
+# Hosts that only documentation uses, in URLs with credentials.
+_DOC_HOST = regex.compile(
+    r"@(?:[\w-]+\.)*(?:example\.(?:com|org|net)|example|test|invalid)(?:[:/?#\"'\s]|$)"
+    r"|@(?:host|hostname|server|your[\w-]*|my[\w-]*host|db-?host|<[^>]*>)(?:[:/?#\"'\s]|$)",
+    regex.IGNORECASE,
+)
 
 _LOCKFILE_PATH = regex.compile(
     r"(?:^|/)(?:package-lock\.json|npm-shrinkwrap\.json|yarn\.lock|pnpm-lock\.yaml|poetry\.lock|Pipfile\.lock"
@@ -95,6 +209,10 @@ TEST_PATH = regex.compile(
     r"(?i)(?:^|/)(?:tests?|spec|specs|__tests__|fixtures?|testdata|test_data|examples?|samples?|mocks?|demo)(?:/|$)"
     r"|(?:^|/)(?:test_[^/]*|[^/]*_test\.[a-z]+|[^/]*\.(?:spec|test)\.[a-z]+|[^/]*\.example|[^/]*\.sample)$"
 )
+
+
+def _generic(c: Candidate) -> bool:
+    return "generic" in c.rule.tags
 
 
 def inline_allow(c: Candidate) -> str | None:
@@ -122,6 +240,10 @@ def placeholder(c: Candidate) -> str | None:
     for word in _PLACEHOLDER_WORDS:
         if word in low:
             return "placeholder"
+    if _SHORT_PLACEHOLDER.search(low):
+        return "placeholder"
+    if ("uri" in c.rule.tags or _generic(c)) and _DOC_HOST.search(c.match):
+        return "documentation host"
     return None
 
 
@@ -133,18 +255,78 @@ def reference(c: Candidate) -> str | None:
 
 
 def code_expression(c: Candidate) -> str | None:
-    """A generic assignment whose value is an identifier or call, not a literal."""
-    if "generic" not in c.rule.tags:
+    """A generic assignment whose value is an identifier, attribute or call, not a literal."""
+    if not _generic(c) or _quoted(c):
         return None
     v = c.secret.strip()
-    if v and v[0] not in "'\"" and _CODE_EXPRESSION.match(v) and (
-        "." in v or "(" in v or "[" in v or v.isidentifier() and not _looks_random(v)
-    ):
+    if not v or not _CODE_EXPRESSION.match(v):
+        return None
+    names = [p for p in regex.split(r"[.()\[\]$:;,>-]+", v) if p]
+    if any(_looks_random(p) for p in names):
+        return None  # a JWT or a token with dots, not code
+    if "(" in v or "[" in v:
         return "code expression"
+    if _CODE_PATH.search(c.path) and (len(names) > 1 or v.isidentifier()):
+        return "code expression"  # in config files a bare word is the literal value
+    return None
+
+
+def inside_template(c: Candidate) -> str | None:
+    """A generic match inside a template expression (`{{ lookup('x', 'secret=a/b') }}`, `${...}`)."""
+    if not _generic(c):
+        return None
+    i = c.line_text.find(c.match)
+    if i <= 0:
+        return None
+    before = c.line_text[:i]
+    for opening, closing in _TEMPLATE_DELIMITERS:
+        if before.rfind(opening) > before.rfind(closing):
+            return "inside a template expression"
+    return None
+
+
+def key_name(c: Candidate) -> str | None:
+    """The key says the value is not the secret itself: `password_length`, `max_tokens`, `token_url`."""
+    if not _generic(c) or not c.key:
+        return None
+    words = key_words(c.key)
+    idx = _last_secret_word(words)
+    if idx is None:
+        return "key name without a secret word"
+    if words[idx] in _PLURAL_STEMS:
+        return "key names a collection"
+    if any(w in _NON_SECRET_SUFFIX for w in words[idx + 1:]):
+        return "key names something about the secret"
+    if idx > 0 and words[idx - 1] in _NON_SECRET_PREFIX:
+        return "key names something about the secret"
+    return None
+
+
+def value_shape(c: Candidate) -> str | None:
+    """Generic values shaped like something other than a plaintext secret."""
+    if not _generic(c):
+        return None
+    v = c.secret
+    if v.isdigit():
+        return "numeric"
+    if _URL.match(v) and not _URL_USERINFO_PASSWORD.match(v):
+        return "url without credentials"
+    if _FILE_PATH.search(v) or _pathlike(v):
+        return "file path"
+    if _HASHED.match(v):
+        return "password hash"
+    if _NOT_SECRET_SHAPE.match(v):
+        return "not a secret shape"
+    if "jwt" not in c.rule.tags and _char_classes(v) < 2:
+        return "one character class"
+    if _wordlike(v):
+        return "words"
     return None
 
 
 def uuid_or_sha_without_context(c: Candidate) -> str | None:
+    if not _generic(c):
+        return None  # a specific rule brings its own context (prefix or provider name)
     if not (_UUID.match(c.secret) or _GIT_SHA.match(c.secret)):
         return None
     context = c.key or ""
@@ -158,7 +340,7 @@ def uuid_or_sha_without_context(c: Candidate) -> str | None:
 def lockfile_integrity(c: Candidate) -> str | None:
     if _INTEGRITY.match(c.secret):
         return "integrity hash"
-    if _LOCKFILE_PATH.search(c.path) and "generic" in c.rule.tags:
+    if _LOCKFILE_PATH.search(c.path) and _generic(c):
         return "lock file"
     return None
 
@@ -180,8 +362,80 @@ def checksum(c: Candidate) -> str | None:
     return None
 
 
+# -- helpers -----------------------------------------------------------------------------------------
+
+def key_words(key: str) -> list[str]:
+    """Lower-case words of an identifier: `dbPassword_HASH` -> ['db', 'password', 'hash']."""
+    words: list[str] = []
+    for part in _GENERIC_KEY_SPLIT.split(key):
+        words.extend(w.lower() for w in _CAMEL_WORDS.findall(part))
+    return words
+
+
+def _last_secret_word(words: list[str]) -> int | None:
+    for i in range(len(words) - 1, -1, -1):
+        w = words[i]
+        if w in _SECRET_STEMS or w in _PLURAL_STEMS or w.endswith(_STEM_SUFFIXES):
+            return i
+    return None
+
+
+def _quoted(c: Candidate) -> bool:
+    """Whether the value stood in quotes (a literal). Values without a visible match are literals."""
+    i = c.match.rfind(c.secret)
+    if i <= 0 or c.match == c.secret:
+        return True
+    return c.match[i - 1] in "\"'`"
+
+
 def _looks_random(v: str) -> bool:
     return sum(ch.isdigit() for ch in v) >= 2 and any(ch.isupper() for ch in v) and any(ch.islower() for ch in v)
+
+
+def _char_classes(v: str) -> int:
+    lower = upper = digit = other = 0
+    for ch in v:
+        if ch.islower():
+            lower = 1
+        elif ch.isupper():
+            upper = 1
+        elif ch.isdigit():
+            digit = 1
+        else:
+            other = 1
+    return lower + upper + digit + other
+
+
+def _wordlike(v: str) -> bool:
+    """Words joined by case or punctuation (`AbstractTokenFactory`, `geheim$parole`), maybe with a number."""
+    core = _TRAILING_DIGITS.sub("", v)
+    if not core or any(ch.isdigit() for ch in core):
+        return False
+    runs = _LETTER_RUNS.findall(core)
+    if not runs or sum(len(r) for r in runs) < sum(ch.isalpha() for ch in core):
+        return False
+    for run in runs:
+        low = run.lower()
+        if len(run) < 2 and len(runs) > 1:
+            return False
+        if not _VOWELS.intersection(low) or _max_consonant_run(low) > 4:
+            return False
+    return True
+
+
+def _pathlike(v: str) -> bool:
+    """`secret/data/smtp:password`, `kv/prod/db`: segments of words separated by slashes."""
+    if v.count("/") < 2:
+        return False
+    return all(not seg or seg.isdigit() or _wordlike(seg) for seg in regex.split(r"[/:#]", v))
+
+
+def _max_consonant_run(word: str) -> int:
+    best = cur = 0
+    for ch in word:
+        cur = 0 if ch in _VOWELS else cur + 1
+        best = max(best, cur)
+    return best
 
 
 # Order matters: cheapest and most decisive first.
@@ -192,8 +446,11 @@ DEFAULT_FILTERS: tuple[Filter, ...] = (
     stopwords,
     lockfile_integrity,
     reference,
+    inside_template,
+    key_name,
     code_expression,
     placeholder,
+    value_shape,
     uuid_or_sha_without_context,
 )
 

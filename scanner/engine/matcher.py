@@ -88,11 +88,15 @@ class Engine:
         self._compiled = [_Compiled(r) for r in self.rules]
         self._keyword_rules = [c for c in self._compiled if c.rule.keywords and not c.rule.path_only]
         self._path_rules = [c for c in self._compiled if c.rule.path_only]
+        # rules bound to a file name with no keyword run whenever their path matches
+        self._path_bound = [c for c in self._compiled
+                            if not c.rule.keywords and not c.rule.path_only and c.path is not None]
+        self._path_bound_gate = _any_of([c.rule.path for c in self._path_bound if c.rule.path])
         sets: list[Sequence[str]] = [c.rule.keywords for c in self._keyword_rules]
         self._decode_index = len(sets)
         sets.append(decode_mod.DECODE_KEYWORDS if decode else ())
         self._prefilter = Prefilter(sets)
-        self._path_sig_rules = [c for c in self._keyword_rules if c.path is not None]
+        self._path_sig_rules = [c for c in self._keyword_rules + self._path_bound if c.path is not None]
         self._decode = decode
         al = allowlist or Allowlist()
         self._allow_paths = [regex.compile(p) for p in al.paths]
@@ -233,9 +237,22 @@ class Engine:
         for i in sorted(occ):
             if i != self._decode_index:
                 out.extend(self._run_rule(self._keyword_rules[i], chunk, occ[i] if offsets_valid else None))
+        if self._path_bound and (self._path_bound_gate is None or self._path_bound_gate.search(chunk.origin.path)):
+            for c in self._path_bound:
+                out.extend(self._run_rule(c, chunk, None))
         if decode and self._decode_index in occ:
             out.extend(self._decoded_hits(chunk))
         return out
+
+
+def _any_of(patterns: list[str]) -> Any:
+    """One regex that matches where any of `patterns` does (each keeps its own flags), or None."""
+    if not patterns:
+        return None
+    try:
+        return regex.compile("|".join(f"(?:{p})" for p in patterns))
+    except (regex.error, ValueError):
+        return None
 
 
 def _windows(text: str, ends: list[int]) -> list[tuple[int, int]]:
