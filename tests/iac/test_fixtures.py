@@ -17,7 +17,8 @@ ROOT = Path(__file__).resolve().parents[2] / "testdata" / "infra"
 LABELS = tomllib.loads((ROOT / "expected.toml").read_text(encoding="utf-8"))
 FINDINGS: list[dict[str, Any]] = LABELS["finding"]
 CLEAN: list[str] = [c["path"] for c in LABELS["clean"]]
-KNOWN_FP: dict[tuple[str, int], str] = {(k["path"], k["line"]): k["reason"] for k in LABELS["known_false_positive"]}
+KNOWN_FP: dict[tuple[str, int], str] = {
+    (k["path"], k["line"]): k["reason"] for k in LABELS.get("known_false_positive", [])}
 ALL_FILES = sorted(str(p.relative_to(ROOT)) for p in ROOT.rglob("*") if p.is_file() and p.name != "expected.toml")
 
 
