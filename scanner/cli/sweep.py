@@ -90,13 +90,23 @@ def sweep(targets: tuple[str, ...], repos_file: str | None, store_path: str | No
 
 
 def _engine_spec(config_path: str | None) -> Any:
-    from scanner import api
+    """The rules are parsed only if a repository has to be scanned; the config is checked now."""
+    from scanner import __version__
     from scanner.config import DEFAULT_MAX_FILE_SIZE, find_config, load_config
-    from scanner.sweep import EngineSpec
+    from scanner.rules import builtin_rule_files
+    from scanner.sweep import EngineSpec, LazySpec
+    from scanner.sweep.spec import files_digest
 
-    config = load_config(find_config(config_path, []))
-    return EngineSpec(rules=tuple(api.ruleset(config)), allowlist=config.allowlist,
-                      max_file_size=config.max_file_size or DEFAULT_MAX_FILE_SIZE)
+    path = find_config(config_path, [])
+    config = load_config(path)
+
+    def load() -> EngineSpec:
+        from scanner import api
+
+        return EngineSpec(rules=tuple(api.ruleset(config)), allowlist=config.allowlist,
+                          max_file_size=config.max_file_size or DEFAULT_MAX_FILE_SIZE)
+
+    return LazySpec(files_digest(__version__, builtin_rule_files(), path), load)
 
 
 def _verifier() -> Any:

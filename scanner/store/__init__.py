@@ -71,6 +71,13 @@ class Store:
         now = self._clock()
         return self._write(lambda c: writes.record_outcome(c, run_id, outcome, now))
 
+    def record_many(self, run_id: int, outcomes: Sequence[RepoOutcome]) -> list[writes.Recorded]:
+        """Several outcomes in one transaction (e.g. every repository found unchanged)."""
+        if not outcomes:
+            return []
+        now = self._clock()
+        return self._write(lambda c: [writes.record_outcome(c, run_id, o, now) for o in outcomes])
+
     def finish_run(self, run_id: int, status: str) -> None:
         now = self._clock()
         self._write(lambda c: writes.finish_run(c, run_id, status, now))

@@ -7,7 +7,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from scanner.engine import secret_hash
 from scanner.models import Finding, Verification
 
 # AWS access key ids identify a key without granting anything; keeping them lets the store be
@@ -60,6 +59,7 @@ class OccurrenceRecord:
 
 
 def secret_record(f: Finding) -> SecretRecord:
+    from scanner.engine import secret_hash
     from scanner.report.base import mask
 
     return SecretRecord(

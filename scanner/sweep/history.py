@@ -13,12 +13,14 @@ import subprocess
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from scanner.engine import Engine
 from scanner.errors import SourceError
 from scanner.models import Chunk, Finding, Origin
 from scanner.sweep.gitutil import GIT_ENV, git
+
+if TYPE_CHECKING:
+    from scanner.engine import Engine
 
 MAX_COMMITS = 200
 MAX_REFS = 10

@@ -9,10 +9,8 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import logging
-import multiprocessing
 import uuid
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import replace
 from typing import Any
 
@@ -28,6 +26,9 @@ DIED = "the worker sweeping it died twice (out of memory, or killed); not swept 
 def run_local(tasks: Sequence[RepoTask], jobs: int, scan: ScanFn = sweep_repository) -> Iterator[RepoOutcome]:
     if not tasks:
         return
+    import multiprocessing
+    from concurrent.futures.process import BrokenProcessPool
+
     ctx = multiprocessing.get_context("fork")
     crashed: list[RepoTask] = []
     with cf.ProcessPoolExecutor(max_workers=max(1, min(jobs, len(tasks))), mp_context=ctx) as pool:
@@ -47,6 +48,8 @@ def run_local(tasks: Sequence[RepoTask], jobs: int, scan: ScanFn = sweep_reposit
 
 
 def _isolated(task: RepoTask, scan: ScanFn, ctx: Any) -> RepoOutcome:
+    from concurrent.futures.process import BrokenProcessPool
+
     with cf.ProcessPoolExecutor(max_workers=1, mp_context=ctx) as pool:
         try:
             return replace(pool.submit(scan, task).result(), attempts=2)

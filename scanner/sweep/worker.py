@@ -12,50 +12,50 @@ import logging
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from functools import cached_property, lru_cache
+from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from scanner.engine import Allowlist, Engine
 from scanner.errors import KeysweepError, SourceError
-from scanner.models import Rule
 from scanner.store.records import HeadScan, RepoOutcome
 from scanner.sweep import gitutil
 from scanner.sweep.history import scan_history
+from scanner.sweep.spec import EngineSpec
 from scanner.sweep.targets import RepoTarget
 
+if TYPE_CHECKING:
+    from scanner.engine import Engine
+
 log = logging.getLogger(__name__)
-DEFAULT_MAX_FILE_SIZE = 10 * 1024 * 1024
 
 
 @dataclass(frozen=True)
-class EngineSpec:
-    """Everything that decides what the engine finds; workers build (and cache) the engine from it."""
+class RepoState:
+    """A target and what the store remembers of it."""
 
-    rules: tuple[Rule, ...]
-    allowlist: Allowlist = field(default_factory=Allowlist)
-    decode: bool = True
-    max_file_size: int = DEFAULT_MAX_FILE_SIZE
-
-    @cached_property
-    def digest(self) -> str:
-        """Changes when rules or filters change: then every commit is swept again."""
-        return hashlib.sha256(repr((self.rules, self.allowlist, self.decode)).encode()).hexdigest()[:16]
+    target: RepoTarget
+    previous_tips: Mapping[str, str] = field(default_factory=dict)  # empty: sweep every commit
+    previous_head: str | None = None
+    known: bool = False  # the store has seen this repository before
 
 
 @dataclass(frozen=True)
 class RepoTask:
-    target: RepoTarget
+    state: RepoState
     spec: EngineSpec
-    previous_tips: Mapping[str, str] = field(default_factory=dict)  # empty: sweep every commit
-    previous_head: str | None = None
-    known: bool = False  # the store has seen this repository before
     clone_root: str = ""
     clone_timeout: float = 600.0
     git_jobs: int = 0  # processes for one repository's history (1 when repositories run in parallel)
 
+    @property
+    def target(self) -> RepoTarget:
+        return self.state.target
+
 
 @lru_cache(maxsize=2)
 def engine_for(spec: EngineSpec) -> Engine:
+    from scanner.engine import Engine
+
     return Engine(list(spec.rules), allowlist=spec.allowlist, decode=spec.decode)
 
 
@@ -69,9 +69,9 @@ def sweep_repository(task: RepoTask) -> RepoOutcome:
     try:
         outcome = _sweep(task)
     except _Missing:
-        status = "missing" if task.known else "error"
+        status = "missing" if task.state.known else "error"
         msg = ("repository no longer exists (deleted or moved since the last sweep); its findings are kept"
-               if task.known else "no such repository")
+               if task.state.known else "no such repository")
         outcome = RepoOutcome(location=target.location, name=target.name, status=status, error=msg)
     except KeysweepError as e:
         outcome = error_outcome(target, str(e))
@@ -81,22 +81,22 @@ def sweep_repository(task: RepoTask) -> RepoOutcome:
     return replace(outcome, seconds=round(time.perf_counter() - t0, 4))
 
 
-def unchanged(task: RepoTask, repo: Path) -> tuple[RepoOutcome | None, dict[str, str], str | None]:
+def unchanged(state: RepoState, digest: str, repo: Path) -> tuple[RepoOutcome | None, dict[str, str], str | None]:
     """(an `unchanged` outcome when no ref moved since the last sweep, else None; the refs; HEAD)."""
     tips, head = gitutil.refs_and_head(repo)
-    if task.known and task.previous_tips and tips == dict(task.previous_tips) and head == task.previous_head:
-        return (RepoOutcome(location=task.target.location, name=task.target.name, status="unchanged", tips=tips,
-                            head_commit=head, rules_digest=task.spec.digest), tips, head)
+    if state.known and state.previous_tips and tips == dict(state.previous_tips) and head == state.previous_head:
+        return (RepoOutcome(location=state.target.location, name=state.target.name, status="unchanged", tips=tips,
+                            head_commit=head, rules_digest=digest), tips, head)
     return None, tips, head
 
 
-def quick_check(task: RepoTask) -> RepoOutcome | None:
+def quick_check(state: RepoState, digest: str) -> RepoOutcome | None:
     """In the caller, before dispatching: a local repository whose refs did not move needs no worker."""
-    path = Path(task.target.location)
-    if task.target.is_url or not task.previous_tips or not gitutil.is_repository(path):
+    path = Path(state.target.location)
+    if state.target.is_url or not state.previous_tips or not gitutil.is_repository(path):
         return None
     try:
-        return unchanged(task, path)[0]
+        return unchanged(state, digest, path)[0]
     except SourceError:
         return None
 
@@ -104,12 +104,12 @@ def quick_check(task: RepoTask) -> RepoOutcome | None:
 def _sweep(task: RepoTask) -> RepoOutcome:
     target = task.target
     repo = locate(task)
-    same, tips, head = unchanged(task, repo)
+    same, tips, head = unchanged(task.state, task.spec.digest, repo)
     if same is not None:
         return same
     digest = task.spec.digest
     engine = engine_for(task.spec)
-    exclude = gitutil.existing(repo, task.previous_tips.values())
+    exclude = gitutil.existing(repo, task.state.previous_tips.values())
     commits = gitutil.new_commits(repo, exclude) if tips else []
     history = scan_history(repo, engine, exclude, task.git_jobs, task.spec.max_file_size) if commits else None
     for w in history.warnings if history else ():
@@ -117,7 +117,7 @@ def _sweep(task: RepoTask) -> RepoOutcome:
     return RepoOutcome(
         location=target.location, name=target.name, status="scanned", tips=tips, head_commit=head,
         new_commits=tuple(commits), findings=history.findings if history else (),
-        head=head_scan(repo, engine, task.spec.max_file_size, task.previous_head, head), rules_digest=digest)
+        head=head_scan(repo, engine, task.spec.max_file_size, task.state.previous_head, head), rules_digest=digest)
 
 
 def locate(task: RepoTask) -> Path:

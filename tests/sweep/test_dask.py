@@ -66,8 +66,8 @@ def test_dask_worker_death_is_retried_once_then_reported(tmp_path: Path, fleet: 
 
 def test_unreachable_scheduler_is_a_clear_error(tmp_path: Path, fleet: Fleet, spec: EngineSpec) -> None:
     from scanner.sweep.pool import run_dask
-    from scanner.sweep.worker import RepoTask
+    from scanner.sweep.worker import RepoState, RepoTask
 
     targets, _ = resolve([str(fleet.docs.path)])
     with pytest.raises(KeysweepError, match="cannot reach the Dask scheduler at tcp://127.0.0.1:9"):
-        list(run_dask([RepoTask(targets[0], spec)], "tcp://127.0.0.1:9", connect_timeout=1))
+        list(run_dask([RepoTask(RepoState(targets[0]), spec)], "tcp://127.0.0.1:9", connect_timeout=1))

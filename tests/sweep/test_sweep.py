@@ -167,3 +167,26 @@ def test_secret_only_in_a_tag_is_found_and_named(tmp_path: Path, fleet: Fleet, s
         (tagged,) = [o for o in r.new if Path(o.repository).name == "docs"]
         assert (tagged.occurrence.path, tagged.occurrence.extra["refs"], tagged.at_head) == ("release.env", ["v1.0"],
                                                                                              False)
+
+
+class CountingSpec:
+    """A SpecSource that records whether the rules had to be loaded."""
+
+    def __init__(self, spec: EngineSpec) -> None:
+        self.spec, self.loads = spec, 0
+
+    @property
+    def digest(self) -> str:
+        return self.spec.digest
+
+    def get(self) -> EngineSpec:
+        self.loads += 1
+        return self.spec
+
+
+def test_unchanged_sweep_never_loads_the_rules(tmp_path: Path, fleet: Fleet, spec: EngineSpec) -> None:
+    with Store(tmp_path / "ks.db") as store:
+        first, again = CountingSpec(spec), CountingSpec(spec)
+        run(store, fleet, first)
+        run(store, fleet, again)
+        assert first.loads > 0 and again.loads == 0
