@@ -44,10 +44,19 @@ def ruleset(config: FileConfig | None = None) -> list[Rule]:
     return merge_rules(load_builtin_rules(), cfg.rules, cfg.disabled_rules)
 
 
+def catalogue(config: FileConfig | None = None) -> list[Rule]:
+    """Every rule a scan can report: the engine's, plus the structure-aware Terraform rules."""
+    from scanner.iac.rules import IAC_RULES
+
+    cfg = config or FileConfig()
+    off = set(cfg.disabled_rules)
+    return ruleset(cfg) + [r for r in IAC_RULES if r.id not in off]
+
+
 def build_engine(config: FileConfig | None = None, options: ScanOptions | None = None) -> Engine:
     cfg = config or FileConfig()
     opts = options or ScanOptions()
-    return Engine(ruleset(cfg), allowlist=cfg.allowlist, decode=opts.decode)
+    return Engine(ruleset(cfg), allowlist=cfg.allowlist, decode=opts.decode, disabled=cfg.disabled_rules)
 
 
 def sort_findings(findings: Sequence[Finding]) -> tuple[Finding, ...]:

@@ -21,10 +21,10 @@ def list_rules(fmt: str, config_path: str | None) -> int:
     """List every rule: id, severity, keywords and description."""
     from pathlib import Path
 
-    from scanner.api import ruleset
+    from scanner.api import catalogue
     from scanner.config import load_config
 
-    rs = ruleset(load_config(Path(config_path) if config_path else None))
+    rs = catalogue(load_config(Path(config_path) if config_path else None))
     if fmt == "json":
         click.echo(json.dumps([{"id": r.id, "description": r.description, "severity": r.severity.value,
                                 "keywords": list(r.keywords), "source": r.source} for r in rs], indent=2))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
@@ -82,8 +83,9 @@ class Engine:
     """Pure scanning engine. Build once per ruleset; `scan` is thread- and fork-safe."""
 
     def __init__(self, rules: Sequence[Rule], allowlist: Allowlist | None = None, decode: bool = True,
-                 windowed: bool = True) -> None:
-        self.rules = list(rules)
+                 windowed: bool = True, disabled: Iterable[str] = ()) -> None:
+        self.disabled = frozenset(disabled)
+        self.rules = [r for r in rules if r.id not in self.disabled]
         self._window_max = WINDOW_MAX_OCCURRENCES if windowed else -1
         self._compiled = [_Compiled(r) for r in self.rules]
         self._keyword_rules = [c for c in self._compiled if c.rule.keywords and not c.rule.path_only]
@@ -179,15 +181,23 @@ class Engine:
             return None
         return self._hit(c, cand, chunk, locator, start, end, s_start, s_end, ent)
 
+    def secret_allowed(self, secret: str) -> bool:
+        """True when the global allowlist (config regexes and stop words) excludes this secret."""
+        if self._allow_secrets and any(a.search(secret) for a in self._allow_secrets):
+            return True
+        low = secret.lower()
+        return any(w in low for w in self._allow_stop)
+
+    def rule_enabled(self, rule_id: str) -> bool:
+        """False for rules the configuration disables (also for rules defined outside the engine)."""
+        return rule_id not in self.disabled
+
     def _rejected(self, c: _Compiled, cand: flt.Candidate) -> bool:
         if flt.inline_allow(cand):
             return True
         if any(a.search(cand.secret) for a in c.allow):
             return True
-        if self._allow_secrets and any(a.search(cand.secret) for a in self._allow_secrets):
-            return True
-        low = cand.secret.lower()
-        if any(w in low for w in self._allow_stop):
+        if self.secret_allowed(cand.secret):
             return True
         return flt.first_reason(cand) is not None
 
@@ -321,43 +331,51 @@ def _pair_role(rule: Rule) -> tuple[str, str] | None:
 
 def _drop_overlapping(hits: list[_Hit]) -> list[_Hit]:
     """A generic finding whose secret overlaps a specific rule's finding is dropped; exact
-    duplicates (same rule and span) are kept once."""
-    specific = [(h.start, h.end) for h in hits if not h.generic]
+    duplicates (same rule and span) are kept once; of generic findings on one span, the first."""
+    specific = sorted((h.start, h.end) for h in hits if not h.generic)
+    starts = [s for s, _ in specific]
+    # running maximum of ends, so "does any specific span overlap [a, b)" is one bisect
+    max_end: list[int] = []
+    for _, e in specific:
+        max_end.append(max(e, max_end[-1]) if max_end else e)
     seen: set[tuple[str, int, int]] = set()
+    spans: set[tuple[int, int]] = set()
     out = []
     for h in hits:
         k = (h.finding.rule_id, h.start, h.end)
         if k in seen:
             continue
         seen.add(k)
-        if h.generic and any(s < h.end and h.start < e for s, e in specific):
-            continue
-        out.append(h)
-    # among generic hits on the same span keep the first (rules are in a stable order)
-    spans: set[tuple[int, int]] = set()
-    final = []
-    for h in out:
         if h.generic:
+            i = bisect.bisect_left(starts, h.end) - 1  # specific spans starting before h ends
+            if i >= 0 and max_end[i] > h.start:
+                continue
             if (h.start, h.end) in spans:
                 continue
             spans.add((h.start, h.end))
-        final.append(h)
-    return final
+        out.append(h)
+    return out
 
 
 def _link_pairs_inplace(hits: list[_Hit]) -> None:
     """Link id/secret pairs (e.g. an AWS key id and its secret) found within a few lines."""
-    ids = [(i, h) for i, h in enumerate(hits) if h.pair and h.pair[1] == "id"]
-    secrets = [(i, h) for i, h in enumerate(hits) if h.pair and h.pair[1] == "secret"]
-    if not ids or not secrets:
-        return
+    by_group: dict[str, tuple[list[tuple[int, int]], list[tuple[int, int]]]] = {}
+    for i, h in enumerate(hits):
+        if h.pair:
+            ids, secrets = by_group.setdefault(h.pair[0], ([], []))
+            (ids if h.pair[1] == "id" else secrets).append((h.finding.line, i))
     links: dict[int, list[str]] = {}
-    for i, a in ids:
-        for j, b in secrets:
-            assert a.pair is not None and b.pair is not None
-            if a.pair[0] == b.pair[0] and abs(a.finding.line - b.finding.line) <= PAIR_DISTANCE_LINES:
-                links.setdefault(i, []).append(b.finding.fingerprint)
-                links.setdefault(j, []).append(a.finding.fingerprint)
+    for ids, secrets in by_group.values():
+        if not ids or not secrets:
+            continue
+        secrets.sort()
+        lines = [ln for ln, _ in secrets]
+        for line, i in ids:
+            lo = bisect.bisect_left(lines, line - PAIR_DISTANCE_LINES)
+            hi = bisect.bisect_right(lines, line + PAIR_DISTANCE_LINES)
+            for _, j in secrets[lo:hi]:
+                links.setdefault(i, []).append(hits[j].finding.fingerprint)
+                links.setdefault(j, []).append(hits[i].finding.fingerprint)
     for i, fps in links.items():
         h = hits[i]
         hits[i] = replace(h, finding=replace(h.finding, linked=tuple(dict.fromkeys(fps))))

@@ -38,10 +38,14 @@ def scan_structured(path: str, text: str, engine: Engine) -> list[Finding] | Non
     if kind == "tfstate":
         from scanner.iac.tfstate import scan_state
 
-        return scan_state(path, text, engine)
-    from scanner.iac.terraform import scan_terraform
+        found = scan_state(path, text, engine)
+    else:
+        from scanner.iac.terraform import scan_terraform
 
-    return scan_terraform(path, text, engine, tfvars=kind.startswith("tfvars"), json_syntax=kind.endswith("json"))
+        found = scan_terraform(path, text, engine, tfvars=kind.startswith("tfvars"),
+                               json_syntax=kind.endswith("json"))
+    # the configuration's disabled rules and secret allowlist apply to structural findings too
+    return [f for f in found if engine.rule_enabled(f.rule_id) and not engine.secret_allowed(f.secret)]
 
 
 __all__ = ["file_kind", "scan_structured"]

@@ -163,3 +163,19 @@ def test_warnings_reach_stderr_of_each_invocation(tmp_path: Path) -> None:
     for _ in range(2):  # the second run must see its own stderr, not the first one's
         code, _, err = invoke(["scan", str(tmp_path)])
         assert code == 1 and "not valid UTF-8" in err
+
+
+def test_rules_list_includes_the_terraform_rules() -> None:
+    res = CliRunner().invoke(cli, ["rules", "list", "--format", "json"])
+    assert "terraform-provider-credential" in {r["id"] for r in json.loads(res.output)}
+
+
+def test_config_disables_and_allowlists_structural_terraform_findings(tmp_path: Path) -> None:
+    tf = tmp_path / "main.tf"
+    tf.write_text('provider "vault" {\n  address = "https://vault.internal"\n'
+                  '  token = "hvs_Q7x9Lm2Pz8Rk4Tb5Hm9Jc"\n}\n')
+    code, out, _ = invoke(["scan", str(tmp_path), "--format", "json"])
+    assert code == 1 and "terraform-provider-credential" in {f["rule_id"] for f in json.loads(out)}
+    (tmp_path / ".keysweep.toml").write_text('[allowlist]\nregexes = ["^hvs_Q7x9"]\n')
+    code, out, _ = invoke(["scan", str(tmp_path), "--format", "json"])
+    assert code == 0, out
