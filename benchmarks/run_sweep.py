@@ -249,8 +249,10 @@ def run(args: argparse.Namespace) -> str:
         "`git show-ref --head` in the caller (8 at a time); no worker is started and the rules are not even "
         "parsed. What is left is the interpreter, imports, the store and writing the report of every open finding.",
         f"* LocalCluster vs local process pool: **{'identical' if local == remote else 'DIFFERENT'}** findings "
-        f"({len(local)} occurrences in the local store, {len(remote)} in the Dask one); Dask time includes "
-        "connecting and shipping the rules to the workers, not starting the cluster.",
+        f"({len(local)} occurrences in the local store, {len(remote)} in the Dask one). Dask time includes "
+        "connecting, sending each task (with the rules) through the scheduler and gathering the results, not "
+        "starting the cluster; its CPU column counts only the client (the workers run in the benchmark's own "
+        "process tree).",
         f"* Planted secrets found: {recall}/{len(plants)} (matched by secret hash; the store keeps no plaintext).",
     ])
 
