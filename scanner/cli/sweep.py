@@ -78,7 +78,8 @@ def sweep(targets: tuple[str, ...], repos_file: str | None, store_path: str | No
             raise ConfigError("nothing to sweep: " + "; ".join(problems))
         options = SweepOptions(jobs=jobs, dask_scheduler=dask_scheduler, full=full, clone_root=clone_dir or "",
                                clone_timeout=clone_timeout)
-        result = run_sweep(store, repos, _engine_spec(config_path), options, verify=_verifier() if verify else None,
+        spec = _engine_spec(config_path)
+        result = run_sweep(store, repos, spec, options, verify=_verifier(spec) if verify else None,
                            on_outcome=_tell, tool_version=__version__, key_status=statuses)
         shown = result.new if new_only else result.open
         findings = _as_findings(shown, result.run_id, fmt)
@@ -109,11 +110,13 @@ def _engine_spec(config_path: str | None) -> Any:
     return LazySpec(files_digest(__version__, builtin_rule_files(), path), load)
 
 
-def _verifier() -> Any:
-    from scanner.verify import VerifySettings, user_config_path, verify_findings
+def _verifier(spec: Any) -> Any:
+    """Verification of new findings, one request per distinct secret over the whole sweep."""
+    from scanner.verify import OutcomeCache, VerifySettings, user_config_path, verify_findings
 
     settings = VerifySettings.load(os.environ, user_config_path())
-    return lambda findings: verify_findings(findings, settings)
+    cache = OutcomeCache()
+    return lambda findings: verify_findings(findings, settings, spec.get().rules, cache=cache)
 
 
 def _key_statuses(path: str) -> Mapping[str, str]:

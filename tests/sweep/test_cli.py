@@ -162,3 +162,23 @@ def test_report_html_from_store_and_from_findings_file(tmp_path: Path, swept: Pa
     assert "deploy/env.sh" in page.read_text(encoding="utf-8")
     code, _, err = ks("report", "--store", str(tmp_path / "missing.db"))
     assert code == 2 and "no such store" in err
+
+
+def test_verify_resolves_keys_their_provider_rejects(tmp_path: Path, fleet: Fleet, fake_http,  # type: ignore[no-untyped-def]
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.fixtures.fake_http import json_reply
+
+    server = fake_http()
+    server.route("GET", "/user", lambda req: json_reply(401, {"message": "Bad credentials"}))
+    monkeypatch.setenv("KEYSWEEP_GITHUB_URL", server.url)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    fleet.docs.commit({"ci.yml": f"token: {github_pat()}\n"}, "ci")
+    store = str(tmp_path / "ks.db")
+    code, out, _ = ks("sweep", str(fleet.docs.path), str(fleet.web.path), "--store", store, "--verify",
+                      "--format", "json")
+    assert code == 0 and json.loads(out) == []  # rejected by GitHub: resolved as deactivated
+    # the same token is in `docs` and in `web`'s history: asked about once
+    assert len(server.requests) == 1 and server.requests[0].headers["authorization"].endswith(github_pat())
+    _, out, _ = ks("report", "--store", store, "--all", "--format", "json")
+    docs = next(r for r in json.loads(out) if r["path"] == "ci.yml")
+    assert (docs["resolved_reason"], docs["verification"]["status"]) == ("deactivated", "invalid")
