@@ -182,3 +182,19 @@ def test_verify_resolves_keys_their_provider_rejects(tmp_path: Path, fleet: Flee
     _, out, _ = ks("report", "--store", store, "--all", "--format", "json")
     docs = next(r for r in json.loads(out) if r["path"] == "ci.yml")
     assert (docs["resolved_reason"], docs["verification"]["status"]) == ("deactivated", "invalid")
+
+
+def test_exposure_live_reads_the_iam_record(tmp_path: Path, aws, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    from tests.fixtures.moto_server import ADMIN_POLICY
+
+    aws.admin()
+    ((key_id, _),) = aws.user("deploy-bot", policy=ADMIN_POLICY)
+    aws.enforce()
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    code, out, err = ks("exposure", key_id, "--live", "--format", "json")
+    assert code == 1, err
+    ((rec),) = json.loads(out)["iam"]
+    assert (rec["access_key_id"], rec["user_name"], rec["status"]) == (key_id, "deploy-bot", "Active")
+    assert "over-privileged" in rec["flags"]
+    code, out, _ = ks("exposure", key_id, "--live")
+    assert "user deploy-bot in account" in out and "Active" in out
