@@ -38,7 +38,7 @@ _PLACEHOLDER_WORDS = (
     "not_a_secret", "not-a-secret", "notreal", "not_real", "not-real", "fake_", "fake-", "fakefake",
     "foobar", "xxxxx", "*****", "***", "••", "....", "enter_", "enter-", "my_secret", "mysecret",
     "mypassword", "my_password", "secret123", "password123", "password1", "passw0rd", "p@ssw0rd", "p4ssw0rd",
-    "s3cr3t", "test1234", "abcdefgh", "12345678", "87654321", "qwerty", "letmein", "unique phrase",
+    "s3cr3t", "test1234", "abcdefgh", "abcd1234", "12345678", "87654321", "qwerty", "letmein", "unique phrase",
     "<", ">", "...", "${", "{{", "}}", "<%", "%>", "#{", "$(", "%(", "{%", "%}", "[[", "]]", "((", "))",
 )
 # Short words that only count as placeholders on their own, not inside random characters.
@@ -58,7 +58,7 @@ _REFERENCE = regex.compile(
     r"""^(?:
         \$\{[^}]*\}\}?                            # ${VAR}, ${{ secrets.X }}
       | \$\(\s*[^)]*\)                            # $(cmd), $(Pipeline.Var)
-      | \$[A-Za-z_][A-Za-z0-9_]*                  # $VAR
+      | \$[A-Za-z_][\w.\[\]-]*                     # $VAR, $request.header.x
       | \$env:[A-Za-z_][A-Za-z0-9_]*              # PowerShell $env:VAR
       | %\([^)]+\)[sdr]                           # %(x)s
       | %[A-Za-z_][A-Za-z0-9_]*%                  # %VAR%
@@ -132,10 +132,15 @@ _NOT_SECRET_SHAPE = regex.compile(
       | [\w.+-]+@[\w-]+(?:\.[\w-]+)+                   # e-mail address
       | \#?[0-9a-fA-F]{3}|\#[0-9a-fA-F]{6}            # colours
       | [A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+                  # an environment variable's NAME
+      | arn:[\w-]+:.*                                 # an AWS resource name
     )$""",
     regex.VERBOSE,
 )
 _TEMPLATE_DELIMITERS = (("{{", "}}"), ("{%", "%}"), ("<%", "%>"), ("${", "}"), ("#{", "}"))
+# a value that mentions what it stands for (`import-token-5ott6h`, `smb-server-password`) is a name
+_NAMES_A_SECRET = regex.compile(r"(?i)(?<![a-z0-9])(?:token|secret|password|passwd|api[_-]?key)(?![a-z0-9])")
+_HEX = regex.compile(r"^(?:0x)?[0-9a-fA-F]+$")
+_PASSWORD_WORDS = frozenset({"password", "passwd", "pwd", "pass", "passphrase", "passcode", "pw"})
 _CAMEL_WORDS = regex.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+")
 _LETTER_RUNS = regex.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+")
 _VOWELS = frozenset("aeiouy")
@@ -165,7 +170,7 @@ _NON_SECRET_SUFFIX = frozenset({
     "show", "hidden", "toggle", "error", "errors", "err", "status", "state", "request", "response", "callback",
     "handler", "budget", "usage", "cost", "price", "rate", "window", "estimate", "total", "num", "number",
     "set", "selector", "element", "widget", "schema", "spec", "metadata", "keys", "lookup", "mapping",
-    "map", "lock", "mutex", "paths", "dialog", "modal",
+    "map", "lock", "mutex", "paths", "dialog", "modal", "verifier", "expression", "selection",
     "template", "example", "sample", "test", "mock", "stub", "dummy", "fixture", "default",
 })
 # a word right before the secret word: `max_tokens`, `csrf_token`, `public_key`
@@ -177,8 +182,12 @@ _NON_SECRET_PREFIX = frozenset({
     "eos", "pad", "unk", "sep", "cls", "mask", "word", "sub", "public", "pub", "publishable", "site",
     "foreign", "primary", "sort", "partition", "hash", "range", "cache", "idempotency", "dedup", "unique",
     "lookup", "dict", "map", "object", "row", "column", "shard", "sitekey", "recaptcha", "form", "field",
-    "reset", "confirm", "repeat", "retype", "mock", "fake", "dummy", "example", "sample",
+    "reset", "confirm", "repeat", "retype", "mock", "fake", "dummy", "example", "sample", "change", "lock",
+    "request", "action", "copy", "starting", "start", "unit", "import", "update", "policy", "verification",
+    "forward", "backward", "product",
 })
+# prefixes that only make a *token* something else: `client_token` (idempotency), but `client_secret` is a secret
+_NON_SECRET_PREFIX_FOR = {"token": frozenset({"client"})}
 _GENERIC_KEY_SPLIT = regex.compile(r"[^A-Za-z0-9]+")
 
 # Vendor documentation examples that are published as non-secrets.
@@ -297,7 +306,8 @@ def key_name(c: Candidate) -> str | None:
         return "key names a collection"
     if any(w in _NON_SECRET_SUFFIX for w in words[idx + 1:]):
         return "key names something about the secret"
-    if idx > 0 and words[idx - 1] in _NON_SECRET_PREFIX:
+    if idx > 0 and (words[idx - 1] in _NON_SECRET_PREFIX
+                    or words[idx - 1] in _NON_SECRET_PREFIX_FOR.get(words[idx], ())):
         return "key names something about the secret"
     return None
 
@@ -317,6 +327,10 @@ def value_shape(c: Candidate) -> str | None:
         return "password hash"
     if _NOT_SECRET_SHAPE.match(v):
         return "not a secret shape"
+    if _NAMES_A_SECRET.search(v):
+        return "value names a secret"
+    if _HEX.match(v) and len(v) < 32 and not _password_like(c):
+        return "short hex identifier"
     if "jwt" not in c.rule.tags and _char_classes(v) < 2:
         return "one character class"
     if _wordlike(v):
@@ -380,6 +394,13 @@ def _last_secret_word(words: list[str]) -> int | None:
     return None
 
 
+def _password_like(c: Candidate) -> bool:
+    """The value stands for a password (by rule tag or key name), where short or plain values are normal."""
+    if "password" in c.rule.tags:
+        return True
+    return bool(c.key) and any(w in _PASSWORD_WORDS for w in key_words(c.key or ""))
+
+
 def _quoted(c: Candidate) -> bool:
     """Whether the value stood in quotes (a literal). Values without a visible match are literals."""
     i = c.match.rfind(c.secret)
@@ -407,18 +428,20 @@ def _char_classes(v: str) -> int:
 
 
 def _wordlike(v: str) -> bool:
-    """Words joined by case or punctuation (`AbstractTokenFactory`, `geheim$parole`), maybe with a number."""
+    """Words joined by case or punctuation (`AbstractTokenFactory`, `geheim$parole`), maybe with a number;
+    or a sentence run together (`PassWordMustBeAtLeast6Chars`)."""
     core = _TRAILING_DIGITS.sub("", v)
-    if not core or any(ch.isdigit() for ch in core):
-        return False
+    digits = sum(ch.isdigit() for ch in core)
     runs = _LETTER_RUNS.findall(core)
-    if not runs or sum(len(r) for r in runs) < sum(ch.isalpha() for ch in core):
+    if not core or not runs or (digits and (len(runs) < 4 or digits > 2)):
+        return False
+    if sum(len(r) for r in runs) < sum(ch.isalpha() for ch in core):
         return False
     for run in runs:
         low = run.lower()
-        if len(run) < 2 and len(runs) > 1:
+        if len(run) < 2 and len(runs) > 1 and run not in ("I", "A", "a"):
             return False
-        if not _VOWELS.intersection(low) or _max_consonant_run(low) > 4:
+        if len(run) >= 2 and (not _VOWELS.intersection(low) or _max_consonant_run(low) > 4):
             return False
     return True
 
