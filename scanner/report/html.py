@@ -22,6 +22,7 @@ from scanner.report.base import ReportContext, mask
 
 NO_REPOSITORY = "(no repository)"
 NO_COMMITTER = "(not from git)"
+BREAKDOWN_ROWS = 25  # the rest are summed in one row (and all are in the list of findings)
 
 
 def e(value: object) -> str:
@@ -136,7 +137,11 @@ def _breakdown(title: str, what: str, rows: Sequence[tuple[str, int, int]]) -> s
     top = max((n for _, n, _ in rows), default=1)
     body = "".join(
         f'<tr><td class="mono">{e(k)}</td><td class="num">{n}</td><td class="num">{d}</td>'
-        f'<td><meter min="0" max="{top}" value="{n}"></meter></td></tr>' for k, n, d in rows)
+        f'<td><meter min="0" max="{top}" value="{n}"></meter></td></tr>' for k, n, d in rows[:BREAKDOWN_ROWS])
+    if len(rows) > BREAKDOWN_ROWS:
+        rest = rows[BREAKDOWN_ROWS:]
+        body += (f'<tr class="muted"><td>{len(rest)} more</td><td class="num">{sum(n for _, n, _ in rest)}</td>'
+                 f'<td class="num">{sum(d for _, _, d in rest)}</td><td></td></tr>')
     table = (f"<table><thead><tr><th>{e(what)}</th><th>Findings</th><th>Secrets</th><th></th></tr></thead>"
              f"<tbody>{body}</tbody></table>") if rows else '<p class="empty">None.</p>'
     return f"<section><h2>{e(title)}</h2>{table}</section>"
