@@ -131,3 +131,10 @@ def test_totals_breakdowns_and_live_ages(browser: Browser, report_file: Path) ->
     live = page.evaluate("document.getElementById('live').innerText")
     assert AWS_KEY_ID in live and "deploy-bot" in live
     assert "2024-01-01" in live and "152 days" in live  # first leak -> generated_at
+
+
+def test_long_breakdowns_sum_the_tail() -> None:
+    findings = [make_finding(f"{GITHUB_TOKEN}{i:03d}", extra={"repository": f"/srv/git/r{i:02d}"}) for i in range(30)]
+    out = render(findings, ReportContext(extra={"generated_at": GENERATED}))
+    assert "/srv/git/r29" in out and '<tr class="muted"><td>5 more</td><td class="num">5</td>' in out
+    assert out.count('<tr data-severity="high"') == 30  # every finding is still in the list
