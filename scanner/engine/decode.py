@@ -14,7 +14,17 @@ _B64_VALUE = regex.compile(
     r"""(?:[:=]\s*|["'])([A-Za-z0-9+/]{16,}={0,2})(?=["'\s,;]|$)""",
     regex.MULTILINE,
 )
-DECODE_KEYWORDS = ("data:", "base64", "b64", "kind: secret", "stringdata", "dockerconfigjson", "encoded")
+# Decoding runs only where base64 is likely to carry a credential: Kubernetes Secrets, values
+# named or piped as base64, docker auth blobs, and the encoded forms of the most common
+# credential openings ("-----BEGIN", "AKIA", "ghp_", '{"type": "service_account"' ...).
+DECODE_KEYWORDS = (
+    "kind: secret", '"kind": "secret"', "kind: \"secret\"", "base64", "b64enc", "b64dec", "_b64", "b64_",
+    "dockerconfigjson",
+    "ls0tls1crudjt",  # base64("-----BEGIN")
+    "qutjq",  # base64("AKIA")
+    "z2hwx",  # base64("ghp_")
+    "ewogicj0exbl", "eyj0exbli",  # base64('{\n  "type') / ('{"type"')
+)
 
 
 @dataclass(frozen=True)
@@ -24,13 +34,23 @@ class Decoded:
     text: str  # decoded text
 
 
+# Lock and checksum files are full of base64 digests, never of encoded credentials.
+HASH_FILES = regex.compile(
+    r"(?:^|/)(?:package-lock\.json|npm-shrinkwrap\.json|yarn\.lock|pnpm-lock\.yaml|poetry\.lock|Pipfile\.lock"
+    r"|Cargo\.lock|composer\.lock|Gemfile\.lock|go\.sum|packages\.lock\.json|bun\.lock|uv\.lock)$"
+)
+MAX_ENCODED = 16 * 1024  # a base64 RSA-4096 key or service-account file is well under this
+
+
 def decoded_values(text: str) -> Iterator[Decoded]:
     for m in _B64_VALUE.finditer(text):
         raw = m.group(1)
-        if len(raw) % 4:
+        if len(raw) % 4 or len(raw) > MAX_ENCODED:
             continue
         if raw.isalpha() or raw.isdigit() or raw.isalnum() and raw.islower():
             continue  # words, numbers, hex-ish lower-case: not worth decoding
+        if not _text_head(raw):
+            continue  # binary (hashes, images): decoding the rest is wasted work
         try:
             data = base64.b64decode(raw, validate=True)
         except (binascii.Error, ValueError):
@@ -42,6 +62,14 @@ def decoded_values(text: str) -> Iterator[Decoded]:
         if not out or not out.isprintable() and not _printable_multiline(out):
             continue
         yield Decoded(m.start(1), m.end(1), out)
+
+
+def _text_head(raw: str) -> bool:
+    try:
+        head = base64.b64decode(raw[:16], validate=True)
+    except (binascii.Error, ValueError):
+        return False
+    return all(32 <= b < 127 or b in (9, 10, 13) or b >= 0xC2 for b in head[:10])
 
 
 def _printable_multiline(s: str) -> bool:

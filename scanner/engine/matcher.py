@@ -250,7 +250,7 @@ class Engine:
         if self._path_bound and (self._path_bound_gate is None or self._path_bound_gate.search(chunk.origin.path)):
             for c in self._path_bound:
                 out.extend(self._run_rule(c, chunk, None))
-        if decode and self._decode_index in occ:
+        if decode and self._decode_index in occ and not decode_mod.HASH_FILES.search(chunk.origin.path):
             out.extend(self._decoded_hits(chunk))
         return out
 
