@@ -201,3 +201,15 @@ def test_decoded_secret_wins_over_its_encoded_form() -> None:
     enc = base64.b64encode(b"Sx9!vQ2#mL7pRt4z").decode()
     found = by_rule(scan_text(f"kind: Secret\ndata:\n  password: {enc}\n", "k8s/s.yaml"), "generic-password")
     assert [f.secret for f in found] == ["Sx9!vQ2#mL7pRt4z"]
+
+
+def test_base64_encoded_private_key_in_an_env_file_is_decoded() -> None:
+    enc = base64.b64encode(RSA_KEY.encode()).decode()
+    found = by_rule(scan_text(f"DEPLOY_KEY={enc}\n", "deploy/.env"), "private-key")
+    assert len(found) == 1 and found[0].secret.startswith("-----BEGIN RSA PRIVATE KEY-----")
+    assert found[0].line == 1 and found[0].extra["encoding"] == "base64"
+
+
+def test_base64_digests_in_lock_files_are_not_decoded() -> None:
+    enc = base64.b64encode(f"aws_secret_access_key = {AWS_SECRET}".encode()).decode()
+    assert scan_text(f'"integrity": "{enc}", "b64_note": "base64"\n', "package-lock.json") == []
