@@ -20,6 +20,8 @@ COMMANDS: dict[str, str] = {
     "report": "scanner.cli.report:report",
     "iam": "scanner.cli.iam:iam",
     "iac": "scanner.cli.iac:iac",
+    "git": "scanner.cli.git:git",
+    "baseline": "scanner.cli.baseline:baseline",
 }
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_RUNTIME = 0, 1, 2, 3

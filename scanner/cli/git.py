@@ -1,0 +1,107 @@
+"""`keysweep git [REPO]`: history of all refs (or a selection), or `--staged` for a pre-commit hook."""
+
+from __future__ import annotations
+
+import sys
+from typing import TYPE_CHECKING
+
+import click
+
+from scanner.cli.common import Finish, finding_options, finish, output_options, setup
+
+if TYPE_CHECKING:
+    from scanner.config import FileConfig
+    from scanner.engine import Engine
+
+WAYS_OUT = """\
+keysweep: commit blocked: the staged changes add {n} secret(s) (listed above, masked).
+Ways out:
+  1. remove it: edit the file, `git add` it again, and rotate the secret if it was ever shared;
+  2. not a secret (test value, example)? mark the line with a `keysweep:allow` comment;
+  3. a known secret you accept for now? add it to the baseline:
+       keysweep baseline create --output .keysweep-baseline.json
+     and run the hook with `--baseline .keysweep-baseline.json` (only new secrets then fail).
+"""
+
+
+@click.command("git")
+@click.argument("repo", required=False, default=".", type=click.Path(file_okay=False))
+@output_options
+@finding_options
+@click.option("--branch", "branches", multiple=True, metavar="REF",
+              help="Scan the history of REF only (repeatable; default: every ref, stash included).")
+@click.option("--since-commit", metavar="REF",
+              help="Only commits not reachable from REF (of HEAD, or of --branch).")
+@click.option("--range", "commit_range", metavar="A..B", help="Only the commits of a revision range.")
+@click.option("--max-commits", type=click.IntRange(min=1), metavar="N", help="Only the N most recent commits.")
+@click.option("--staged", is_flag=True, help="Scan only the lines added in the index (pre-commit hook).")
+@click.option("--exclude", multiple=True, metavar="GLOB", help="Skip paths matching GLOB (repeatable).")
+@click.option("--max-file-size", default=None, metavar="SIZE",
+              help="Skip file versions larger than SIZE (e.g. 10MB, the default).")
+@click.option("--no-decode", is_flag=True, help="Do not decode and rescan base64 values.")
+def git(repo: str, fmt: str, output: str | None, redact: bool, show_secrets: bool, config_path: str | None,
+        baseline_path: str | None, verify: bool, only_verified: bool, jobs: int, no_progress: bool, verbose: int,
+        branches: tuple[str, ...], since_commit: str | None, commit_range: str | None, max_commits: int | None,
+        staged: bool, exclude: tuple[str, ...], max_file_size: str | None, no_decode: bool) -> int:
+    """Scan a repository's history: every line any commit added, on every ref (branches, tags,
+    remotes, stash), attributed to the commit that introduced it. With --staged, only what the
+    next commit would add."""
+    from scanner.config import DEFAULT_MAX_FILE_SIZE, find_config, load_config, parse_size
+    from scanner.errors import ConfigError
+
+    setup(verbose)
+    config = load_config(find_config(config_path, [repo]))
+    size = parse_size(max_file_size) if max_file_size else (config.max_file_size or DEFAULT_MAX_FILE_SIZE)
+    paths_out = tuple(exclude) + config.exclude
+    how = Finish(fmt, output, redact, show_secrets, baseline_path, verify, only_verified)
+    if staged:
+        if branches or since_commit or commit_range or max_commits:
+            raise ConfigError("--staged cannot be combined with --branch, --since-commit, --range or --max-commits")
+        return _staged(repo, config, size, paths_out, not no_decode, how)
+    return _history(repo, config, size, paths_out, not no_decode, how, jobs, no_progress,
+                    branches, since_commit, commit_range, max_commits)
+
+
+def _engine(config: FileConfig, decode: bool) -> Engine:
+    """The engine as scanner.api builds it, without importing the file-scanning machinery."""
+    from scanner.engine import Engine
+    from scanner.rulecache import cached_builtin_rules
+    from scanner.rules import merge_rules
+
+    rules = merge_rules(cached_builtin_rules(), config.rules, config.disabled_rules)
+    return Engine(rules, allowlist=config.allowlist, decode=decode)
+
+
+def _staged(repo: str, config: FileConfig, size: int, exclude: tuple[str, ...], decode: bool, how: Finish) -> int:
+    from scanner.cli.common import warn_line
+    from scanner.sources.staged import scan_staged
+
+    engine = _engine(config, decode)
+    result = scan_staged(repo, engine, size, exclude)
+    for w in result.warnings:
+        warn_line(w)
+    code = finish(result.findings, how, engine.rules, {"bytes_scanned": result.bytes_scanned})
+    if code:
+        n = len({f.fingerprint for f in result.findings})
+        sys.stderr.write(WAYS_OUT.format(n=n))
+    return code
+
+
+def _history(repo: str, config: FileConfig, size: int, exclude: tuple[str, ...], decode: bool, how: Finish, jobs: int,
+             no_progress: bool, branches: tuple[str, ...], since_commit: str | None, commit_range: str | None,
+             max_commits: int | None) -> int:
+    import logging
+
+    from scanner.api import sort_findings
+    from scanner.cli.common import progress_factory, warn_line
+    from scanner.sources.git import GitOptions, scan_history
+    from scanner.sources.gitrepo import Selection
+
+    engine = _engine(config, decode)
+    selection = Selection(refs=branches, since_commit=since_commit, commit_range=commit_range,
+                          max_commits=max_commits)
+    options = GitOptions(selection=selection, max_file_size=size, exclude=exclude, jobs=jobs)
+    result = scan_history(repo, engine, options, warn=warn_line, progress=progress_factory(no_progress, "commits"))
+    logging.getLogger(__name__).info("swept %d commit(s), %.1f MB of added lines, in %.2fs", result.commits,
+                                     result.bytes_scanned / 1e6, result.seconds)
+    return finish(sort_findings(result.findings), how, engine.rules, {"seconds": result.seconds})

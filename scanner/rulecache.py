@@ -1,0 +1,87 @@
+"""A cache of the parsed built-in rule pack, for short runs such as the pre-commit hook.
+
+Parsing every rules/*.toml with tomllib costs more than the rest of a small staged scan; the parsed
+rules are pickled under the user cache folder, keyed by the keysweep version and the name, size and
+modification time of every rule file. Any doubt (no real rule folder, unreadable or foreign cache
+file, pickle error) falls back to parsing; the cache is never required.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import pickle
+import tempfile
+from importlib import resources
+from pathlib import Path
+
+from scanner import __version__
+from scanner.models import Rule
+from scanner.rules import load_builtin_rules
+
+log = logging.getLogger(__name__)
+PREFIX = "rules-"
+
+
+def cache_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "keysweep"
+
+
+def _key() -> str | None:
+    root = resources.files("scanner.builtin_rules")
+    if not isinstance(root, Path):
+        return None
+    parts = [__version__]
+    try:
+        for entry in sorted(os.scandir(root), key=lambda e: e.name):
+            if entry.name.endswith(".toml"):
+                st = entry.stat()
+                parts.append(f"{entry.name}:{st.st_size}:{st.st_mtime_ns}")
+    except OSError:
+        return None
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:24]
+
+
+def _read(path: Path) -> list[Rule] | None:
+    try:
+        with open(path, "rb") as fh:
+            st = os.fstat(fh.fileno())
+            if st.st_uid != os.getuid() or st.st_mode & 0o022:
+                return None  # only a file this user wrote and nobody else can change
+            rules = pickle.load(fh)
+    except (OSError, pickle.PickleError, EOFError, AttributeError, ImportError, TypeError, ValueError):
+        return None
+    if isinstance(rules, list) and all(isinstance(r, Rule) for r in rules):
+        return rules
+    return None
+
+
+def _write(folder: Path, name: str, rules: list[Rule]) -> None:
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".rules-")
+        with os.fdopen(fd, "wb") as fh:
+            pickle.dump(rules, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, folder / name)
+        for old in folder.glob(PREFIX + "*.pickle"):
+            if old.name != name:
+                old.unlink(missing_ok=True)
+    except OSError as e:
+        log.debug("rule cache not written: %s", e)
+
+
+def cached_builtin_rules() -> list[Rule]:
+    """The built-in rules, from the cache when it matches the rule files, else parsed (and cached)."""
+    key = _key()
+    if key is None:
+        return load_builtin_rules()
+    folder = cache_dir()
+    name = f"{PREFIX}{key}.pickle"
+    rules = _read(folder / name)
+    if rules is not None:
+        return rules
+    rules = load_builtin_rules()
+    _write(folder, name, rules)
+    return rules

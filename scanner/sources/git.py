@@ -1,0 +1,211 @@
+"""Git history source: every line added by the selected commits, attributed to the commit that
+introduced it.
+
+The selected commits (all refs by default, stash entries included) are listed in topological order
+and cut into runs; worker processes (forked, sharing the engine) each diff their runs with one git
+process and scan only the added lines (scanner.sources.gitscan). Then, in this process:
+
+* attribution: the same secret in the same file is reported once, at the earliest commit (in
+  topological order) that added it; in another file it is another occurrence of the same
+  fingerprint. A line merely kept, moved or re-indented is not added again, so not reported again.
+* commit metadata (author, date, subject) is read with gitpython for the commits that have findings.
+* `present_in_head` (in Finding.extra): whether the secret's text is still in HEAD's tree.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import multiprocessing as mp
+import os
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Protocol
+
+from scanner.config import DEFAULT_MAX_FILE_SIZE
+from scanner.engine import Engine
+from scanner.models import Finding
+from scanner.sources.gitcmd import run_git
+from scanner.sources.gitdiff import probe
+from scanner.sources.gitrepo import (
+    CommitMeta,
+    RepoInfo,
+    Selection,
+    commit_list,
+    commit_metadata,
+    missing_objects,
+    open_repo,
+    rev_args,
+)
+from scanner.sources.gitscan import ScanContext, TaskResult, scan_commits
+
+log = logging.getLogger(__name__)
+
+MAX_OBJECT_WARNINGS = 20
+TASKS_PER_WORKER = 8
+MIN_TASK_COMMITS = 64
+
+
+
+class ProgressBar(Protocol):
+    def update(self, n: int) -> object: ...
+
+    def close(self) -> None: ...
+
+
+Progress = Callable[[int, int], ProgressBar | None]
+
+
+@dataclass(frozen=True)
+class GitOptions:
+    selection: Selection = field(default_factory=Selection)
+    max_file_size: int = DEFAULT_MAX_FILE_SIZE
+    exclude: tuple[str, ...] = ()  # path globs
+    jobs: int = 0  # 0 = all cores
+
+
+@dataclass(frozen=True)
+class HistoryResult:
+    findings: tuple[Finding, ...]
+    commits: int = 0
+    bytes_scanned: int = 0
+    files_skipped: int = 0
+    seconds: float = 0.0
+    warnings: tuple[str, ...] = ()
+
+
+def scan_history(repo: str | Path, engine: Engine, options: GitOptions | None = None, exclude: Sequence[str] = (),
+                 warn: Callable[[str], None] | None = None, progress: Progress | None = None) -> HistoryResult:
+    """Sweep a repository's history. `exclude` lists commits whose ancestry is skipped (incremental
+    sweeps); it adds to options.selection.exclude_commits."""
+    t0 = time.perf_counter()
+    opts = options or GitOptions()
+    sel = replace(opts.selection, exclude_commits=opts.selection.exclude_commits + tuple(exclude))
+    warnings: list[str] = []
+
+    def _warn(msg: str) -> None:
+        warnings.append(msg)
+        if warn:
+            warn(msg)
+
+    gitrepo, info = open_repo(str(repo))
+    if info.shallow_boundaries:
+        _warn(f"shallow clone: history before its {info.shallow_boundaries} boundary commit(s) is not here; "
+              "scanning what is (a boundary commit counts all its files as added)")
+    args = rev_args(gitrepo, info, sel)
+    missing: frozenset[str] = frozenset()
+    if info.partial:
+        missing = missing_objects(info, args)
+        _warn(f"partial clone: {len(missing)} object(s) are not present locally; they are skipped, never fetched")
+    commits = commit_list(info, args, sel.max_commits)
+    ctx = ScanContext(info.cwd, engine, opts.max_file_size, opts.exclude, missing, blob_level=info.partial)
+    bar = progress(len(commits), 0) if progress and commits else None
+    hits: list[tuple[int, Finding]] = []
+    nbytes = skipped = 0
+    object_warnings = 0
+    for res in run_tasks(ctx, commits, opts.jobs):
+        hits.extend(res.hits)
+        nbytes += res.bytes_scanned
+        skipped += res.skipped
+        if bar is not None:
+            bar.update(res.commits)
+        for w in res.warnings:
+            if w.startswith("object "):
+                object_warnings += 1
+                if object_warnings > MAX_OBJECT_WARNINGS:
+                    continue
+            _warn(w)
+        for n in res.notes:
+            log.info("%s", n)
+    if bar is not None:
+        bar.close()
+    if object_warnings > MAX_OBJECT_WARNINGS:
+        _warn(f"... and {object_warnings - MAX_OBJECT_WARNINGS} more object(s) could not be read")
+    findings = attribute(hits)
+    findings = with_metadata(findings, commit_metadata(gitrepo, {f.commit for f in findings if f.commit}))
+    findings = with_presence(findings, present_at_head(info, {f.secret for f in findings}, _warn))
+    gitrepo.close()
+    return HistoryResult(tuple(findings), len(commits), nbytes, skipped, time.perf_counter() - t0, tuple(warnings))
+
+
+# -- parallel runs ----------------------------------------------------------------------------
+
+_CTX: ScanContext | None = None
+
+
+def _work(task: tuple[int, list[str]]) -> TaskResult:
+    assert _CTX is not None
+    return scan_commits(_CTX, task[1], task[0])
+
+
+def run_tasks(ctx: ScanContext, commits: Sequence[str], jobs: int) -> Iterator[TaskResult]:
+    """Scan runs of commits, in forked workers (one git diff-tree each) when there is enough to share."""
+    global _CTX
+    workers = jobs if jobs > 0 else (os.cpu_count() or 1)
+    if mp.current_process().daemon or "fork" not in mp.get_all_start_methods():
+        workers = 1  # inside a pool worker (e.g. a multi-repository sweep): no grandchildren
+    size = max(MIN_TASK_COMMITS, math.ceil(len(commits) / (workers * TASKS_PER_WORKER)))
+    tasks = [(i, list(commits[i:i + size])) for i in range(0, len(commits), size)]
+    _CTX = ctx
+    try:
+        if workers <= 1 or len(tasks) <= 1:
+            for t in tasks:
+                yield _work(t)
+            return
+        with mp.get_context("fork").Pool(processes=min(workers, len(tasks))) as pool:
+            yield from pool.imap_unordered(_work, tasks, chunksize=1)
+    finally:
+        _CTX = None
+
+
+# -- attribution ------------------------------------------------------------------------------
+
+def attribute(hits: Iterable[tuple[int, Finding]]) -> list[Finding]:
+    """One occurrence per secret per file: the earliest commit (topological position) that added it.
+    Several lines of that commit holding the secret are all kept."""
+    ordered = sorted(hits, key=lambda h: h[0])
+    first: dict[tuple[str, str], int] = {}
+    seen: set[tuple[str, str, int, int]] = set()
+    out: list[Finding] = []
+    for order, f in ordered:
+        key = (f.fingerprint, f.path)
+        if first.setdefault(key, order) != order:
+            continue
+        loc = (f.fingerprint, f.path, f.line, f.column)
+        if loc not in seen:
+            seen.add(loc)
+            out.append(f)
+    return out
+
+
+def with_metadata(findings: Sequence[Finding], meta: Mapping[str, CommitMeta]) -> list[Finding]:
+    out = []
+    for f in findings:
+        m = meta.get(f.commit or "")
+        if m is None:
+            out.append(f)
+            continue
+        out.append(replace(f, author_name=m.author_name, author_email=m.author_email, date=m.date,
+                           subject=m.subject))
+    return out
+
+
+def present_at_head(info: RepoInfo, secrets: Iterable[str], warn: Callable[[str], None]) -> dict[str, bool]:
+    wanted = {s: probe(s) for s in secrets}
+    patterns = sorted({p for p in wanted.values() if p.strip()})
+    if not patterns or info.head is None:
+        return {s: False for s in wanted}
+    try:
+        out = run_git(info.cwd, "grep", "-F", "-o", "-h", "-I", "--no-color", "-f", "-", info.head,
+                      stdin="".join(f"{p}\n" for p in patterns).encode("utf-8", "surrogatepass"), ok=(0, 1))
+    except Exception as e:  # noqa: BLE001 - presence is a hint; the findings stand without it
+        warn(f"cannot check which secrets are still at HEAD: {e}")
+        return {s: False for s in wanted}
+    found = set(out.decode("utf-8", "replace").split("\n"))
+    return {s: p in found for s, p in wanted.items()}
+
+
+def with_presence(findings: Sequence[Finding], present: Mapping[str, bool]) -> list[Finding]:
+    return [replace(f, extra={**f.extra, "present_in_head": present.get(f.secret, False)}) for f in findings]

@@ -1,0 +1,221 @@
+"""Plain `git` subprocesses: one argv builder with safe fixed options, errors as SourceError, and a
+`cat-file --batch` reader that survives missing and unreadable objects.
+
+Every git call here is plumbing with explicit options, so user configuration (external diff
+drivers, prefixes, colours) cannot change what keysweep parses, and `protocol.allow=never` keeps a
+partial clone from fetching missing objects over the network in the middle of a sweep.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import subprocess
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import IO
+
+from scanner.errors import ConfigError, SourceError
+
+GIT_OPTIONS = ("-c", "core.quotePath=true", "-c", "protocol.allow=never", "-c", "core.fsmonitor=false")
+GIT_ENV = {"GIT_TERMINAL_PROMPT": "0", "GIT_NO_LAZY_FETCH": "1", "GIT_OPTIONAL_LOCKS": "0", "LC_ALL": "C"}
+NULL_SHA = "0" * 40
+DIFF_OPTIONS = ("-p", "-U1", "--full-index", "--no-color", "--no-ext-diff", "--no-textconv",
+                "--src-prefix=a/", "--dst-prefix=b/")
+
+
+def git_argv(cwd: str, *args: str, big_file_threshold: int | None = None) -> list[str]:
+    extra = ("-c", f"core.bigFileThreshold={big_file_threshold}") if big_file_threshold else ()
+    return ["git", "-C", cwd, *GIT_OPTIONS, *extra, *args]
+
+
+def git_env() -> dict[str, str]:
+    return {**os.environ, **GIT_ENV}
+
+
+def first_error_line(stderr: bytes) -> str:
+    """The line of git's stderr that says what went wrong ('fatal: ...' preferred)."""
+    lines = [ln.strip() for ln in stderr.decode("utf-8", "replace").splitlines() if ln.strip()]
+    for ln in lines:
+        if ln.startswith("fatal:"):
+            return ln[len("fatal:"):].strip()
+    return lines[-1].split(":", 1)[-1].strip() if lines else "git failed"
+
+
+def run_git(cwd: str, *args: str, stdin: bytes | None = None, check: bool = True,
+            ok: tuple[int, ...] = (0,)) -> bytes:
+    """Run git to completion; stdout when the exit code is in `ok`, else SourceError (ConfigError for
+    a folder that is not a repository). `check=False` returns stdout whatever the exit code."""
+    try:
+        done = subprocess.run(git_argv(cwd, *args), input=stdin, capture_output=True, env=git_env(),
+                              stdin=None if stdin is not None else subprocess.DEVNULL)
+    except FileNotFoundError as e:
+        raise ConfigError("git is not installed (or not on PATH)") from e
+    if check and done.returncode not in ok:
+        msg = first_error_line(done.stderr)
+        if "not a git repository" in msg:
+            raise ConfigError(f"{cwd}: not a git repository")
+        raise SourceError(f"git {args[0]}: {msg}")
+    return done.stdout
+
+
+def unquote_path(raw: bytes) -> bytes:
+    """Undo git's C-style quoting of a path ("caf\\303\\251.txt" -> bytes); unquoted input is returned."""
+    if len(raw) < 2 or raw[:1] != b'"' or raw[-1:] != b'"':
+        return raw
+    body = raw[1:-1]
+    out = bytearray()
+    i = 0
+    simple = {ord("a"): 7, ord("b"): 8, ord("t"): 9, ord("n"): 10, ord("v"): 11, ord("f"): 12, ord("r"): 13}
+    while i < len(body):
+        c = body[i]
+        if c != 0x5C or i + 1 >= len(body):
+            out.append(c)
+            i += 1
+            continue
+        nxt = body[i + 1]
+        digits = body[i + 1:i + 4]
+        if len(digits) == 3 and all(0x30 <= d <= 0x37 for d in digits):
+            out.append(int(digits, 8) & 0xFF)
+            i += 4
+        else:
+            out.append(simple.get(nxt, nxt))
+            i += 2
+    return bytes(out)
+
+
+def decode_path(raw: bytes) -> tuple[str, bool]:
+    """(path, was valid UTF-8). Invalid bytes are shown as replacement characters."""
+    try:
+        return raw.decode("utf-8"), True
+    except UnicodeDecodeError:
+        return raw.decode("utf-8", "replace"), False
+
+
+@dataclass(frozen=True)
+class Blob:
+    sha: str
+    size: int
+    data: bytes | None  # None when over the size limit (the content was skipped, not kept)
+
+
+class ObjectUnreadable(Exception):
+    """An object that git reports missing or cannot read (corrupt pack, partial clone)."""
+
+    def __init__(self, sha: str, reason: str) -> None:
+        super().__init__(f"{sha}: {reason}")
+        self.sha = sha
+        self.reason = reason
+
+
+class CatFile:
+    """Blobs through one `git cat-file --batch`, asked for in batches (their ids fit in a pipe
+    buffer, so writing never waits on reading). A missing object is an ObjectUnreadable answer; if
+    git dies on a corrupt object, that object is the answer and a new process takes the rest.
+    Contents over `max_size` are read past, not kept."""
+
+    def __init__(self, cwd: str, max_size: int, skip: frozenset[str] = frozenset()) -> None:
+        self.cwd = cwd
+        self.max_size = max_size
+        self.skip = skip  # known-missing objects (partial clone): never asked for, git would try to fetch
+        self._proc: subprocess.Popen[bytes] | None = None
+        self._err: IO[bytes] | None = None
+
+    def _start(self) -> subprocess.Popen[bytes]:
+        if self._proc is None:
+            self._err = tempfile.TemporaryFile()  # noqa: SIM115 - closed in _died/close
+            self._proc = subprocess.Popen(git_argv(self.cwd, "cat-file", "--batch"), stdin=subprocess.PIPE,
+                                          stdout=subprocess.PIPE, stderr=self._err, env=git_env())
+        return self._proc
+
+    def read(self, sha: str) -> Blob:
+        got = self.read_many([sha])[0]
+        if isinstance(got, ObjectUnreadable):
+            raise got
+        return got
+
+    def read_many(self, shas: Sequence[str]) -> list[Blob | ObjectUnreadable]:
+        out: list[Blob | ObjectUnreadable] = []
+        while len(out) < len(shas):
+            todo = shas[len(out):]
+            proc = self._start()
+            assert proc.stdin is not None
+            with contextlib.suppress(OSError):
+                proc.stdin.write("".join(f"{s}\n" for s in todo if s not in self.skip).encode())
+                proc.stdin.flush()
+            for sha in todo:
+                if sha in self.skip:
+                    out.append(ObjectUnreadable(sha, "not present in this partial clone (not fetched)"))
+                    continue
+                got = self._answer(proc, sha)
+                if got is None:
+                    out.append(ObjectUnreadable(sha, self._died()))
+                    break
+                out.append(got)
+        return out
+
+    def _answer(self, proc: subprocess.Popen[bytes], sha: str) -> Blob | ObjectUnreadable | None:
+        """The next answer; None when git died."""
+        assert proc.stdout is not None
+        header = proc.stdout.readline()
+        if not header:
+            return None
+        parts = header.split()
+        if len(parts) < 3:
+            return ObjectUnreadable(sha, "missing or unreadable (corrupt object?)")
+        size = int(parts[2])
+        if parts[1] != b"blob" or size > self.max_size:
+            left = size + 1
+            while left > 0:
+                piece = proc.stdout.read(min(left, 1 << 20))
+                if not piece:
+                    return None
+                left -= len(piece)
+            if parts[1] != b"blob":
+                return ObjectUnreadable(sha, f"is a {parts[1].decode()}, not a file")
+            return Blob(sha, size, None)
+        data = proc.stdout.read(size + 1)
+        if len(data) < size + 1:
+            return None
+        return Blob(sha, size, data[:size])
+
+    def _died(self) -> str:
+        proc, err = self._proc, self._err
+        self._proc = self._err = None
+        if proc is not None:
+            proc.kill()
+            proc.wait()
+        if err is None:
+            return "unreadable"
+        err.seek(0)
+        msg = first_error_line(err.read())
+        err.close()
+        return msg if msg != "git failed" else "unreadable (git cat-file stopped)"
+
+    def close(self) -> None:
+        proc, self._proc = self._proc, None
+        if proc is not None:
+            assert proc.stdin is not None
+            with contextlib.suppress(OSError):
+                proc.stdin.close()
+            proc.wait()
+        if self._err is not None:
+            self._err.close()
+            self._err = None
+
+    def __enter__(self) -> CatFile:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def stdin_feeder(proc: subprocess.Popen[bytes], lines: Sequence[str]) -> None:
+    """Write lines to a process's stdin (run in a thread so stdout can be read meanwhile)."""
+    assert proc.stdin is not None
+    try:
+        proc.stdin.write("".join(f"{x}\n" for x in lines).encode())
+        proc.stdin.close()
+    except (BrokenPipeError, OSError):
+        pass

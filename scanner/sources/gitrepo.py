@@ -1,0 +1,137 @@
+"""Repository access through gitpython: open and describe a repository, turn the user's selection
+(refs, --since-commit, --range) into rev-list arguments, and read commit metadata."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+import git
+
+from scanner.errors import ConfigError
+from scanner.sources.gitcmd import run_git
+
+
+@dataclass(frozen=True)
+class RepoInfo:
+    cwd: str  # where git runs: the work tree, or the git dir of a bare repository
+    git_dir: str
+    bare: bool
+    head: str | None  # commit at HEAD (the default branch of a bare repository); None when unborn
+    shallow_boundaries: int  # 0 unless a shallow clone
+    partial: bool  # a partial clone (objects may be missing locally)
+
+
+@dataclass(frozen=True)
+class Selection:
+    """Which commits to scan. Empty `refs` means every ref (branches, tags, remotes, stash)."""
+
+    refs: tuple[str, ...] = ()
+    since_commit: str | None = None
+    commit_range: str | None = None
+    exclude_commits: tuple[str, ...] = ()  # commits whose ancestry is not scanned (incremental sweeps)
+    max_commits: int | None = None
+
+
+@dataclass(frozen=True)
+class CommitMeta:
+    author_name: str
+    author_email: str
+    date: str
+    subject: str
+
+
+def open_repo(path: str) -> tuple[git.Repo, RepoInfo]:
+    try:
+        repo = git.Repo(path, search_parent_directories=True)
+        head = repo.head.commit.hexsha if repo.head.is_valid() else None
+    except git.NoSuchPathError as e:
+        raise ConfigError(f"{path}: no such folder") from e
+    except git.GitCommandNotFound as e:
+        raise ConfigError("git is not installed (or not on PATH)") from e
+    except (git.InvalidGitRepositoryError, git.GitCommandError) as e:
+        raise ConfigError(f"{path}: not a git repository") from e
+    git_dir = str(repo.git_dir)
+    cwd = str(repo.working_tree_dir) if not repo.bare and repo.working_tree_dir else git_dir
+    shallow = os.path.join(git_dir, "shallow")
+    boundaries = 0
+    if os.path.exists(shallow):
+        with open(shallow, "rb") as fh:
+            boundaries = sum(1 for line in fh if line.strip())
+    partial = bool(run_git(cwd, "config", "--get-regexp", r"^(extensions\.partialclone|remote\..*\.promisor)$",
+                           check=False).strip())
+    return repo, RepoInfo(cwd, git_dir, bool(repo.bare), head, boundaries, partial)
+
+
+def _resolve(repo: git.Repo, ref: str, what: str) -> str:
+    try:
+        obj = repo.rev_parse(ref)
+    except (git.BadName, ValueError, git.BadObject) as e:
+        raise ConfigError(f"{what} '{ref}': unknown revision") from e
+    if obj.type == "tag":
+        obj = obj.object
+    return str(obj.hexsha)
+
+
+def rev_args(repo: git.Repo, info: RepoInfo, sel: Selection) -> list[str]:
+    """rev-list arguments for a selection; ConfigError names the revision that does not resolve."""
+    if sel.commit_range and (sel.refs or sel.since_commit):
+        raise ConfigError("--range cannot be combined with --branch or --since-commit")
+    args: list[str] = []
+    if sel.commit_range:
+        ends = sel.commit_range.replace("...", "..").split("..")
+        if len(ends) != 2 or ends == ["", ""]:
+            raise ConfigError(f"--range '{sel.commit_range}': expected A..B")
+        for end in ends:
+            if end:
+                _resolve(repo, end, "--range")
+        args.append(sel.commit_range)
+    elif sel.refs:
+        for ref in sel.refs:
+            _resolve(repo, ref, "--branch")
+        args.extend(sel.refs)
+    elif sel.since_commit:
+        if info.head is None:
+            raise ConfigError("--since-commit: the repository has no HEAD commit (use --branch)")
+        args.append("HEAD")
+    else:
+        args.append("--all")
+        args.extend(stash_entries(info))
+    if sel.since_commit:
+        args.append("^" + _resolve(repo, sel.since_commit, "--since-commit"))
+    args.extend("^" + c for c in sel.exclude_commits)
+    return args
+
+
+def stash_entries(info: RepoInfo) -> list[str]:
+    """Every stash entry (--all only reaches the newest, through refs/stash)."""
+    if not os.path.exists(os.path.join(info.git_dir, "logs", "refs", "stash")):
+        return []
+    out = run_git(info.cwd, "log", "-g", "--format=%H", "refs/stash", check=False)
+    return out.decode().split()
+
+
+def commit_list(info: RepoInfo, args: Sequence[str], max_commits: int | None) -> list[str]:
+    """Selected commits, parents before children (topological order)."""
+    limit = [f"--max-count={max_commits}"] if max_commits else []
+    out = run_git(info.cwd, "rev-list", "--topo-order", "--reverse", *limit, *args, "--")
+    return out.decode("ascii").split()
+
+
+def missing_objects(info: RepoInfo, args: Sequence[str]) -> frozenset[str]:
+    """Objects a partial clone lacks, listed without fetching them."""
+    out = run_git(info.cwd, "rev-list", "--objects", "--missing=print", *args, "--", check=False)
+    return frozenset(line[1:].decode() for line in out.split(b"\n") if line.startswith(b"?"))
+
+
+def commit_metadata(repo: git.Repo, shas: Iterable[str]) -> Mapping[str, CommitMeta]:
+    out: dict[str, CommitMeta] = {}
+    for sha in shas:
+        try:
+            c = repo.commit(sha)
+            out[sha] = CommitMeta(str(c.author.name or ""), str(c.author.email or ""),
+                                  c.authored_datetime.isoformat(), str(c.summary))
+        except (ValueError, git.BadName, git.GitCommandError) as e:
+            out[sha] = CommitMeta("", "", "", f"(commit metadata unreadable: {e})")
+    return out

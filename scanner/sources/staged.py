@@ -1,0 +1,123 @@
+"""Staged changes (pre-commit): the lines the index adds to HEAD, from one `git diff-index --cached`.
+A secret that the same change also removes (a moved or re-indented line) is not new and does not
+block the commit, as in history sweeps.
+
+Kept light on purpose: no gitpython and no process pool; one git process, the diff parser, and the
+engine (which compiles only the rules whose keywords occur in the staged text).
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from scanner.engine import Engine
+from scanner.errors import SourceError
+from scanner.models import Chunk, Finding, Origin
+from scanner.sources.gitcmd import DIFF_OPTIONS, CatFile, ObjectUnreadable, run_git
+from scanner.sources.gitdiff import (
+    FileDiff,
+    added_lines,
+    lines_not_in,
+    parse_section,
+    probe_bytes,
+    records,
+    removed_lines,
+)
+from scanner.sources.walk import excluded
+
+SNIFF_BYTES = 8192
+
+
+@dataclass(frozen=True)
+class StagedResult:
+    findings: tuple[Finding, ...]
+    files: int = 0
+    bytes_scanned: int = 0
+    warnings: tuple[str, ...] = ()
+
+
+def staged_diff(repo: str, max_size: int) -> bytes:
+    args = ("diff-index", "--cached", "-r", "-M", *DIFF_OPTIONS)
+    try:
+        return run_git(repo, "-c", f"core.bigFileThreshold={max_size}", *args, "HEAD", "--")
+    except SourceError as e:
+        if "HEAD" not in str(e) and "bad revision" not in str(e):
+            raise
+    # no commit yet: everything staged is added
+    empty = run_git(repo, "hash-object", "-t", "tree", "--stdin", stdin=b"").decode().strip()
+    return run_git(repo, "-c", f"core.bigFileThreshold={max_size}", *args, empty, "--")
+
+
+def scan_staged(repo: str, engine: Engine, max_size: int, exclude: Sequence[str] = ()) -> StagedResult:
+    diff = staged_diff(repo, max_size)
+    findings: list[Finding] = []
+    warnings: list[str] = []
+    files = nbytes = 0
+    cat: CatFile | None = None
+    removed: list[bytes] = []
+    try:
+        for rec in records(io.BytesIO(diff)):
+            if not rec.startswith(b"diff --"):
+                continue
+            fd = parse_section(rec)
+            if fd.submodule or excluded(fd.path, exclude):
+                continue
+            files += 1
+            if fd.removals:
+                removed.extend(removed_lines(rec))
+            if not fd.path_ok:
+                warnings.append(f"{fd.path}: path is not valid UTF-8 (shown with replacement characters)")
+            if fd.new_file:
+                findings.extend(engine.scan_path(fd.path))
+            if fd.binary:
+                cat = cat or CatFile(repo, max_size)
+                findings.extend(_whole_blob(engine, cat, fd, max_size, warnings))
+                continue
+            if b"+" not in fd.marks:
+                continue
+            if not fd.text_ok:
+                warnings.append(f"{fd.path}: not valid UTF-8; scanned with replacement characters")
+            nbytes += len(fd.text)
+            found = engine.scan(Chunk(text=fd.text, origin=Origin(path=fd.path), line_map=fd.line_map))
+            if found and b" " in fd.marks:
+                added = added_lines(fd)
+                found = [f for f in found if any(n in added for n in range(f.line, f.end_line + 1))]
+            findings.extend(found)
+    finally:
+        if cat is not None:
+            cat.close()
+    if removed and findings:  # a secret the same change removes elsewhere was moved, not added
+        gone = b"\n".join(removed)
+        findings = [f for f in findings if probe_bytes(f.secret) not in gone]
+    return StagedResult(tuple(findings), files, nbytes, tuple(warnings))
+
+
+def _whole_blob(engine: Engine, cat: CatFile, fd: FileDiff, max_size: int, warnings: list[str]) -> list[Finding]:
+    """A staged file git would not diff: binary (skipped), too large (skipped), or text marked binary
+    by .gitattributes (its new lines are scanned)."""
+    if fd.new_blob is None:
+        return []
+    try:
+        blob = cat.read(fd.new_blob)
+    except ObjectUnreadable as e:
+        warnings.append(f"{fd.path}: staged object {e.sha} cannot be read ({e.reason}); skipped")
+        return []
+    if blob.data is None:
+        warnings.append(f"{fd.path}: {blob.size} bytes is over --max-file-size ({max_size}); skipped")
+        return []
+    if b"\0" in blob.data[:SNIFF_BYTES]:
+        return []
+    olds: list[bytes] = []
+    for sha in fd.old_blobs:
+        try:
+            prev = cat.read(sha)
+        except ObjectUnreadable:
+            continue
+        if prev.data is not None:
+            olds.append(prev.data)
+    new = lines_not_in(blob.data, olds)
+    if new is None:
+        return []
+    return engine.scan(Chunk(text=new.text, origin=Origin(path=fd.path), line_map=new.line_map))
