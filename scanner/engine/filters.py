@@ -140,6 +140,10 @@ _TEMPLATE_DELIMITERS = (("{{", "}}"), ("{%", "%}"), ("<%", "%>"), ("${", "}"), (
 # a value that mentions what it stands for (`import-token-5ott6h`, `smb-server-password`) is a name
 _NAMES_A_SECRET = regex.compile(r"(?i)(?<![a-z0-9])(?:token|secret|password|passwd|api[_-]?key)(?![a-z0-9])")
 _HEX = regex.compile(r"^(?:0x)?[0-9a-fA-F]+$")
+_HOSTNAME = regex.compile(r"^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
+# vendor prefixes whose tokens carry a checksum (see engine.checksums)
+_CHECKSUMMED_PREFIXES = (("ghp_", "github"), ("gho_", "github"), ("ghu_", "github"), ("ghs_", "github"),
+                         ("ghr_", "github"), ("npm_", "npm"))
 _PASSWORD_WORDS = frozenset({"password", "passwd", "pwd", "pass", "passphrase", "passcode", "pw"})
 _CAMEL_WORDS = regex.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+")
 _LETTER_RUNS = regex.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+")
@@ -171,6 +175,10 @@ _NON_SECRET_SUFFIX = frozenset({
     "handler", "budget", "usage", "cost", "price", "rate", "window", "estimate", "total", "num", "number",
     "set", "selector", "element", "widget", "schema", "spec", "metadata", "keys", "lookup", "mapping",
     "map", "lock", "mutex", "paths", "dialog", "modal", "verifier", "expression", "selection",
+    "host", "hostname", "port", "server", "address", "addr", "domain", "region", "bucket", "queue", "topic",
+    "database", "db", "table", "username", "login", "email", "owner", "group", "role", "scope", "scopes",
+    "audience", "issuer", "realm", "zone", "cluster", "namespace", "project", "org", "organization", "team",
+    "pool", "channel",
     "template", "example", "sample", "test", "mock", "stub", "dummy", "fixture", "default",
 })
 # a word right before the secret word: `max_tokens`, `csrf_token`, `public_key`
@@ -327,6 +335,8 @@ def value_shape(c: Candidate) -> str | None:
         return "password hash"
     if _NOT_SECRET_SHAPE.match(v):
         return "not a secret shape"
+    if _HOSTNAME.match(v):
+        return "host name"
     if _NAMES_A_SECRET.search(v):
         return "value names a secret"
     if _HEX.match(v) and len(v) < 32 and not _password_like(c):
@@ -364,6 +374,18 @@ def stopwords(c: Candidate) -> str | None:
     for w in c.rule.stopwords:
         if w in low:
             return "stop word"
+    return None
+
+
+def vendor_checksum(c: Candidate) -> str | None:
+    """A generic match whose value has a checksummed vendor prefix (`ghp_...`) that fails its checksum:
+    the vendor rule already rejected it."""
+    if not _generic(c):
+        return None
+    for prefix, name in _CHECKSUMMED_PREFIXES:
+        if c.secret.startswith(prefix):
+            check = CHECKSUMS.get(name)
+            return "vendor checksum mismatch" if check is not None and not check(c.secret) else None
     return None
 
 
@@ -466,6 +488,7 @@ DEFAULT_FILTERS: tuple[Filter, ...] = (
     doc_example,
     single_char_run,
     checksum,
+    vendor_checksum,
     stopwords,
     lockfile_integrity,
     reference,
