@@ -473,7 +473,7 @@ def generate(out: Path, commits: int = 20_000, paths: int = 3000, seed: int = 7)
     if out.exists():
         shutil.rmtree(out)
     out.mkdir(parents=True)
-    subprocess.run(["git", "init", "-q", "-b", "main", str(out)], check=True)
+    subprocess.run(["git", "init", "-q", "-b", "main", str(out)], check=True, stdin=subprocess.DEVNULL)
     marks = out / ".git" / "bench-marks"
     rng = random.Random(seed)
     proc = subprocess.Popen(["git", "fast-import", "--quiet", f"--export-marks={marks}"], cwd=out,
@@ -488,8 +488,9 @@ def generate(out: Path, commits: int = 20_000, paths: int = 3000, seed: int = 7)
     sha = dict(line.split() for line in marks.read_text().splitlines())
     for plant in history.plants:
         plant.commit = sha[f":{plant.mark}"]
-    subprocess.run(["git", "checkout", "-q", "-f", "main"], cwd=out, check=True)
-    subprocess.run(["git", "gc", "-q", "--prune=now"], cwd=out, check=True)
+    subprocess.run(["git", "checkout", "-q", "-f", "main"], cwd=out, check=True, stdin=subprocess.DEVNULL)
+    # git gc reads revisions from an inherited stdin: give it none
+    subprocess.run(["git", "gc", "-q", "--prune=now"], cwd=out, check=True, stdin=subprocess.DEVNULL)
     manifest: dict[str, object] = {
         "commits": writer.commits, "paths": len(history.kind), "seed": seed,
         "plants": [asdict(p) for p in history.plants],

@@ -14,9 +14,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import IO
 
+from scanner.models import Finding
 from scanner.sources.gitcmd import NULL_SHA, decode_path, unquote_path
 
 COMMIT_MARK = b"\x01"  # diff-tree --format=%x01%H puts this before each commit id
@@ -26,18 +27,18 @@ _COMBINED_HUNK = re.compile(rb"^(@@@+) .*? \+([0-9]+)(?:,([0-9]+))? @@@")
 _SHOWN = re.compile(rb"^[+ ](.*)", re.M)
 _MARK = re.compile(rb"^([+ ])", re.M)
 _REMOVED = re.compile(rb"^-(.*)", re.M)
-_INDEX = re.compile(rb"^index ([0-9a-f,]+)\.\.([0-9a-f]+)(?: ([0-7]+))?$", re.M)
+_INDEX = re.compile(rb"([0-9a-f,]+)\.\.([0-9a-f]+)(?: ([0-7]+))?$")
+_HEADER = re.compile(rb"^(\+\+\+ |index |new file mode |Binary files |rename to |copy to )(.*)$", re.M)
 READ_BLOCK = 1 << 20
 
 
 @dataclass(frozen=True)
 class FileDiff:
-    """One file of one diff: its path in the new version and the lines the diff adds."""
+    """One file of one diff: its path in the new version and the lines the diff shows of it (added
+    lines and their context). Line numbers are worked out on demand (see `numbering`)."""
 
     path: str
     text: str  # the lines shown (added, and context around them), joined with "\n"
-    line_map: tuple[int, ...]  # line number (in the new version) of each shown line
-    marks: bytes  # one byte per shown line: b"+" added, b" " context
     new_blob: str | None
     old_blobs: tuple[str, ...]  # the previous version(s); one per parent for a merge
     removals: bool = False  # the diff also removes lines
@@ -45,8 +46,10 @@ class FileDiff:
     new_file: bool = False
     submodule: bool = False
     path_ok: bool = True  # the path is valid UTF-8
-    text_ok: bool = True  # the added text is valid UTF-8
+    text_ok: bool = True  # the shown text is valid UTF-8
     combined: bool = False
+    body: bytes = field(default=b"", repr=False)  # the hunks, for numbering
+    numbers: tuple[tuple[int, ...], bytes] | None = field(default=None, repr=False)  # combined: worked out
 
 
 def records(stream: IO[bytes], block: int = READ_BLOCK) -> Iterator[bytes]:
@@ -77,43 +80,86 @@ def parse_section(rec: bytes) -> FileDiff:
     cut = rec.find(b"\n@@")
     header = rec if cut < 0 else rec[:cut]
     body = b"" if cut < 0 else rec[cut + 1:]
-    lines = header.split(b"\n")
-    combined = not lines[0].startswith(b"diff --git ")
+    first = header.split(b"\n", 1)[0]
+    combined = not first.startswith(b"diff --git ")
     raw_path: bytes | None = None
+    renamed_to: bytes | None = None
     new_file = binary = submodule = False
     old_blobs: tuple[str, ...] = ()
     new_blob: str | None = None
-    for ln in lines[1:]:
-        if ln.startswith(b"+++ "):
-            name = ln[4:].rstrip(b"\t")
+    for m in _HEADER.finditer(header):
+        key, value = m.group(1), m.group(2)
+        if key == b"+++ ":
+            name = value.rstrip(b"\t")
             if name != b"/dev/null":
                 raw_path = _strip_prefix(unquote_path(name), b"b/")
-        elif ln.startswith((b"rename to ", b"copy to ")) and raw_path is None:
-            raw_path = unquote_path(ln.split(b" to ", 1)[1])
-        elif ln.startswith(b"new file mode"):
+        elif key == b"index ":
+            im = _INDEX.match(value)
+            if im:
+                old_blobs = tuple(x for x in im.group(1).decode().split(",") if x != NULL_SHA)
+                new = im.group(2).decode()
+                new_blob = None if new == NULL_SHA else new
+                submodule = submodule or im.group(3) == b"160000"
+        elif key == b"new file mode ":
             new_file = True
-            submodule = submodule or ln.endswith(b"160000")
-        elif ln.startswith(b"index "):
-            m = _INDEX.match(ln)
-            if m:
-                old_blobs = tuple(s for s in m.group(1).decode().split(",") if s != NULL_SHA)
-                new_blob = None if m.group(2).decode() == NULL_SHA else m.group(2).decode()
-                submodule = submodule or m.group(3) == b"160000"
-        elif ln.startswith(b"Binary files "):
+            submodule = submodule or value == b"160000"
+        elif key == b"Binary files ":
             binary = True
+        else:  # rename to / copy to
+            renamed_to = unquote_path(value)
     if raw_path is None:
-        raw_path = _path_from_diff_line(lines[0], combined)
+        raw_path = renamed_to if renamed_to is not None else _path_from_diff_line(first, combined)
     path, path_ok = decode_path(raw_path)
-    shown, line_map, marks, removals = _walk_hunks(body, 0) if combined else _plain_shown(body)
+    numbers = None
+    if combined:
+        shown, line_map, marks, removals = _walk_hunks(body, 0)
+        numbers = (tuple(line_map), marks)
+    else:
+        shown, removals = _SHOWN.findall(body), b"\n-" in body
     raw_text = b"\n".join(shown)
     try:
         text, text_ok = raw_text.decode("utf-8"), True
     except UnicodeDecodeError:
         text, text_ok = raw_text.decode("utf-8", "replace"), False
-    return FileDiff(path=path, text=text, line_map=tuple(line_map), marks=marks, new_blob=new_blob,
-                    old_blobs=old_blobs,
-                    removals=removals, binary=binary, new_file=new_file, submodule=submodule,
-                    path_ok=path_ok, text_ok=text_ok, combined=combined)
+    return FileDiff(path=path, text=text, new_blob=new_blob, old_blobs=old_blobs, removals=removals, binary=binary,
+                    new_file=new_file, submodule=submodule, path_ok=path_ok, text_ok=text_ok, combined=combined,
+                    body=body, numbers=numbers)
+
+
+def numbering(fd: FileDiff) -> tuple[tuple[int, ...], bytes]:
+    """(line number in the new version of each shown line, one mark per shown line: b"+" added,
+    b" " context). From the hunk headers: a hunk's new-side lines are consecutive."""
+    if fd.numbers is not None:
+        return fd.numbers
+    line_map: list[int] = []
+    for m in _HUNK.finditer(fd.body):
+        start = int(m.group(1))
+        count = 1 if m.group(2) is None else int(m.group(2))
+        line_map.extend(range(start, start + count))
+    marks = b"".join(_MARK.findall(fd.body))
+    if len(line_map) != len(marks):  # not the usual shape; number the lines one by one
+        _, walked, marks, _ = _walk_hunks(fd.body, 1)
+        return tuple(walked), marks
+    return tuple(line_map), marks
+
+
+def has_added(fd: FileDiff) -> bool:
+    """Whether the diff adds any line (merges: any line new to every parent)."""
+    if fd.combined:
+        return fd.numbers is not None and b"+" in fd.numbers[1]
+    return b"\n+" in fd.body
+
+
+def on_added_lines(found: Iterable[Finding], fd: FileDiff) -> list[Finding]:
+    """Findings from scanning `fd.text` (numbered from 1) moved to their lines in the file; those
+    lying only on context lines are dropped (they were not added)."""
+    line_map, marks = numbering(fd)
+    out = []
+    for f in found:
+        first, last = f.line - 1, min(f.end_line, len(line_map)) - 1
+        if 0 <= first < len(line_map) and b"+" in marks[first:last + 1]:
+            out.append(replace(f, line=line_map[first], end_line=line_map[max(first, last)]))
+    return out
 
 
 def removed_lines(rec: bytes) -> list[bytes]:
@@ -137,21 +183,8 @@ def removed_lines(rec: bytes) -> list[bytes]:
 
 def added_lines(fd: FileDiff) -> frozenset[int]:
     """Line numbers of the added (not context) lines of a file diff."""
-    return frozenset(n for n, m in zip(fd.line_map, fd.marks, strict=True) if m == 0x2B)
-
-
-def _plain_shown(body: bytes) -> tuple[list[bytes], list[int], bytes, bool]:
-    if not body:
-        return [], [], b"", False
-    shown = _SHOWN.findall(body)
-    line_map: list[int] = []
-    for m in _HUNK.finditer(body):
-        start = int(m.group(1))
-        count = 1 if m.group(2) is None else int(m.group(2))
-        line_map.extend(range(start, start + count))
-    if len(line_map) != len(shown):  # not the usual shape; number the lines one by one
-        return _walk_hunks(body, 1)
-    return shown, line_map, b"".join(_MARK.findall(body)), b"\n-" in body
+    line_map, marks = numbering(fd)
+    return frozenset(n for n, m in zip(line_map, marks, strict=True) if m == 0x2B)
 
 
 def _walk_hunks(body: bytes, width: int) -> tuple[list[bytes], list[int], bytes, bool]:

@@ -37,9 +37,10 @@ from scanner.sources.gitcmd import (
     stdin_feeder,
 )
 from scanner.sources.gitdiff import (
-    added_lines,
     commit_id,
+    has_added,
     lines_not_in,
+    on_added_lines,
     parse_section,
     probe_bytes,
     records,
@@ -156,16 +157,15 @@ class _Task:
             c.deferred.append((fd.path, fd.new_blob, fd.old_blobs))
             return
         c.removals = c.removals or fd.removals
-        if b"+" not in fd.marks:
+        if not has_added(fd):
             return
         if not fd.text_ok:
             self.warn_once("text:" + fd.path, f"{fd.path}: not valid UTF-8; scanned with replacement characters")
-        found = self.scan_added(c, fd.path, fd.text, fd.line_map)
-        if found and b" " in fd.marks:
-            found = on_added_lines(found, added_lines(fd))
-        c.hits.extend(found)
+        found = self.scan_added(c, fd.path, fd.text, None)
+        if found:
+            c.hits.extend(on_added_lines(found, fd))
 
-    def scan_added(self, c: _Commit, path: str, text: str, line_map: tuple[int, ...]) -> list[Finding]:
+    def scan_added(self, c: _Commit, path: str, text: str, line_map: tuple[int, ...] | None) -> list[Finding]:
         self.out.bytes_scanned += len(text)
         return self.ctx.engine.scan(Chunk(text=text, origin=Origin(path=path, commit=c.sha), line_map=line_map))
 
@@ -249,11 +249,6 @@ class _Task:
                 self.blob_file(c, path, new, olds, old_texts)
             removed = b"\n".join(old_texts)
             self.out.hits.extend((c.order, f) for f in c.hits if probe_bytes(f.secret) not in removed)
-
-
-def on_added_lines(found: list[Finding], added: frozenset[int]) -> list[Finding]:
-    """Findings that touch at least one added line (not only context)."""
-    return [f for f in found if any(n in added for n in range(f.line, f.end_line + 1))]
 
 
 def raw_entries(raw: bytes) -> Iterator[tuple[str, list[tuple[bytes, tuple[str, ...], str]]]]:

@@ -18,8 +18,9 @@ from scanner.models import Chunk, Finding, Origin
 from scanner.sources.gitcmd import DIFF_OPTIONS, CatFile, ObjectUnreadable, run_git
 from scanner.sources.gitdiff import (
     FileDiff,
-    added_lines,
+    has_added,
     lines_not_in,
+    on_added_lines,
     parse_section,
     probe_bytes,
     records,
@@ -75,15 +76,12 @@ def scan_staged(repo: str, engine: Engine, max_size: int, exclude: Sequence[str]
                 cat = cat or CatFile(repo, max_size)
                 findings.extend(_whole_blob(engine, cat, fd, max_size, warnings))
                 continue
-            if b"+" not in fd.marks:
+            if not has_added(fd):
                 continue
             if not fd.text_ok:
                 warnings.append(f"{fd.path}: not valid UTF-8; scanned with replacement characters")
             nbytes += len(fd.text)
-            found = engine.scan(Chunk(text=fd.text, origin=Origin(path=fd.path), line_map=fd.line_map))
-            if found and b" " in fd.marks:
-                added = added_lines(fd)
-                found = [f for f in found if any(n in added for n in range(f.line, f.end_line + 1))]
+            found = on_added_lines(engine.scan(Chunk(text=fd.text, origin=Origin(path=fd.path))), fd)
             findings.extend(found)
     finally:
         if cat is not None:

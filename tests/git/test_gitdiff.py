@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from scanner.sources.gitcmd import unquote_path
-from scanner.sources.gitdiff import added_lines, commit_id, parse_section, records, removed_lines
+from scanner.sources.gitdiff import added_lines, commit_id, numbering, parse_section, records, removed_lines
 
 PLAIN = b"""diff --git a/app/settings.py b/app/settings.py
 index 1111111111111111111111111111111111111111..2222222222222222222222222222222222222222 100644
@@ -45,7 +45,7 @@ def test_plain_section_gives_shown_lines_numbers_and_added_marks() -> None:
     assert fd.old_blobs == ("1" * 40,) and fd.new_blob == "2" * 40
     assert fd.text.split("\n") == ["context_before = 1", 'token = "abc"', "other = 2", "keep = 3", "new = 3",
                                    "after = 4"]
-    assert fd.line_map == (3, 4, 5, 11, 12, 13)
+    assert numbering(fd)[0] == (3, 4, 5, 11, 12, 13)
     assert added_lines(fd) == {4, 5, 12}
     assert fd.removals and not fd.binary and not fd.new_file
     assert removed_lines(PLAIN) == [b"old = 1", b"old2 = 2"]
@@ -55,7 +55,7 @@ def test_combined_section_keeps_only_lines_new_to_every_parent() -> None:
     fd = parse_section(COMBINED.rstrip(b"\n"))
     assert fd.combined and fd.path == "deploy/db.yml"
     assert fd.old_blobs == ("3" * 40, "4" * 40)
-    rows = dict(zip(fd.line_map, fd.text.split("\n"), strict=True))
+    rows = dict(zip(numbering(fd)[0], fd.text.split("\n"), strict=True))
     assert rows == {3: " host: db", 4: " port: 5432", 5: "user: app", 6: "  password: hunter2secret"}
     assert added_lines(fd) == {6}
     assert removed_lines(COMBINED) == [b"gone"]
@@ -89,7 +89,7 @@ def test_records_split_commits_and_files_across_read_blocks() -> None:
     for block in (7, 64, 1 << 20):
         recs = list(records(io.BytesIO(stream), block=block))
         assert [commit_id(r) for r in recs] == ["a" * 40, None, "b" * 40, None]
-        assert parse_section(recs[1]).line_map == (3, 4, 5, 11, 12, 13)
+        assert numbering(parse_section(recs[1]))[0] == (3, 4, 5, 11, 12, 13)
 
 
 @given(st.binary(min_size=0, max_size=40))
