@@ -68,7 +68,25 @@ class _Batch:
     def __init__(self, engine: Engine, max_size: int) -> None:
         self.engine = engine
         self.max_size = max_size
+        # content hash -> (first path, its findings); the path signature is worked out only when the
+        # same content turns up again (most files are unique)
+        self.first: dict[bytes, tuple[str, list[Finding]]] = {}
         self.cache: dict[tuple[bytes, tuple[bool, ...]], list[Finding]] = {}
+
+    def cached(self, digest: bytes, path: str) -> list[Finding] | None:
+        """Findings of an identical file already scanned whose path does not change the result."""
+        seen = self.first.get(digest)
+        if seen is None:
+            return None
+        first_path, first_found = seen
+        self.cache.setdefault((digest, self.engine.path_signature(first_path)), first_found)
+        return self.cache.get((digest, self.engine.path_signature(path)))
+
+    def remember(self, digest: bytes, path: str, found: list[Finding]) -> None:
+        if digest not in self.first:
+            self.first[digest] = (path, found)
+        else:
+            self.cache[(digest, self.engine.path_signature(path))] = found
 
     def run(self, entries: Sequence[FileEntry], dup_sizes: frozenset[int]) -> FileResult:
         findings: list[Finding] = []
@@ -97,18 +115,18 @@ class _Batch:
                 skipped += 1
                 continue
             scanned += 1
-            key = None
+            digest = None
             if e.size in dup_sizes:
-                key = (hashlib.blake2b(data, digest_size=16).digest(), self.engine.path_signature(e.path))
-                cached = self.cache.get(key)
+                digest = hashlib.blake2b(data, digest_size=16).digest()
+                cached = self.cached(digest, e.path)
                 if cached is not None:
                     findings.extend(replace(f, path=e.path) for f in cached)
                     continue
             nbytes += len(data)
             text = decode_text(data, e.path, warnings)
             found = scan_text(self.engine, e.path, text)
-            if key is not None:
-                self.cache[key] = found
+            if digest is not None:
+                self.remember(digest, e.path, found)
             findings.extend(found)
         return FileResult(tuple(findings), tuple(warnings), tuple(notes), nbytes, scanned, skipped)
 

@@ -62,6 +62,18 @@ def test_identical_contents_scanned_once_but_reported_at_every_path(tmp_path: Pa
     assert res.files_scanned == 3
 
 
+def test_identical_contents_at_paths_that_change_the_result_are_judged_per_path(tmp_path: Path) -> None:
+    body = 'DB_PASSWORD = "q8Zr2LmX7vTc9KwPe4"\n'  # a generic secret: its severity depends on the path
+    write(tmp_path / "app" / "settings.py", body)
+    write(tmp_path / "tests" / "settings.py", body)  # a test path: same secret, lower severity
+    write(tmp_path / "lib" / "settings.py", body)
+    res = run([str(tmp_path)], jobs=1)
+    by_dir = {Path(f.path).parent.name: f.severity for f in res.findings}
+    assert set(by_dir) == {"app", "tests", "lib"}
+    assert by_dir["app"] == by_dir["lib"] != by_dir["tests"]
+    assert res.bytes_scanned == 2 * len(body)  # app and lib share one scan; tests needed its own
+
+
 def test_parallel_scan_gives_the_same_findings_as_serial(tmp_path: Path) -> None:
     filler = "def f(x):\n    return x * 2\n" * 2000
     for i in range(40):
