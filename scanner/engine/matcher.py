@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import bisect
 import hashlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -22,6 +22,7 @@ PAIR_DISTANCE_LINES = 5
 # A rule's regex runs on the lines around its keyword occurrences; past this many occurrences in
 # one chunk it runs once over the whole chunk instead (still in C).
 WINDOW_MAX_OCCURRENCES = 48
+GATE_CACHE_MAX = 1 << 16  # paths whose rule gates are remembered (git histories repeat paths)
 
 
 def secret_hash(secret: str) -> str:
@@ -94,6 +95,8 @@ class Engine:
         self._path_bound = [c for c in self._compiled
                             if not c.rule.keywords and not c.rule.path_only and c.path is not None]
         self._path_bound_gate = _any_of([c.rule.path for c in self._path_bound if c.rule.path])
+        self._path_gate = _any_of([c.rule.path for c in self._path_bound + self._path_rules if c.rule.path])
+        self._gate_cache: dict[str, tuple[bool, bool]] = {}  # path -> (path-bound rules, any path rule)
         sets: list[Sequence[str]] = [c.rule.keywords for c in self._keyword_rules]
         self._decode_index = len(sets)
         sets.append(decode_mod.DECODE_KEYWORDS if decode else ())
@@ -110,6 +113,25 @@ class Engine:
     def path_allowed(self, path: str) -> bool:
         """True when the global allowlist excludes this path."""
         return any(p.search(path) for p in self._allow_paths)
+
+    def keyword_ends(self, text: str) -> Iterator[tuple[int, str]]:
+        """(offset just past it, keyword) for every rule keyword occurring in `text`."""
+        return self._prefilter.keyword_ends(text)
+
+    def path_matters(self, path: str) -> bool:
+        """True when a rule is bound to this file name (path-only or keyword-less rules): such a file
+        can produce findings without any keyword."""
+        return self._gates(path)[1]
+
+    def _gates(self, path: str) -> tuple[bool, bool]:
+        got = self._gate_cache.get(path)
+        if got is None:
+            bound = _gate_hit(self._path_bound_gate, bool(self._path_bound), path)
+            got = (bound, bound or _gate_hit(self._path_gate, bool(self._path_bound or self._path_rules), path))
+            if len(self._gate_cache) >= GATE_CACHE_MAX:
+                self._gate_cache.clear()
+            self._gate_cache[path] = got
+        return got
 
     def path_signature(self, path: str) -> tuple[bool, ...]:
         """What about a path changes the findings for the same content (for content caching)."""
@@ -247,7 +269,7 @@ class Engine:
         for i in sorted(occ):
             if i != self._decode_index:
                 out.extend(self._run_rule(self._keyword_rules[i], chunk, occ[i] if offsets_valid else None))
-        if self._path_bound and (self._path_bound_gate is None or self._path_bound_gate.search(chunk.origin.path)):
+        if self._path_bound and self._gates(chunk.origin.path)[0]:
             for c in self._path_bound:
                 out.extend(self._run_rule(c, chunk, None))
         if decode and self._decode_index in occ and not decode_mod.HASH_FILES.search(chunk.origin.path):
@@ -263,6 +285,14 @@ def _any_of(patterns: list[str]) -> Any:
         return regex.compile("|".join(f"(?:{p})" for p in patterns))
     except (regex.error, ValueError):
         return None
+
+
+def _gate_hit(gate: Any, has_rules: bool, path: str) -> bool:
+    """Whether a path gate (one regex over several rules' paths) lets `path` through; without a
+    gate (no such rules, or their union would not compile) every path passes when rules exist."""
+    if gate is None:
+        return has_rules
+    return gate.search(path) is not None
 
 
 def _windows(text: str, ends: list[int]) -> list[tuple[int, int]]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 import ahocorasick
 
@@ -38,6 +38,13 @@ class Prefilter:
                 elif len(lst) <= cap:
                     lst.append(end)
         return out, len(lower) == len(text)
+
+    def keyword_ends(self, text: str) -> Iterator[tuple[int, str]]:
+        """(offset just past the keyword, keyword) for every keyword occurrence (case-insensitive)."""
+        if self._empty or not text:
+            return
+        for end, (kw, _idxs) in self._automaton.iter(text.lower()):
+            yield end + 1, kw
 
     def candidates(self, text: str) -> set[int]:
         """Indices of rules with at least one keyword in `text` (case-insensitive)."""

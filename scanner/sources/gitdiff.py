@@ -12,8 +12,9 @@ reading the given stream.
 
 from __future__ import annotations
 
+import bisect
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from typing import IO
 
@@ -67,6 +68,41 @@ def records(stream: IO[bytes], block: int = READ_BLOCK) -> Iterator[bytes]:
                 yield p
     if pending.strip():
         yield pending
+
+
+def marked_records(stream: IO[bytes], keyword_ends: Callable[[str], Iterable[tuple[int, str]]],
+                   block: int = READ_BLOCK) -> Iterator[tuple[bytes, bool]]:
+    """`records`, each with whether a rule keyword occurs in it. `keyword_ends` runs once per block
+    (the keyword automaton over the whole block, in C) rather than once per record; the `@@` marks
+    of hunk headers do not count as the keyword "@"."""
+    pending = b""
+    while True:
+        data = stream.read(block)
+        if not data:
+            break
+        whole = pending + data if pending else data
+        starts = [0, *(m.end() for m in _RECORD_SPLIT.finditer(whole))]
+        if len(starts) == 1:
+            pending = whole
+            continue
+        done, pending = whole[:starts[-1] - 1], whole[starts[-1]:]
+        yield from _mark(done, starts[:-1], keyword_ends)
+    if pending.strip():
+        yield from _mark(pending, [0], keyword_ends)
+
+
+def _mark(done: bytes, starts: list[int], keyword_ends: Callable[[str], Iterable[tuple[int, str]]],
+          ) -> Iterator[tuple[bytes, bool]]:
+    hit = [False] * len(starts)
+    for end, kw in keyword_ends(done.decode("latin-1")):  # one char per byte: offsets stay byte offsets
+        if "@" in kw and (done[end:end + 1] == b"@" or done[end - len(kw) - 1:end - len(kw)] == b"@"):
+            continue  # a hunk header's @@
+        hit[bisect.bisect_right(starts, end - 1) - 1] = True
+    bounds = [*starts[1:], len(done) + 1]
+    for i, st in enumerate(starts):
+        rec = done[st:bounds[i] - 1]
+        if rec:
+            yield rec, hit[i]
 
 
 def commit_id(record: bytes) -> str | None:
@@ -160,6 +196,25 @@ def on_added_lines(found: Iterable[Finding], fd: FileDiff) -> list[Finding]:
         if 0 <= first < len(line_map) and b"+" in marks[first:last + 1]:
             out.append(replace(f, line=line_map[first], end_line=line_map[max(first, last)]))
     return out
+
+
+def removes_lines(rec: bytes) -> bool:
+    """Whether a two-sided (not combined) file section removes any line."""
+    cut = rec.find(b"\n@@")
+    return cut >= 0 and rec.find(b"\n-", cut) >= 0
+
+
+def new_side_path(section: str) -> str | None:
+    """The new path from a section's `+++ b/...` line, or None when there is none (deletions, pure
+    renames, mode changes) or the name is quoted."""
+    i = section.find("\n+++ ")
+    if i < 0:
+        return None
+    j = section.find("\n", i + 1)
+    name = section[i + 5:j if j >= 0 else len(section)].rstrip("\t")
+    if name.startswith('"') or name == "/dev/null":
+        return None
+    return name[2:] if name.startswith("b/") else name
 
 
 def removed_lines(rec: bytes) -> list[bytes]:

@@ -40,11 +40,14 @@ from scanner.sources.gitdiff import (
     commit_id,
     has_added,
     lines_not_in,
+    marked_records,
+    new_side_path,
     on_added_lines,
     parse_section,
     probe_bytes,
     records,
     removed_lines,
+    removes_lines,
 )
 from scanner.sources.walk import excluded
 
@@ -124,14 +127,14 @@ class _Task:
         cur: _Commit | None = None
         assert proc.stdout is not None
         try:
-            for rec in records(proc.stdout):
+            for rec, keyword in marked_records(proc.stdout, self.ctx.engine.keyword_ends):
                 sha = commit_id(rec)
                 if sha is not None:
                     if cur is not None:
                         self.finish(cur)
                     cur = _Commit(sha, base + index.get(sha, 0))
                 elif cur is not None:
-                    self.section(cur, rec)
+                    self.section(cur, rec, keyword)
         finally:
             proc.stdout.close()
             rc = proc.wait()
@@ -145,7 +148,10 @@ class _Task:
             return len(shas), None
         return (cur.order - base if cur is not None else 0), message
 
-    def section(self, c: _Commit, rec: bytes) -> None:
+    def section(self, c: _Commit, rec: bytes, keyword: bool = True) -> None:
+        if not keyword and self.quiet(rec):
+            c.removals = c.removals or removes_lines(rec)
+            return
         fd = parse_section(rec)
         if fd.submodule or excluded(fd.path, self.ctx.exclude):
             return
@@ -164,6 +170,18 @@ class _Task:
         found = self.scan_added(c, fd.path, fd.text, None)
         if found:
             c.hits.extend(on_added_lines(found, fd))
+
+    def quiet(self, rec: bytes) -> bool:
+        """True for a keyword-free file section that can produce neither a finding nor a warning: a
+        plain-ASCII, non-binary, two-sided diff of a file no rule is bound to by name. Most sections
+        of a history are like this; they are not parsed at all."""
+        if not rec.startswith(b"diff --git ") or not rec.isascii():
+            return False
+        text = rec.decode("ascii")
+        if "\nBinary files " in text or "\nGIT binary patch" in text:
+            return False
+        path = new_side_path(text)
+        return path is not None and not self.ctx.engine.path_matters(path)
 
     def scan_added(self, c: _Commit, path: str, text: str, line_map: tuple[int, ...] | None) -> list[Finding]:
         self.out.bytes_scanned += len(text)

@@ -50,6 +50,16 @@ def test_secret_added_then_removed_is_attributed_to_the_adding_commit(repo: GitR
     assert f.linked == (secret[0].fingerprint,)
 
 
+def test_keyword_free_credential_file_in_history_is_found(repo: GitRepo) -> None:
+    # a .pgpass line has no rule keyword: the file name alone makes the section worth reading
+    added = repo.commit("db access", files={"ops/.pgpass": "db.internal:5432:orders:app_rw:f7D0An*uNO7ayFr\n"})
+    repo.remove("ops/.pgpass")
+    repo.commit("drop pgpass")
+    (f,) = of(sweep(repo), "f7D0An*uNO7ayFr")
+    assert (f.commit, f.path, f.line) == (added, "ops/.pgpass", 1)
+    assert f.extra["present_in_head"] is False
+
+
 def test_secret_still_at_head_says_so(repo: GitRepo) -> None:
     repo.commit("token", files={"ci/deploy.env": lines("REGION=eu", f"GITHUB_TOKEN={PAT_A}")})
     (f,) = of(sweep(repo), PAT_A)
