@@ -1,0 +1,121 @@
+"""What the rule pack costs in scan throughput (issue 3): the same engine and corpus, three rule sets.
+
+    python -m benchmarks.rules_cost [--corpus benchmarks/.corpus/scan-200mb] [--runs 3] [--no-record]
+
+Rule sets: the foundation commit's pack (the rules that shipped before the rule-pack issue, read
+from git at FOUNDATION), the core families of the full pack (aws, github, gitlab, keys, generic:
+about as many rules as the foundation issue asked for), and the full pack. Each is scanned in this
+process with one worker (`--jobs 1`, so CPU time is the figure), median of `--runs` after a warm-up;
+the keyword automaton's own pass over the corpus is timed on its own too. Writes the
+`## Rule pack cost (issue 3)` section of RESULTS.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from benchmarks.common import load_average, machine_facts, markdown_table, median, replace_section
+from scanner import api
+from scanner.config import ScanOptions
+from scanner.engine import Engine
+from scanner.models import Rule
+from scanner.rules import load_builtin_rules, parse_rules_text
+
+HEADING = "## Rule pack cost (issue 3)"
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+FOUNDATION = "f7ef130^"  # the last commit before the rule pack landed
+CORE_FILES = ("aws.toml", "github.toml", "gitlab.toml", "keys.toml", "generic.toml")
+
+
+def foundation_rules() -> list[Rule]:
+    names = subprocess.run(["git", "ls-tree", "--name-only", FOUNDATION, "rules/"], cwd=REPO, check=True,
+                           capture_output=True, text=True).stdout.split()
+    out: list[Rule] = []
+    for name in names:
+        if name.endswith(".toml"):
+            text = subprocess.run(["git", "show", f"{FOUNDATION}:{name}"], cwd=REPO, check=True,
+                                  capture_output=True, text=True).stdout
+            out.extend(parse_rules_text(text, f"{FOUNDATION}:{name}"))
+    return out
+
+
+def core_rules(full: Sequence[Rule]) -> list[Rule]:
+    return [r for r in full if Path(r.source).name in CORE_FILES]
+
+
+def corpus_texts(corpus: Path) -> list[str]:
+    texts = []
+    for p in sorted(corpus.rglob("*")):
+        if p.is_file():
+            data = p.read_bytes()
+            if b"\0" not in data[:8192]:
+                texts.append(data.decode("utf-8", "replace"))
+    return texts
+
+
+def cpu_seconds(fn: Callable[[], object], runs: int) -> float:
+    fn()  # warm-up: lazy regex compilation, page cache
+    times = []
+    for _ in range(runs):
+        t = time.process_time()
+        fn()
+        times.append(time.process_time() - t)
+    return median(times)
+
+
+def measure(name: str, rules: Sequence[Rule], corpus: Path, texts: Sequence[str], mb: float,
+            runs: int) -> list[object]:
+    engine = Engine(rules)
+    engine.compile_all()
+    opts = ScanOptions(jobs=1)
+    scan_s = cpu_seconds(lambda: api.scan([str(corpus)], engine, opts, warn=lambda _w: None), runs)
+    pre = engine._prefilter  # noqa: SLF001 - the automaton pass alone is the figure wanted here
+    pre_s = cpu_seconds(lambda: [pre.occurrences(t, 48) for t in texts], runs)
+    return [name, len(rules), pre.keyword_count, f"{scan_s:.2f}", f"{mb / scan_s:.1f}", f"{pre_s:.2f}",
+            f"{mb / pre_s:.1f}"]
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--corpus", type=Path, default=HERE / ".corpus" / "scan-200mb")
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--no-record", action="store_true")
+    args = ap.parse_args(argv)
+    if not args.corpus.is_dir():
+        raise SystemExit(f"{args.corpus}: no corpus; build it with `python -m benchmarks.run_scan` first")
+    texts = corpus_texts(args.corpus)
+    mb = sum(len(t) for t in texts) / 1e6
+    full = load_builtin_rules()
+    load_before = load_average()
+    rows = [measure(f"foundation pack ({FOUNDATION})", foundation_rules(), args.corpus, texts, mb, args.runs),
+            measure("core families of the pack", core_rules(full), args.corpus, texts, mb, args.runs),
+            measure("full pack", full, args.corpus, texts, mb, args.runs)]
+    base = float(str(rows[1][3]))
+    for r in rows:
+        r.append(f"{float(str(r[3])) / base:.2f}")
+    facts = machine_facts()
+    body = "\n".join([
+        f"Corpus: `{args.corpus.relative_to(REPO) if args.corpus.is_relative_to(REPO) else args.corpus}` "
+        f"({mb:.0f} MB of text). One worker in one process (`--jobs 1`), CPU seconds, median of {args.runs} "
+        "after a warm-up. *Scan* is the whole filesystem scan (walk, read, content-hash dedupe, engine); "
+        "*automaton* is the keyword prefilter's pass alone over every file.",
+        "",
+        "Machine: " + "; ".join(f"{k} {v}" for k, v in facts.items()) + f". Load average before: {load_before}; "
+        f"after: {load_average()}.",
+        "",
+        markdown_table(["rule set", "rules", "keywords", "scan CPU s", "scan MB/s", "automaton CPU s",
+                        "automaton MB/s", "scan cost vs core"], rows),
+    ])
+    print(body)
+    if not args.no_record:
+        replace_section(HERE / "RESULTS.md", HEADING, body)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
