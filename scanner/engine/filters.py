@@ -129,7 +129,7 @@ _NOT_SECRET_SHAPE = regex.compile(
         v?\d+(?:\.\d+){1,3}(?:[-+][\w.]+)?            # version
       | \d{4}-\d{2}-\d{2}(?:[T ][\d:.]+Z?)?           # date
       | \d{1,3}(?:\.\d{1,3}){3}(?::\d+)?               # IPv4
-      | [\w.+-]+@[\w-]+(?:\.[\w-]+)+                   # e-mail address
+      | [\w.+-]+@[\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,24}    # e-mail address (letters-only TLD)
       | \#?[0-9a-fA-F]{3}|\#[0-9a-fA-F]{6}            # colours
       | [A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+                  # an environment variable's NAME
       | arn:[\w-]+:.*                                 # an AWS resource name
@@ -339,11 +339,11 @@ def value_shape(c: Candidate) -> str | None:
         return "host name"
     if _NAMES_A_SECRET.search(v):
         return "value names a secret"
-    if _HEX.match(v) and len(v) < 32 and not _password_like(c):
+    if _HEX.match(v) and len(v) < 32 and not _password_like(c) and not (len(v) >= 24 and _names_secret(c)):
         return "short hex identifier"
     if "jwt" not in c.rule.tags and _char_classes(v) < 2:
         return "one character class"
-    if _wordlike(v):
+    if _wordlike(v) and not (_password_like(c) and _digits_and_symbol(v)):
         return "words"
     return None
 
@@ -421,6 +421,18 @@ def _password_like(c: Candidate) -> bool:
     if "password" in c.rule.tags:
         return True
     return bool(c.key) and any(w in _PASSWORD_WORDS for w in key_words(c.key or ""))
+
+
+def _names_secret(c: Candidate) -> bool:
+    """The key's last word is `secret` (`PLAID_SECRET`, `client_secret`): a hex value of 24-31 digits is the
+    secret itself, not an identifier."""
+    words = key_words(c.key or "")
+    return bool(words) and words[-1] == "secret"
+
+
+def _digits_and_symbol(v: str) -> bool:
+    """Words joined with a symbol and ending in digits (`Harbor#Tulip1987`): how people make passwords."""
+    return sum(ch.isdigit() for ch in v) >= 2 and any(not ch.isalnum() for ch in v)
 
 
 def _quoted(c: Candidate) -> bool:
