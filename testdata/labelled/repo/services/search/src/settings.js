@@ -1,0 +1,32 @@
+'use strict';
+
+// Configuration for the search service.
+module.exports = {
+  keycloakRealmId: '93c80df2-3af0-44d6-b72c-a3dec81931bb',
+  authProvider: 'okta',
+  openaiModel: 'gpt-4o-mini',
+  ordersFunctionUrl: 'https://acme-ableyq.azurewebsites.net/api/orders-webhook?code=qQQLQwdnUC9VhYRuQnRJOaMC1sl5Uk00UR7Z9oJHJ9vhpxQMHnWXvw==',
+  keystorePath: '/etc/acme/keystore.p12',
+  googleGenaiApiKey: 'AIzaoS1N4iWZ9i0Zckte28DR1NRqpCekmw5hIYy',
+  defaultLocale: 'en-GB',
+  datadogSite: 'datadoghq.eu',
+  dopplerToken: 'dp.st.prd.sw1aFAiLDjEwCuMJKNYSKsuCZzlZKaoZFJ66ysOUJbA',
+  apiBaseUrl: 'https://api.acme.io/v2',
+  srcAccessToken: 'sgp_d7e92e9144a052dd_45550c2becca28e83b1f65a49ca391b569aceaae',
+  cacheTtlSeconds: '300',
+  debug: 'false',
+  plaidAccessToken: 'access-production-02011497-1702-40cc-97fa-1526e370e55c',
+  pageSize: '50',
+  newRelicApiKey: 'NRAK-V0RJ03VQ5HA3SH14UCE6V8DNKLN',
+  otelExporterOtlpEndpoint: 'http://otel-collector:4317',
+  mapboxDownloadsToken: 'sk.eyJ1IjoiZmxlZXRvcHMiLCJhIjoiY2wzd21pMjB4MWduNGQ4ZWtwMjJwa2lpMCJ9.niPtWZrvHtv9Ct2Wi8R5PS',
+  partnerApiKey: 'CqCK82fQVXC5wmHth4uMrV2NCbmvyHjip2kb4ABZ',
+  tlsCertFile: '/etc/ssl/certs/acme.crt',
+  stripeApiVersion: '2024-06-20',
+  stripeSecretKey: 'projects/acme-prod-4821/secrets/search-api-key/versions/latest',
+  sessionCookieName: 'acme_sid',
+  retryAttempts: '5',
+  twilioAccountSid: 'ACaad5dd20cc766db938f730eca0ebaede',
+  sentryEnvironment: 'production',
+  s3Bucket: 'acme-prod-uploads',
+};

@@ -1,0 +1,30 @@
+<?php
+
+// Settings for shop.
+return [
+    'static_url' => '/static/',
+    'stripe_secret_key' => 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:prod/shop/db-password-Xk2p9Q',
+    'jwt_audience' => 'orders-api',
+    'azure_subscription_id' => '72db03e8-98ad-413c-a7a8-321dc6033a62',
+    'slack_channel' => '#deploys',
+    'planetscale_db_password' => 'pscale_pw_Qsd1AdTBtFG-0V8-5Fp47bZ3Gtt4OArzK9Fb_IB8DpU',
+    'smtp_username' => 'postmaster@mg.acme.io',
+    'workers' => '4',
+    'neon_api_key' => 'napi_t4po4femrah9fe3wyft3xdhut5t3digpekzrc9he8g60p3qbgls905vf0jr1updo',
+    'sentry_traces_sample_rate' => '0.2',
+    'gitlab_token' => 'glpat-8W18UgkJhqfKCG54YnWy',
+    'rubygems_api_key' => 'rubygems_635d73061b2526618797502f1aa5002d88e9b80670ae7729',
+    'tls_cert_file' => '/etc/ssl/certs/acme.crt',
+    'aws_region' => 'eu-west-1',
+    'azure_client_id' => 'd21b9239-0448-42b9-bcec-e5e7ee330962',
+    'openai_api_key' => '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',
+    'jwt_issuer' => 'https://auth.acme.io/',
+    'log_level' => 'info',
+    'pagerduty_integration_key' => '80ff6474b1414d8a2672b8cfc0fdb7e2',
+    'app_secret' => '1I2d_1PpyyFA73mBG7Cuc-TGWxZL4RwOFhd3Lgbnl9b6JO7g5F',
+    'healthcheck_path' => '/healthz',
+    'keycloak_client_secret' => 'LmVFlS4mVRoEKlRz5kvbMWDWzddxep9L',
+    'kafka_brokers' => 'kafka-0.acme.internal:9092',
+    'stripe_api_version' => '2024-06-20',
+    'github_org' => 'acme-corp',
+];

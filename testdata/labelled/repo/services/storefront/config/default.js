@@ -1,0 +1,30 @@
+'use strict';
+
+// Configuration for the storefront service.
+module.exports = {
+  jwtAudience: 'orders-api',
+  renderApiKey: 'rnd_aLdc1zIjdgvwNMN50hdiDdlqEUkW39Aw',
+  stripeSecretKey: 'vault:secret/data/storefront#api_key',
+  dbUser: 'orders_app',
+  stripeApiVersion: '2024-06-20',
+  cloudinaryUrl: 'cloudinary://708992067598669:X0EOZ777lDBwlf-eBnjNe6XQRA1@acme-kkamm',
+  otelExporterOtlpEndpoint: 'http://otel-collector:4317',
+  recaptchaSiteKey: '6LcztayYA9ytedREUURjbyaL_AjYJBTxT1xcDc39',
+  githubRefreshToken: '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b5Oe8UUdNLv0g6x3JUqkjpYHfjtMn49VZv6kgZDL',
+  s3Bucket: 'acme-prod-uploads',
+  vaultAddr: 'https://vault.acme.internal:8200',
+  npmToken: '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',
+  smtpHost: 'smtp.acme.io',
+  cacheTtlSeconds: '300',
+  shopifyAdminToken: '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',
+  currency: 'EUR',
+  anthropicApiKey: 'sk-ant-api03-W9QH_O_xKQVVvU-17dcWdmCgkf2WiWZ-4OdE0bpaq021rNmCDCs6zpYJTXHqteG7w0e73lw87GGiQgof8LT2m8uL53jjOAA',
+  smtpPort: '587',
+  keycloakRealmId: 'ee6cedd8-d563-4e72-8bcb-f5c946b38013',
+  redisHost: 'cache.acme.internal',
+  mysqlUrl: 'mysql://shop:E_L0ba9sW=osWaMNhjY@10.20.3.14:3306/shop',
+  port: '8080',
+  corsOrigins: 'https://shop.acme.io',
+  encryptionKey: 'YlcvTXC2DNqsZx1RpBTqFJgvY1oqSP3cvXToAVgXzWw=',
+  datadogSite: 'datadoghq.eu',
+};
