@@ -174,7 +174,8 @@ def scan_entries(engine: Engine, entries: Sequence[FileEntry], jobs: int, max_si
                 on_progress(len(b))
             yield res
         return
-    engine.compile_all()
+    # rule regexes are compiled lazily in each worker (in parallel, and only those its files need),
+    # not all up front in this process while the workers wait
     _WORKER = _Batch(engine, max_size)
     ctx = mp.get_context("fork")
     try:
