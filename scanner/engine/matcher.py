@@ -22,7 +22,6 @@ PAIR_DISTANCE_LINES = 5
 # A rule's regex runs on the lines around its keyword occurrences; past this many occurrences in
 # one chunk it runs once over the whole chunk instead (still in C).
 WINDOW_MAX_OCCURRENCES = 48
-GATE_CACHE_MAX = 1 << 16  # paths whose rule gates are remembered (git histories repeat paths)
 
 
 def secret_hash(secret: str) -> str:
@@ -97,7 +96,6 @@ class Engine:
                             if not c.rule.keywords and not c.rule.path_only and c.path is not None]
         self._path_bound_gate = _any_of([c.rule.path for c in self._path_bound if c.rule.path])
         self._path_gate = _any_of([c.rule.path for c in self._path_rules if c.rule.path])
-        self._gate_cache: dict[str, bool] = {}  # path -> whether the path-bound rules' gate lets it through
         sets: list[Sequence[str]] = [c.rule.keywords for c in self._keyword_rules]
         self._decode_index = len(sets)
         sets.append(decode_mod.DECODE_KEYWORDS if decode else ())
@@ -125,14 +123,8 @@ class Engine:
         return self._bound_gate(path) or _gate_hit(self._path_gate, bool(self._path_rules), path)
 
     def _bound_gate(self, path: str) -> bool:
-        """Whether a keyword-less rule bound to a file name may apply to `path` (remembered per path)."""
-        got = self._gate_cache.get(path)
-        if got is None:
-            got = _gate_hit(self._path_bound_gate, bool(self._path_bound), path)
-            if len(self._gate_cache) >= GATE_CACHE_MAX:
-                self._gate_cache.clear()
-            self._gate_cache[path] = got
-        return got
+        """Whether a keyword-less rule bound to a file name may apply to `path`."""
+        return _gate_hit(self._path_bound_gate, bool(self._path_bound), path)
 
     def path_signature(self, path: str) -> tuple[bool, ...]:
         """What about a path changes the findings for the same content (for content caching)."""

@@ -31,6 +31,7 @@ _REMOVED = re.compile(rb"^-(.*)", re.M)
 _INDEX = re.compile(rb"([0-9a-f,]+)\.\.([0-9a-f]+)(?: ([0-7]+))?$")
 _HEADER = re.compile(rb"^(\+\+\+ |index |new file mode |Binary files |rename to |copy to )(.*)$", re.M)
 READ_BLOCK = 1 << 20
+KeywordEnds = Callable[[str], Iterable[tuple[int, str]]]  # text -> (offset past a keyword, keyword)
 
 
 @dataclass(frozen=True)
@@ -56,25 +57,14 @@ class FileDiff:
 def records(stream: IO[bytes], block: int = READ_BLOCK) -> Iterator[bytes]:
     """Cut a diff stream into commit headers (starting with COMMIT_MARK) and file sections, reading
     in large blocks; memory holds one block plus the largest section."""
-    pending = b""
-    while True:
-        data = stream.read(block)
-        if not data:
-            break
-        parts = _RECORD_SPLIT.split(pending + data if pending else data)
-        pending = parts.pop()
-        for p in parts:
-            if p:
-                yield p
-    if pending.strip():
-        yield pending
+    return (rec for rec, _ in marked_records(stream, None, block))
 
 
-def marked_records(stream: IO[bytes], keyword_ends: Callable[[str], Iterable[tuple[int, str]]],
+def marked_records(stream: IO[bytes], keyword_ends: KeywordEnds | None,
                    block: int = READ_BLOCK) -> Iterator[tuple[bytes, bool]]:
-    """`records`, each with whether a rule keyword occurs in it. `keyword_ends` runs once per block
-    (the keyword automaton over the whole block, in C) rather than once per record; the `@@` marks
-    of hunk headers do not count as the keyword "@"."""
+    """`records`, each with whether a rule keyword occurs in it (always False without
+    `keyword_ends`). `keyword_ends` runs once per block (the keyword automaton over the whole block,
+    in C) rather than once per record; the `@@` marks of hunk headers do not count as the keyword "@"."""
     pending = b""
     while True:
         data = stream.read(block)
@@ -91,10 +81,11 @@ def marked_records(stream: IO[bytes], keyword_ends: Callable[[str], Iterable[tup
         yield from _mark(pending, [0], keyword_ends)
 
 
-def _mark(done: bytes, starts: list[int], keyword_ends: Callable[[str], Iterable[tuple[int, str]]],
-          ) -> Iterator[tuple[bytes, bool]]:
+def _mark(done: bytes, starts: list[int], keyword_ends: KeywordEnds | None) -> Iterator[tuple[bytes, bool]]:
     hit = [False] * len(starts)
-    for end, kw in keyword_ends(done.decode("latin-1")):  # one char per byte: offsets stay byte offsets
+    # latin-1: one char per byte, so the automaton's offsets are byte offsets
+    found = keyword_ends(done.decode("latin-1")) if keyword_ends else ()
+    for end, kw in found:
         if "@" in kw and (done[end:end + 1] == b"@" or done[end - len(kw) - 1:end - len(kw)] == b"@"):
             continue  # a hunk header's @@
         hit[bisect.bisect_right(starts, end - 1) - 1] = True
@@ -151,7 +142,7 @@ def parse_section(rec: bytes) -> FileDiff:
         shown, line_map, marks, removals = _walk_hunks(body, 0)
         numbers = (tuple(line_map), marks)
     else:
-        shown, removals = _SHOWN.findall(body), b"\n-" in body
+        shown, removals = _SHOWN.findall(body), removes_lines(rec)
     raw_text = b"\n".join(shown)
     try:
         text, text_ok = raw_text.decode("utf-8"), True
