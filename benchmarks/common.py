@@ -186,3 +186,11 @@ def replace_section(path: Path, heading: str, body: str) -> None:
     else:
         text = text.rstrip("\n") + "\n\n" + section
     path.write_text(text)
+
+
+def publish(body: str, heading: str, path: Path, write: bool = True) -> None:
+    """Print a runner's Markdown summary and, unless told not to, put it in its RESULTS.md section."""
+    print(body)
+    if write:
+        replace_section(path, heading, body)
+        print(f"\nwritten to {path} ({heading})", file=sys.stderr)

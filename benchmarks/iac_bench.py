@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from benchmarks.common import load_average, machine_facts, markdown_table, median, replace_section
+from benchmarks.common import load_average, machine_facts, markdown_table, median, publish
 
 HEADING = "## Terraform parsing (issue 5)"
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
@@ -378,9 +378,7 @@ def main() -> None:
         "findings (structural rules cannot fire). Of a triggered file only the top-level blocks that hold "
         "a trigger are parsed; the rest goes to the plain engine.",
     ])
-    print(body)
-    if not args.no_record:
-        replace_section(RESULTS, HEADING, body)
+    publish(body, HEADING, RESULTS, not args.no_record)
 
 
 if __name__ == "__main__":

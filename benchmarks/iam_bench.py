@@ -31,7 +31,7 @@ from typing import Any
 
 import boto3
 
-from benchmarks.common import load_average, machine_facts, markdown_table, median, replace_section
+from benchmarks.common import load_average, machine_facts, markdown_table, median, publish
 
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
 HEADING = "## IAM inventory (issue 6)"
@@ -207,9 +207,7 @@ def main() -> None:
         "emulator. The emulator's own cost dominates: with signing enforced it looks the caller's key up "
         "among all keys of the account on every request.",
     ])
-    print(body)
-    if not args.no_record:
-        replace_section(RESULTS, HEADING, body)
+    publish(body, HEADING, RESULTS, not args.no_record)
 
 
 if __name__ == "__main__":

@@ -288,10 +288,7 @@ def main(argv: list[str] | None = None) -> int:
     if "keysweep" in versions:
         versions["keysweep"] += f" at {common.git_state(HERE.parent, ['scanner', 'rules'])}"
     summary = render(labels, scores, versions)
-    print(summary)
-    if not args.no_write:
-        common.replace_section(args.results, HEADING, summary)
-        print(f"\nwritten to {args.results} ({HEADING})", file=sys.stderr)
+    common.publish(summary, HEADING, args.results, not args.no_write)
     return 0
 
 

@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from benchmarks.common import load_average, machine_facts, markdown_table, median, replace_section
+from benchmarks.common import load_average, machine_facts, markdown_table, median, publish
 from scanner import api
 from scanner.config import ScanOptions
 from scanner.engine import Engine
@@ -111,9 +111,7 @@ def main(argv: list[str] | None = None) -> int:
         markdown_table(["rule set", "rules", "keywords", "scan CPU s", "scan MB/s", "automaton CPU s",
                         "automaton MB/s", "scan cost vs core"], rows),
     ])
-    print(body)
-    if not args.no_record:
-        replace_section(HERE / "RESULTS.md", HEADING, body)
+    publish(body, HEADING, HERE / "RESULTS.md", not args.no_record)
     return 0
 
 

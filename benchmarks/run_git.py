@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import random
 import shutil
 import subprocess
 import sys
@@ -141,7 +142,7 @@ def sweep_runs(repo: Path, runs: int, jobs: int, bin_dir: Path, work: Path,
 
 def staged_runs(repo: Path, bin_dir: Path, runs: int, work: Path) -> list[tuple[str, float, float]]:
     """(command, mean ms, stddev ms) for the pre-commit case: one small staged file."""
-    token = gitrepo.github_pat(__import__("random").Random(99))
+    token = gitrepo.github_pat(random.Random(99))
     target = repo / STAGED_FILE
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(STAGED_TEXT.format(token=token))
@@ -234,9 +235,7 @@ def main(argv: list[str] | None = None) -> int:
         stats = sweep_runs(args.repo, args.runs, args.jobs, bin_dir, work, manifest["plants"])
         staged = staged_runs(args.repo, bin_dir, args.staged_runs, work)
     body = report(args, manifest, stats, staged, load_before, common.load_average())
-    print(body)
-    if not args.no_write:
-        common.replace_section(HERE / "RESULTS.md", HEADING, body)
+    common.publish(body, HEADING, HERE / "RESULTS.md", not args.no_write)
     return 0
 
 

@@ -300,10 +300,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-write", action="store_true", help="print only; leave RESULTS.md alone")
     args = parser.parse_args(argv)
     summary = run(args)
-    print(summary)
-    if not args.no_write:
-        common.replace_section(args.results, HEADING, summary)
-        print(f"\nwritten to {args.results} ({HEADING})", file=sys.stderr)
+    common.publish(summary, HEADING, args.results, not args.no_write)
     return 0
 
 
