@@ -35,7 +35,7 @@ class Prefilter:
     def _matches(self, lower: str) -> list[tuple[int, int, int]]:
         if self._text is None:
             self._text = AhoCorasick(self._words, matchkind=MatchKind.Standard, implementation=Implementation.DFA)
-        return self._text.find_matches_as_indexes(lower, overlapping=True)  # type: ignore[no-any-return]
+        return self._text.find_matches_as_indexes(lower, overlapping=True)
 
     def occurrences(self, text: str, cap: int) -> tuple[dict[int, list[int]], bool]:
         """Rule index -> offsets of the last character of its keywords in `text` (at most cap+1 kept
