@@ -117,6 +117,10 @@ class Engine:
         """(offset just past it, keyword) for every rule keyword occurring in `text`."""
         return self._prefilter.keyword_ends(text)
 
+    def keyword_ends_bytes(self, data: bytes) -> list[tuple[int, str]]:
+        """`keyword_ends` over bytes (ASCII case folding, byte offsets)."""
+        return self._prefilter.keyword_ends_bytes(data)
+
     def path_matters(self, path: str) -> bool:
         """True when a rule is bound to this file name (path-only or keyword-less rules): such a file
         can produce findings without any keyword."""

@@ -2,8 +2,9 @@
 introduced it.
 
 The selected commits (all refs by default, stash entries included) are listed in topological order
-and cut into runs; worker processes (forked, sharing the engine) each diff their runs with one git
-process and scan only the added lines (scanner.sources.gitscan). Then, in this process:
+and cut into runs; worker processes (forked, sharing the engine) each list their run's changes with
+one git process, read the blobs through another and scan only the added lines
+(scanner.sources.gitscan). Then, in this process:
 
 * attribution: the same secret in the same file is reported once, at the earliest commit (in
   topological order) that added it; in another file it is another occurrence of the same
@@ -100,7 +101,7 @@ def scan_history(repo: str | Path, engine: Engine, options: GitOptions | None = 
         missing = missing_objects(info, args)
         _warn(f"partial clone: {len(missing)} object(s) are not present locally; they are skipped, never fetched")
     commits = commit_list(info, args, sel.max_commits)
-    ctx = ScanContext(info.cwd, engine, opts.max_file_size, opts.exclude, missing, blob_level=info.partial)
+    ctx = ScanContext(info.cwd, engine, opts.max_file_size, opts.exclude, missing)
     bar = progress(len(commits), 0) if progress and commits else None
     hits: list[tuple[int, Finding]] = []
     nbytes = skipped = 0
@@ -141,7 +142,7 @@ def _work(task: tuple[int, list[str]]) -> TaskResult:
 
 
 def run_tasks(ctx: ScanContext, commits: Sequence[str], jobs: int) -> Iterator[TaskResult]:
-    """Scan runs of commits, in forked workers (one git diff-tree each) when there is enough to share."""
+    """Scan runs of commits, in forked workers when there is enough to share."""
     global _CTX
     workers = jobs if jobs > 0 else (os.cpu_count() or 1)
     if mp.current_process().daemon or "fork" not in mp.get_all_start_methods():
@@ -155,7 +156,8 @@ def run_tasks(ctx: ScanContext, commits: Sequence[str], jobs: int) -> Iterator[T
                 yield _work(t)
             return
         with mp.get_context("fork").Pool(processes=min(workers, len(tasks))) as pool:
-            yield from pool.imap_unordered(_work, tasks, chunksize=1)
+            # runs handed out in consecutive groups: a worker's blob cache then carries over
+            yield from pool.imap_unordered(_work, tasks, chunksize=max(1, len(tasks) // (2 * workers)))
     finally:
         _CTX = None
 

@@ -9,10 +9,12 @@ partial clone from fetching missing objects over the network in the middle of a 
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import os
 import subprocess
 import tempfile
-from collections.abc import Sequence
+import threading
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import IO
 
@@ -209,6 +211,52 @@ class CatFile:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+PIPE_BYTES = 1 << 20  # let git run ahead of the reader by up to this much output
+_F_SETPIPE_SZ = getattr(fcntl, "F_SETPIPE_SZ", 1031)
+
+
+class BlobStream(CatFile):
+    """Many blobs, in order, through `git cat-file --batch` with every id written up front (by a
+    thread) so that git reads ahead while the caller works. If git dies on a corrupt object, that
+    object is an ObjectUnreadable answer and a new process takes the rest."""
+
+    def blobs(self, shas: Sequence[str]) -> Iterator[Blob | ObjectUnreadable]:
+        pos = 0
+        try:
+            while pos < len(shas):
+                todo = shas[pos:]
+                proc = self._start()
+                assert proc.stdout is not None
+                with contextlib.suppress(OSError):
+                    fcntl.fcntl(proc.stdout.fileno(), _F_SETPIPE_SZ, PIPE_BYTES)
+                feeder = threading.Thread(target=stdin_feeder, args=(proc, [s for s in todo if s not in self.skip]),
+                                          daemon=True)
+                feeder.start()
+                for sha in todo:
+                    pos += 1
+                    if sha in self.skip:
+                        yield ObjectUnreadable(sha, "not present in this partial clone (not fetched)")
+                        continue
+                    got = self._answer(proc, sha)
+                    if got is None:
+                        yield ObjectUnreadable(sha, self._died())
+                        break
+                    yield got
+                feeder.join()
+        finally:
+            self._stop()
+
+    def _stop(self) -> None:
+        proc = self._proc
+        if proc is not None:
+            proc.kill()
+            for pipe in (proc.stdin, proc.stdout):
+                with contextlib.suppress(OSError):
+                    if pipe is not None:
+                        pipe.close()
+        self._died()
 
 
 def stdin_feeder(proc: subprocess.Popen[bytes], lines: Sequence[str]) -> None:

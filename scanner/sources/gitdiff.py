@@ -1,4 +1,5 @@
-"""Parse `git diff -p -U1 --full-index` output (plain and combined) into the added lines of each file.
+"""Parse `git diff -p -U1 --full-index` output (plain and combined) into the added lines of each
+file (used for the staged changes of a pre-commit run; history sweeps diff blobs, see gitblobs).
 
 No Python loop walks the lines of a plain diff: the stream is cut into records at commit and file
 headers, and the lines of the new version that a hunk shows (added lines and one line of context
@@ -12,9 +13,8 @@ reading the given stream.
 
 from __future__ import annotations
 
-import bisect
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from typing import IO
 
@@ -31,7 +31,6 @@ _REMOVED = re.compile(rb"^-(.*)", re.M)
 _INDEX = re.compile(rb"([0-9a-f,]+)\.\.([0-9a-f]+)(?: ([0-7]+))?$")
 _HEADER = re.compile(rb"^(\+\+\+ |index |new file mode |Binary files |rename to |copy to )(.*)$", re.M)
 READ_BLOCK = 1 << 20
-KeywordEnds = Callable[[str], Iterable[tuple[int, str]]]  # text -> (offset past a keyword, keyword)
 
 
 @dataclass(frozen=True)
@@ -57,14 +56,6 @@ class FileDiff:
 def records(stream: IO[bytes], block: int = READ_BLOCK) -> Iterator[bytes]:
     """Cut a diff stream into commit headers (starting with COMMIT_MARK) and file sections, reading
     in large blocks; memory holds one block plus the largest section."""
-    return (rec for rec, _ in marked_records(stream, None, block))
-
-
-def marked_records(stream: IO[bytes], keyword_ends: KeywordEnds | None,
-                   block: int = READ_BLOCK) -> Iterator[tuple[bytes, bool]]:
-    """`records`, each with whether a rule keyword occurs in it (always False without
-    `keyword_ends`). `keyword_ends` runs once per block (the keyword automaton over the whole block,
-    in C) rather than once per record; the `@@` marks of hunk headers do not count as the keyword "@"."""
     pending = b""
     while True:
         data = stream.read(block)
@@ -76,31 +67,17 @@ def marked_records(stream: IO[bytes], keyword_ends: KeywordEnds | None,
             pending = whole
             continue
         done, pending = whole[:starts[-1] - 1], whole[starts[-1]:]
-        yield from _mark(done, starts[:-1], keyword_ends)
+        yield from _cut(done, starts[:-1])
     if pending.strip():
-        yield from _mark(pending, [0], keyword_ends)
+        yield from _cut(pending, [0])
 
 
-def _mark(done: bytes, starts: list[int], keyword_ends: KeywordEnds | None) -> Iterator[tuple[bytes, bool]]:
-    hit = [False] * len(starts)
-    # latin-1: one char per byte, so the automaton's offsets are byte offsets
-    found = keyword_ends(done.decode("latin-1")) if keyword_ends else ()
-    for end, kw in found:
-        if "@" in kw and (done[end:end + 1] == b"@" or done[end - len(kw) - 1:end - len(kw)] == b"@"):
-            continue  # a hunk header's @@
-        hit[bisect.bisect_right(starts, end - 1) - 1] = True
+def _cut(done: bytes, starts: list[int]) -> Iterator[bytes]:
     bounds = [*starts[1:], len(done) + 1]
     for i, st in enumerate(starts):
         rec = done[st:bounds[i] - 1]
         if rec:
-            yield rec, hit[i]
-
-
-def commit_id(record: bytes) -> str | None:
-    """The commit id of a commit header record, else None."""
-    if not record.startswith(COMMIT_MARK):
-        return None
-    return record[1:].split(b"\n", 1)[0].strip().decode("ascii", "replace")
+            yield rec
 
 
 def parse_section(rec: bytes) -> FileDiff:
@@ -142,7 +119,7 @@ def parse_section(rec: bytes) -> FileDiff:
         shown, line_map, marks, removals = _walk_hunks(body, 0)
         numbers = (tuple(line_map), marks)
     else:
-        shown, removals = _SHOWN.findall(body), removes_lines(rec)
+        shown, removals = _SHOWN.findall(body), _removes_lines(body)
     raw_text = b"\n".join(shown)
     try:
         text, text_ok = raw_text.decode("utf-8"), True
@@ -187,25 +164,6 @@ def on_added_lines(found: Iterable[Finding], fd: FileDiff) -> list[Finding]:
         if 0 <= first < len(line_map) and b"+" in marks[first:last + 1]:
             out.append(replace(f, line=line_map[first], end_line=line_map[max(first, last)]))
     return out
-
-
-def removes_lines(rec: bytes) -> bool:
-    """Whether a two-sided (not combined) file section removes any line."""
-    cut = rec.find(b"\n@@")
-    return cut >= 0 and rec.find(b"\n-", cut) >= 0
-
-
-def new_side_path(section: str) -> str | None:
-    """The new path from a section's `+++ b/...` line, or None when there is none (deletions, pure
-    renames, mode changes) or the name is quoted."""
-    i = section.find("\n+++ ")
-    if i < 0:
-        return None
-    j = section.find("\n", i + 1)
-    name = section[i + 5:j if j >= 0 else len(section)].rstrip("\t")
-    if name.startswith('"') or name == "/dev/null":
-        return None
-    return name[2:] if name.startswith("b/") else name
 
 
 def removed_lines(rec: bytes) -> list[bytes]:
@@ -288,6 +246,11 @@ def lines_not_in(new: bytes, olds: Iterable[bytes]) -> NewLines | None:
     except UnicodeDecodeError:
         text, ok = raw.decode("utf-8", "replace"), False
     return NewLines(text, tuple(i for i, _ in numbered), ok)
+
+
+def _removes_lines(body: bytes) -> bool:
+    """Whether two-sided hunks remove any line."""
+    return body.startswith(b"-") or body.find(b"\n-") >= 0
 
 
 def probe(secret: str) -> str:

@@ -1,63 +1,57 @@
 """Scan a run of commits: the lines each commit adds, as raw hits (attribution happens later).
 
-Fast path: one `git diff-tree --stdin -p -U0 -c -M` per run of commits, read in large blocks and
-cut into files by gitdiff; each file's added lines are one chunk for the engine. A merge shows only
-lines that differ from every parent (-c), so a line added while resolving a merge is scanned and
-lines merely taken from one side are not. A hit whose secret the same commit also removes (a moved,
-re-indented or edited line) is not new and is dropped.
+One `git diff-tree --raw -c -M` lists what each commit changed (no patches: computing them is most
+of what `git log -p` costs), and one `git cat-file --batch` streams the blobs, each version read
+once while a worker keeps recent ones for the next change of the same file. For each change the
+part of the new version that differs from the old is found by cutting off the common prefix and
+suffix (scanner.sources.gitblobs); only a region with a rule keyword (or a file a rule is bound to by
+name) is split into lines. Its lines absent from the old region are the commit's added lines; the
+region is scanned with a line of context each side (a private key pasted between existing BEGIN and
+END lines is seen whole) and findings that touch no added line are dropped.
 
-Blob path (rare): files git will not diff (binary, over the size limit, marked binary by
-.gitattributes), commits git cannot diff (a corrupt or missing object) and every commit of a
-partial clone are read blob by blob with `git cat-file`; their added lines are the lines absent
-from every previous version. An object that cannot be read is one warning line; the sweep goes on.
+* A merge: lines of the result found in none of the parents (-c lists only files that differ from
+  every parent), so a line added while resolving a merge is scanned, lines taken from one side are not.
+* A rename (-M) is compared with its source, so the renamed file is not new.
+* A hit whose secret the same commit removes elsewhere (a moved, re-indented or edited line, or a
+  line moved to another file) is not new and is dropped.
+* An object that cannot be read (corrupt, missing from a partial clone) is one warning line, a file
+  over the size limit or binary one note; the sweep goes on.
 """
 
 from __future__ import annotations
 
-import io
 import logging
 import subprocess
 import tempfile
 import threading
+from collections import OrderedDict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
 from scanner.engine import Engine
 from scanner.models import Chunk, Finding, Origin
+from scanner.sources.gitblobs import Change, changed_region, parse_raw, widen
 from scanner.sources.gitcmd import (
-    DIFF_OPTIONS,
-    NULL_SHA,
+    Blob,
+    BlobStream,
     CatFile,
     ObjectUnreadable,
     decode_path,
     first_error_line,
     git_argv,
     git_env,
-    run_git,
     stdin_feeder,
 )
-from scanner.sources.gitdiff import (
-    commit_id,
-    has_added,
-    lines_not_in,
-    marked_records,
-    new_side_path,
-    on_added_lines,
-    parse_section,
-    probe_bytes,
-    records,
-    removed_lines,
-    removes_lines,
-)
+from scanner.sources.gitdiff import probe_bytes
 from scanner.sources.walk import excluded
 
 log = logging.getLogger(__name__)
 
 SNIFF_BYTES = 8192
-GITLINK = b"160000"
-DIFF_TREE = ("diff-tree", "--stdin", "-r", "-c", "-M", "--root", *DIFF_OPTIONS, "--format=%x01%H")
-RAW_TREE = ("diff-tree", "--stdin", "-r", "-z", "--raw", "--no-abbrev", "-c", "--no-renames", "--root",
-            "--format=%x01%H")
+RAW_TREE = ("diff-tree", "--stdin", "-r", "-z", "--raw", "--no-abbrev", "-c", "-M", "--root", "--format=%x01%H")
+CACHE_BLOBS = 2048  # recent blob versions a worker keeps (the old side of the next change)
+CACHE_BIG = 64 * 1024  # larger ones are read again when needed rather than kept
+CONTEXT_LINES = 1
 
 
 @dataclass(frozen=True)
@@ -69,7 +63,6 @@ class ScanContext:
     max_size: int
     exclude: tuple[str, ...] = ()
     missing: frozenset[str] = frozenset()  # objects a partial clone lacks (never asked for)
-    blob_level: bool = False  # read every commit blob by blob (partial clones)
 
 
 @dataclass
@@ -86,9 +79,88 @@ class TaskResult:
 class _Commit:
     sha: str
     order: int
+    changes: list[tuple[str, Change]]  # (decoded path, change), excluded paths left out
     hits: list[Finding] = field(default_factory=list)
-    removals: bool = False
-    deferred: list[tuple[str, str | None, tuple[str, ...]]] = field(default_factory=list)  # blob path
+    removed: list[bytes] = field(default_factory=list)  # old-side regions (what the commit took out)
+
+
+class _Recent:
+    """Which blob ids are kept: least recently used first out. The planner (which ids to ask git
+    for) and the reader (which blobs to keep) run the same sequence through one of these each, so
+    they agree on every hit without talking to each other."""
+
+    def __init__(self, capacity: int) -> None:
+        self._keys: OrderedDict[str, None] = OrderedDict()
+        self._capacity = capacity
+
+    def touch(self, key: str) -> tuple[bool, str | None]:
+        """(whether `key` was kept, the id pushed out by adding it)."""
+        if key in self._keys:
+            self._keys.move_to_end(key)
+            return True, None
+        self._keys[key] = None
+        if len(self._keys) > self._capacity:
+            return False, self._keys.popitem(last=False)[0]
+        return False, None
+
+
+def blob_wants(change: Change) -> list[str]:
+    """The blobs a change needs, in the order they are used: old version(s), then the new one."""
+    if change.new is None:
+        return []
+    return [*change.olds, change.new]
+
+
+class _Blobs:
+    """Blobs in the planned order from a BlobStream, recent ones kept (big ones read again)."""
+
+    _BIG = object()
+
+    def __init__(self) -> None:
+        self._planned = _Recent(CACHE_BLOBS)  # what the planner expects to be kept
+        self._recent = _Recent(CACHE_BLOBS)
+        self._kept: dict[str, object] = {}
+        self._stream: Iterator[Blob | ObjectUnreadable] = iter(())
+        self._again: CatFile | None = None
+
+    def plan(self, commits: Sequence[_Commit]) -> list[str]:
+        """The blob ids to stream, in the order `get` will need the ones it does not keep."""
+        out: list[str] = []
+        for c in commits:
+            for _path, ch in c.changes:
+                for sha in blob_wants(ch):
+                    if not self._planned.touch(sha)[0]:
+                        out.append(sha)
+        return out
+
+    def start(self, stream: Iterator[Blob | ObjectUnreadable], again: CatFile) -> None:
+        self._stream, self._again = stream, again
+
+    def get(self, sha: str) -> Blob | ObjectUnreadable:
+        hit, out = self._recent.touch(sha)
+        if out is not None:
+            self._kept.pop(out, None)
+        if hit:
+            got = self._kept[sha]
+            if got is not self._BIG:
+                return got  # type: ignore[return-value]
+            assert self._again is not None
+            try:
+                return self._again.read(sha)
+            except ObjectUnreadable as e:
+                return e
+        got = next(self._stream)
+        if isinstance(got, Blob) and got.data is not None and len(got.data) > CACHE_BIG:
+            self._kept[sha] = self._BIG
+        else:
+            self._kept[sha] = got
+        return got
+
+
+# One per process: a worker's runs are mostly consecutive, so the versions one run ends with are
+# the old side of the next run's changes. Dropped when a run stops half-way (plan and reads would
+# no longer agree).
+_BLOBS: list[_Blobs] = []
 
 
 class _Task:
@@ -97,6 +169,7 @@ class _Task:
         self.out = TaskResult()
         self._cat: CatFile | None = None
         self._warned: set[str] = set()
+        self._paths: dict[bytes, tuple[str | None, bool]] = {}  # raw path -> (path, or None if excluded; valid UTF-8)
 
     @property
     def cat(self) -> CatFile:
@@ -113,28 +186,38 @@ class _Task:
             self._warned.add(key)
             self.out.warnings.append(msg)
 
-    # -- fast path ----------------------------------------------------------------------
+    # -- listing ------------------------------------------------------------------------
 
-    def diff_run(self, shas: Sequence[str], base: int) -> tuple[int, str | None]:
-        """Diff `shas` with one git process. Returns (commits fully handled, git's error or None);
-        on error the commit being read is dropped (the caller tries it again on its own)."""
+    def list_changes(self, shas: Sequence[str], base: int) -> list[_Commit]:
+        """The changes of every commit in `shas`. A commit git cannot list (a corrupt commit or
+        tree) is one warning; the others are listed."""
+        commits: list[_Commit] = []
+        pos = 0
+        while pos < len(shas):
+            got, error = self._raw(shas[pos:], base + pos)
+            if error is None:
+                commits.extend(got)
+                break
+            # the last commit listed may be cut short: list it again on its own, then go on after it
+            at = (got[-1].order - base) if got else pos
+            commits.extend(got[:-1] if got else [])
+            alone, error = self._raw([shas[at]], base + at)
+            if error is None:
+                commits.extend(alone)
+            else:
+                self.out.warnings.append(f"commit {shas[at][:12]}: git cannot list its changes ({error}); skipped")
+            pos = at + 1
+        return commits
+
+    def _raw(self, shas: Sequence[str], base: int) -> tuple[list[_Commit], str | None]:
         err = tempfile.TemporaryFile()  # noqa: SIM115 - closed below
-        proc = subprocess.Popen(git_argv(self.ctx.cwd, *DIFF_TREE, big_file_threshold=self.ctx.max_size),
-                                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=err, env=git_env())
+        proc = subprocess.Popen(git_argv(self.ctx.cwd, *RAW_TREE), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                stderr=err, env=git_env())
         feeder = threading.Thread(target=stdin_feeder, args=(proc, shas), daemon=True)
         feeder.start()
-        index = {s: i for i, s in enumerate(shas)}
-        cur: _Commit | None = None
         assert proc.stdout is not None
         try:
-            for rec, keyword in marked_records(proc.stdout, self.ctx.engine.keyword_ends):
-                sha = commit_id(rec)
-                if sha is not None:
-                    if cur is not None:
-                        self.finish(cur)
-                    cur = _Commit(sha, base + index.get(sha, 0))
-                elif cur is not None:
-                    self.section(cur, rec, keyword)
+            raw = proc.stdout.read()
         finally:
             proc.stdout.close()
             rc = proc.wait()
@@ -142,158 +225,184 @@ class _Task:
             err.seek(0)
             message = first_error_line(err.read())
             err.close()
-        if rc == 0:
-            if cur is not None:
-                self.finish(cur)
-            return len(shas), None
-        return (cur.order - base if cur is not None else 0), message
+        index = {s: i for i, s in enumerate(shas)}
+        commits = [_Commit(sha, base + index.get(sha, 0), self._keep(changes)) for sha, changes in parse_raw(raw)]
+        return commits, (None if rc == 0 else message)
 
-    def section(self, c: _Commit, rec: bytes, keyword: bool = True) -> None:
-        if not keyword and self.quiet(rec):
-            c.removals = c.removals or removes_lines(rec)
-            return
-        fd = parse_section(rec)
-        if fd.submodule or excluded(fd.path, self.ctx.exclude):
-            return
-        if not fd.path_ok:
-            self.warn_once("path:" + fd.path, f"{fd.path}: path is not valid UTF-8 (shown with replacement characters)")
-        if fd.new_file:
-            c.hits.extend(self.ctx.engine.scan_path(fd.path))
-        if fd.binary:
-            c.deferred.append((fd.path, fd.new_blob, fd.old_blobs))
-            return
-        c.removals = c.removals or fd.removals
-        if not has_added(fd):
-            return
-        if not fd.text_ok:
-            self.warn_once("text:" + fd.path, f"{fd.path}: not valid UTF-8; scanned with replacement characters")
-        found = self.scan_added(c, fd.path, fd.text, None)
-        if found:
-            c.hits.extend(on_added_lines(found, fd))
+    def _keep(self, changes: list[Change]) -> list[tuple[str, Change]]:
+        out = []
+        paths = self._paths
+        for ch in changes:
+            known = paths.get(ch.path)
+            if known is None:
+                path, ok = decode_path(ch.path)
+                known = paths[ch.path] = (None if excluded(path, self.ctx.exclude) else path, ok)
+            path, ok = known  # type: ignore[assignment]
+            if path is None:
+                continue
+            if not ok and ch.new is not None:
+                self.warn_once("path:" + path, f"{path}: path is not valid UTF-8 (shown with replacement characters)")
+            out.append((path, ch))
+        return out
 
-    def quiet(self, rec: bytes) -> bool:
-        """True for a keyword-free file section that can produce neither a finding nor a warning: a
-        plain-ASCII, non-binary, two-sided diff of a file no rule is bound to by name. Most sections
-        of a history are like this; they are not parsed at all."""
-        if not rec.startswith(b"diff --git ") or not rec.isascii():
-            return False
-        text = rec.decode("ascii")
-        if "\nBinary files " in text or "\nGIT binary patch" in text:
-            return False
-        path = new_side_path(text)
-        return path is not None and not self.ctx.engine.path_matters(path)
+    # -- scanning -----------------------------------------------------------------------
 
-    def scan_added(self, c: _Commit, path: str, text: str, line_map: tuple[int, ...] | None) -> list[Finding]:
-        self.out.bytes_scanned += len(text)
-        return self.ctx.engine.scan(Chunk(text=text, origin=Origin(path=path, commit=c.sha), line_map=line_map))
+    def run(self, shas: Sequence[str], base: int) -> None:
+        commits = self.list_changes(shas, base)
+        blobs = _BLOBS.pop() if _BLOBS else _Blobs()
+        stream = BlobStream(self.ctx.cwd, self.ctx.max_size, self.ctx.missing)
+        answers = stream.blobs(blobs.plan(commits))
+        blobs.start(answers, self.cat)
+        for c in commits:
+            for path, ch in c.changes:
+                if ch.new is not None:
+                    self.change(c, path, ch, blobs)
+            self.finish(c)
+        answers.close()  # type: ignore[attr-defined]
+        stream.close()
+        _BLOBS.append(blobs)  # only after a complete run
 
-    def finish(self, c: _Commit) -> None:
-        for path, new, olds in c.deferred:
-            self.blob_file(c, path, new, olds)
-        hits = c.hits
-        if hits and c.removals:
-            hits = self.not_moved(c.sha, hits)
-        self.out.hits.extend((c.order, f) for f in hits)
-
-    def not_moved(self, sha: str, hits: list[Finding]) -> list[Finding]:
-        """Drop hits whose secret the commit also removes (moved, re-indented or edited lines)."""
-        try:
-            patch = run_git(self.ctx.cwd, "diff-tree", "-r", "-c", "-M", "--root", "--no-commit-id",
-                            *DIFF_OPTIONS, sha)
-        except Exception as e:  # noqa: BLE001 - keep the hits when the check cannot run
-            log.debug("moved-line check for %s failed: %s", sha, e)
-            return hits
-        removed = b"\n".join(ln for rec in records(io.BytesIO(patch)) for ln in removed_lines(rec))
-        return [f for f in hits if probe_bytes(f.secret) not in removed]
-
-    # -- blob path ----------------------------------------------------------------------
-
-    def blob_file(self, c: _Commit, path: str, new: str | None, olds: Sequence[str],
-                  old_texts: list[bytes] | None = None) -> None:
-        """Scan the lines of blob `new` absent from every blob in `olds`."""
-        if new is None:
-            return
+    def readable(self, got: Blob | ObjectUnreadable, path: str, c: _Commit) -> bytes | None:
+        """The new version's bytes, or None (and a warning or note) when it cannot be scanned."""
         short = c.sha[:12]
-        try:
-            blob = self.cat.read(new)
-        except ObjectUnreadable as e:
-            self.out.warnings.append(f"object {e.sha} ({path} in commit {short}): {e.reason}; skipped")
+        if isinstance(got, ObjectUnreadable):
+            self.out.warnings.append(f"object {got.sha} ({path} in commit {short}): {got.reason}; skipped")
             self.out.skipped += 1
-            return
-        if blob.data is None:
-            self.warn_once("big:" + new, f"{path} in commit {short}: {blob.size} bytes is over --max-file-size "
-                                          f"({self.ctx.max_size}); skipped")
+            return None
+        if got.data is None:
+            self.warn_once("big:" + got.sha, f"{path} in commit {short}: {got.size} bytes is over --max-file-size "
+                                             f"({self.ctx.max_size}); skipped")
             self.out.skipped += 1
-            return
-        if b"\0" in blob.data[:SNIFF_BYTES]:
+            return None
+        if b"\0" in got.data[:SNIFF_BYTES]:
             self.out.notes.append(f"{path} in commit {short}: binary; skipped")
             self.out.skipped += 1
+            return None
+        return got.data
+
+    def previous(self, got: Blob | ObjectUnreadable, path: str, c: _Commit) -> bytes:
+        if isinstance(got, ObjectUnreadable):
+            self.out.warnings.append(f"object {got.sha} (previous {path} in commit {c.sha[:12]}): {got.reason}; "
+                                     "every line of the new version counts as added")
+            return b""
+        return got.data or b""
+
+    def change(self, c: _Commit, path: str, ch: Change, blobs: _Blobs) -> None:
+        olds = [self.previous(blobs.get(o), path, c) for o in ch.olds]
+        assert ch.new is not None
+        data = self.readable(blobs.get(ch.new), path, c)
+        if data is None:
             return
-        olds_data: list[bytes] = []
-        for o in olds:
-            try:
-                old = self.cat.read(o)
-            except ObjectUnreadable as e:
-                self.out.warnings.append(f"object {e.sha} (previous {path} in commit {short}): {e.reason}; "
-                                         "every line of the new version counts as added")
-                continue
-            if old.data is not None:
-                olds_data.append(old.data)
-        if old_texts is not None:
-            old_texts.extend(olds_data)
-        new_lines = lines_not_in(blob.data, olds_data)
-        if new_lines is None:
+        engine = self.ctx.engine
+        bound = engine.path_matters(path)
+        if not olds:  # an added file: every line is new
+            c.hits.extend(engine.scan_path(path))
+            if bound or engine.keyword_ends_bytes(data):
+                self.scan_lines(c, path, data, None)
+            elif not data.isascii():
+                self.check_utf8(data, path)
             return
-        if not new_lines.text_ok:
+        if len(olds) == 1:
+            region = changed_region(olds[0], data)
+            if region is None:
+                return
+            start, end = region.start, region.end
+            old_part = olds[0][region.old_start:region.old_end]
+            c.removed.append(old_part)
+        else:  # a merge: compared with every parent's whole version
+            start, end = 0, len(data)
+            old_part = b"\n".join(olds)
+            c.removed.extend(olds)
+        ws, we = widen(data, start, end, CONTEXT_LINES)
+        part = data[ws:we]
+        keywords = engine.keyword_ends_bytes(part)
+        if not keywords and not bound:
+            if not part.isascii():
+                self.check_utf8(part, path)
+            return
+        new_lines = set(data[start:end].split(b"\n"))
+        new_lines.difference_update(old_part.split(b"\n"))
+        added = {ln for ln in new_lines if ln.strip()}
+        if not added or not (bound or _near(part, keywords, added)):
+            return
+        self.scan_lines(c, path, data, added, ws, we)
+
+    def check_utf8(self, part: bytes, path: str) -> None:
+        try:
+            part.decode("utf-8")
+        except UnicodeDecodeError:
             self.warn_once("text:" + path, f"{path}: not valid UTF-8; scanned with replacement characters")
-        c.hits.extend(self.scan_added(c, path, new_lines.text, new_lines.line_map))
 
-    def blob_commits(self, shas: Sequence[str], base: int) -> None:
-        """Every file of every commit through the blob path (git diffs no contents)."""
-        raw = run_git(self.ctx.cwd, *RAW_TREE, stdin="".join(f"{s}\n" for s in shas).encode())
-        index = {s: i for i, s in enumerate(shas)}
-        for sha, entries in raw_entries(raw):
-            c = _Commit(sha, base + index.get(sha, 0))
-            old_texts: list[bytes] = []
-            for raw_path, olds, new in entries:
-                path, ok = decode_path(raw_path)
-                if not ok:
-                    self.warn_once("path:" + path, f"{path}: path is not valid UTF-8 (shown with replacement "
-                                                   "characters)")
-                if excluded(path, self.ctx.exclude):
-                    continue
-                if not olds:
-                    c.hits.extend(self.ctx.engine.scan_path(path))
-                self.blob_file(c, path, new, olds, old_texts)
-            removed = b"\n".join(old_texts)
-            self.out.hits.extend((c.order, f) for f in c.hits if probe_bytes(f.secret) not in removed)
+    def scan_lines(self, c: _Commit, path: str, data: bytes, added: set[bytes] | None, ws: int = 0,
+                   we: int = -1) -> None:
+        """Scan the lines of data[ws:we] that are `added` (all of them when None) with a line of
+        context each side; keep the findings that touch an added line."""
+        if added is None:
+            self.scan_text(c, path, data, None, None)
+            return
+        lines = data[ws:we].split(b"\n")
+        if data[we - 1:we] == b"\n":
+            lines.pop()
+        flags = [ln in added for ln in lines]
+        n = len(lines)
+        keep = [i for i in range(n) if flags[i] or (i > 0 and flags[i - 1]) or (i + 1 < n and flags[i + 1])]
+        first = data.count(b"\n", 0, ws) + 1
+        numbers = tuple(first + i for i in keep)
+        marked = {first + i for i in keep if flags[i]}
+        self.scan_text(c, path, b"\n".join(lines[i] for i in keep), numbers, marked)
+
+    def scan_text(self, c: _Commit, path: str, raw: bytes, line_map: tuple[int, ...] | None,
+                  added: set[int] | None) -> None:
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            text = raw.decode("utf-8", "replace")
+            self.warn_once("text:" + path, f"{path}: not valid UTF-8; scanned with replacement characters")
+        self.out.bytes_scanned += len(raw)
+        found = self.ctx.engine.scan(Chunk(text=text, origin=Origin(path=path, commit=c.sha), line_map=line_map))
+        if added is not None:
+            found = [f for f in found if any(n in added for n in range(f.line, f.end_line + 1))]
+        c.hits.extend(found)
+
+    def finish(self, c: _Commit) -> None:
+        hits = c.hits
+        if hits:
+            removed = b"\n".join([*c.removed, *self.deleted(c)])
+            if removed:
+                hits = [f for f in hits if probe_bytes(f.secret) not in removed]
+        self.out.hits.extend((c.order, f) for f in hits)
+
+    def deleted(self, c: _Commit) -> list[bytes]:
+        """The contents of the files a commit deletes (read only when the commit has hits)."""
+        out = []
+        for _path, ch in c.changes:
+            if ch.new is None:
+                for o in ch.olds:
+                    try:
+                        data = self.cat.read(o).data
+                    except ObjectUnreadable:
+                        continue
+                    if data:
+                        out.append(data)
+        return out
 
 
-def raw_entries(raw: bytes) -> Iterator[tuple[str, list[tuple[bytes, tuple[str, ...], str]]]]:
-    """(commit, [(path, old blobs, new blob)]) from `diff-tree -z --raw -c --format=%x01%H`;
-    deletions and submodules are left out."""
-    sha: str | None = None
-    entries: list[tuple[bytes, tuple[str, ...], str]] = []
-    tokens = iter(raw.split(b"\0"))
-    for tok in tokens:
-        tok = tok.lstrip(b"\n")
-        if tok.startswith(b"\x01"):
-            if sha is not None:
-                yield sha, entries
-            sha, entries = tok[1:].split(b"\n", 1)[0].decode("ascii"), []
-            continue
-        if not tok.startswith(b":"):
-            continue
-        colons = len(tok) - len(tok.lstrip(b":"))
-        parts = tok[colons:].split()
-        modes, shas = parts[:colons + 1], [p.decode() for p in parts[colons + 1:2 * colons + 2]]
-        path = next(tokens, b"")
-        if shas[-1] == NULL_SHA or modes[-1] == GITLINK:
-            continue
-        olds = tuple(s for s, m in zip(shas[:-1], modes[:-1], strict=True) if s != NULL_SHA and m != GITLINK)
-        entries.append((path, olds, shas[-1]))
-    if sha is not None:
-        yield sha, entries
+def _near(part: bytes, keywords: list[tuple[int, str]], added: set[bytes]) -> bool:
+    """Whether some keyword in `part` lies on an added line or on a line next to one."""
+    for end, _kw in keywords:
+        ls = part.rfind(b"\n", 0, end - 1) + 1
+        le = part.find(b"\n", end)
+        le = len(part) if le < 0 else le
+        if part[ls:le] in added:
+            return True
+        ps = part.rfind(b"\n", 0, max(ls - 1, 0)) + 1 if ls > 0 else ls
+        if ls > 0 and part[ps:ls - 1] in added:
+            return True
+        if le < len(part):
+            ne = part.find(b"\n", le + 1)
+            if part[le + 1:len(part) if ne < 0 else ne] in added:
+                return True
+    return False
 
 
 def scan_commits(ctx: ScanContext, shas: Sequence[str], base: int) -> TaskResult:
@@ -301,22 +410,7 @@ def scan_commits(ctx: ScanContext, shas: Sequence[str], base: int) -> TaskResult
     task = _Task(ctx)
     task.out.commits = len(shas)
     try:
-        if ctx.blob_level:
-            task.blob_commits(shas, base)
-            return task.out
-        pos = 0
-        while pos < len(shas):
-            done, error = task.diff_run(shas[pos:], base + pos)
-            if error is None:
-                break
-            probe_at = pos + done
-            _, error = task.diff_run([shas[probe_at]], base + probe_at)
-            if error is not None:
-                log.debug("git cannot diff commit %s (%s); reading its files one by one", shas[probe_at], error)
-                task.out.notes.append(f"commit {shas[probe_at][:12]}: git cannot diff it ({error}); "
-                                      "read blob by blob")
-                task.blob_commits([shas[probe_at]], base + probe_at)
-            pos = probe_at + 1
+        task.run(shas, base)
         return task.out
     finally:
         task.close()

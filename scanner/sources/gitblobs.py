@@ -1,0 +1,146 @@
+"""Blob-level history diffing, pure functions: the file changes of each commit (from `git diff-tree
+--raw`) and, for one change, the part of the new version that differs from the old.
+
+A history sweep does not ask git for patches. Computing every patch is most of what `git log -p`
+costs; instead each changed file's two versions are compared here, in C-speed steps: the common
+prefix and suffix are cut off by comparing large slices, and what is left (the changed region, as
+whole lines) goes through the keyword automaton. Only a region with a keyword is split into lines
+and compared with the old version's region line by line; its lines absent from the old region are
+the lines the commit added.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from scanner.sources.gitcmd import NULL_SHA
+
+COMMIT_MARK = b"\x01"  # diff-tree --format=%x01%H puts this before each commit id
+GITLINK = b"160000"
+_STEP = 4096
+
+
+@dataclass(frozen=True)
+class Change:
+    """One file of one commit: the new version and the version(s) it replaces (one per parent
+    that differs, for a merge; the source of a rename)."""
+
+    path: bytes  # path in the new version (the old path for a deletion)
+    new: str | None  # None for a deletion
+    olds: tuple[str, ...]  # empty for an added file
+
+
+def parse_raw(raw: bytes) -> Iterator[tuple[str, list[Change]]]:
+    """(commit, changes) from `diff-tree -z -r --raw --no-abbrev [-c] [-M] --format=%x01%H`.
+    Submodule entries are left out; deletions are kept (with new None)."""
+    sha: str | None = None
+    changes: list[Change] = []
+    tokens = iter(raw.split(b"\0"))
+    for tok in tokens:
+        tok = tok.lstrip(b"\n")
+        if tok.startswith(COMMIT_MARK):
+            if sha is not None:
+                yield sha, changes
+            sha, changes = tok[1:].split(b"\n", 1)[0].decode("ascii"), []
+            continue
+        if not tok.startswith(b":"):
+            continue
+        colons = len(tok) - len(tok.lstrip(b":"))
+        parts = tok[colons:].split()
+        modes, shas = parts[:colons + 1], [p.decode("ascii") for p in parts[colons + 1:2 * colons + 2]]
+        status = parts[2 * colons + 2:2 * colons + 3]
+        path = next(tokens, b"")
+        if colons == 1 and status and status[0][:1] in (b"R", b"C"):
+            path = next(tokens, b"")  # the first path was the source
+        if modes[-1] == GITLINK or (shas[-1] == NULL_SHA and modes[0] == GITLINK):
+            continue
+        olds = tuple(s for s, m in zip(shas[:-1], modes[:-1], strict=True) if s != NULL_SHA and m != GITLINK)
+        changes.append(Change(path, None if shas[-1] == NULL_SHA else shas[-1], olds))
+    if sha is not None:
+        yield sha, changes
+
+
+def common_prefix(a: bytes, b: bytes) -> int:
+    """Length of the longest common prefix (slices compared with memcmp, then bisected)."""
+    n = min(len(a), len(b))
+    i = 0
+    step = _STEP
+    while i + step <= n and a[i:i + step] == b[i:i + step]:
+        i += step
+        step *= 2
+    hi = min(n, i + step)
+    while i < hi:  # a[:i] == b[:i]; the first difference is before hi (or there is none up to n)
+        mid = (i + hi + 1) // 2
+        if a[i:mid] == b[i:mid]:
+            i = mid
+        else:
+            hi = mid - 1
+    return i
+
+
+def common_suffix(a: bytes, b: bytes, limit: int) -> int:
+    """Length of the longest common suffix, at most `limit`."""
+    la, lb = len(a), len(b)
+    n = min(la, lb, limit)
+    i = 0
+    step = _STEP
+    while i + step <= n and a[la - i - step:la - i] == b[lb - i - step:lb - i]:
+        i += step
+        step *= 2
+    hi = min(n, i + step)
+    while i < hi:
+        mid = (i + hi + 1) // 2
+        if a[la - mid:la - i] == b[lb - mid:lb - i]:
+            i = mid
+        else:
+            hi = mid - 1
+    return i
+
+
+@dataclass(frozen=True)
+class Region:
+    """The changed part of a new version, as whole lines: new[start:end] replaced old[old_start:old_end]
+    (the same start in both: what comes before is common)."""
+
+    start: int
+    end: int
+    old_start: int
+    old_end: int
+
+
+def changed_region(old: bytes, new: bytes) -> Region | None:
+    """Where `new` differs from `old`, widened to whole lines; None when the lines are the same."""
+    if old == new:
+        return None
+    p = common_prefix(old, new)
+    s = common_suffix(old, new, min(len(old), len(new)) - p)
+    start = new.rfind(b"\n", 0, p) + 1  # back to the start of the line holding the first difference
+    qn, qo = len(new) - s, len(old) - s  # where the common suffix starts in each
+    if _at_line_start(new, qn) and _at_line_start(old, qo):
+        end, old_end = qn, qo
+    else:  # forward to the end of the line holding the last difference (the same place in both)
+        nl = new.find(b"\n", qn)
+        end = len(new) if nl < 0 else nl + 1
+        old_end = qo + (end - qn)
+    if end <= start and old_end <= start:
+        return None
+    return Region(start, end, start, old_end)
+
+
+def _at_line_start(data: bytes, pos: int) -> bool:
+    return pos == 0 or data[pos - 1:pos] == b"\n"
+
+
+def widen(data: bytes, start: int, end: int, lines: int) -> tuple[int, int]:
+    """[start, end) grown by up to `lines` whole lines on each side."""
+    for _ in range(lines):
+        if start <= 0:
+            break
+        start = data.rfind(b"\n", 0, start - 1) + 1
+    for _ in range(lines):
+        if end >= len(data):
+            break
+        nl = data.find(b"\n", end)
+        end = len(data) if nl < 0 else nl + 1
+    return start, end

@@ -1,0 +1,109 @@
+"""Blob-level diffing: what git lists as changed, and the changed region of two versions."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from scanner.sources.gitblobs import changed_region, common_prefix, common_suffix, parse_raw, widen
+from scanner.sources.gitscan import RAW_TREE
+from tests.git.builder import PAT_A, PAT_B, GitRepo, filler, lines
+from tests.git.test_history import of, sweep
+
+LINES = st.lists(st.sampled_from([b"a", b"b", b"token = 1", b"", b"  x", b"ab"]), max_size=12)
+
+
+def joined(rows: list[bytes], tail: bool) -> bytes:
+    return b"\n".join(rows) + (b"\n" if tail and rows else b"")
+
+
+@given(st.binary(max_size=300), st.binary(max_size=300))
+def test_common_prefix_and_suffix_are_the_longest(a: bytes, b: bytes) -> None:
+    p = common_prefix(a, b)
+    assert a[:p] == b[:p] and (p == min(len(a), len(b)) or a[p] != b[p])
+    limit = min(len(a), len(b)) - p
+    s = common_suffix(a, b, limit)
+    assert s <= limit and a[len(a) - s:] == b[len(b) - s:]
+    assert s == limit or a[len(a) - s - 1] != b[len(b) - s - 1]
+
+
+def test_prefix_and_suffix_past_the_first_block() -> None:
+    base = b"line\n" * 5000
+    assert common_prefix(base, base[:12345] + b"X" + base[12346:]) == 12345
+    assert common_suffix(base, base[:-9001] + b"X" + base[-9000:], len(base)) == 9000
+
+
+@given(LINES, LINES, st.booleans(), st.booleans())
+def test_changed_region_is_whole_lines_and_everything_else_is_common(old_rows: list[bytes], new_rows: list[bytes],
+                                                                     t1: bool, t2: bool) -> None:
+    old, new = joined(old_rows, t1), joined(new_rows, t2)
+    r = changed_region(old, new)
+    if r is None:
+        assert old == new or old.split(b"\n") == new.split(b"\n")
+        return
+    assert new[:r.start] == old[:r.old_start] and new[r.end:] == old[r.old_end:]
+    assert r.start == 0 or new[r.start - 1:r.start] == b"\n"
+    assert r.end in (r.start, len(new)) or new[r.end - 1:r.end] == b"\n"
+    assert r.old_end in (r.old_start, len(old)) or old[r.old_end - 1:r.old_end] == b"\n"
+    # every line of the new version that is not in the old one lies in the region
+    outside = set(new[:r.start].split(b"\n")) | set(new[r.end:].split(b"\n"))
+    assert all(ln in set(old.split(b"\n")) for ln in outside if ln)
+
+
+def test_widen_adds_whole_lines_each_side() -> None:
+    data = b"one\ntwo\nthree\nfour\nfive\n"
+    start = data.index(b"three")
+    assert widen(data, start, start + 6, 1) == (data.index(b"two"), data.index(b"five"))
+    assert widen(data, 0, len(data), 3) == (0, len(data))
+
+
+def raw_of(repo: GitRepo, *revs: str) -> dict[str, list[tuple[bytes, bool, int]]]:
+    out = subprocess.run(["git", "-C", str(repo.path), *RAW_TREE], input="".join(f"{r}\n" for r in revs).encode(),
+                         capture_output=True, check=True).stdout
+    return {sha: [(c.path, c.new is None, len(c.olds)) for c in changes] for sha, changes in parse_raw(out)}
+
+
+def test_raw_listing_of_adds_edits_renames_deletions_and_merges(tmp_path: Path) -> None:
+    repo = GitRepo(tmp_path / "r")
+    root = repo.commit("root", files={"a.py": lines(*filler(20)), "gone.txt": "bye\n", "é.txt": "x\n"})
+    repo.git("mv", "a.py", "b.py")
+    repo.remove("gone.txt")
+    moved = repo.commit("rename and delete", files={"b.py": lines(*filler(20), "extra = 1")})
+    repo.git("checkout", "-q", "-b", "side")
+    repo.commit("side", files={"b.py": lines("side = 1", *filler(20), "extra = 1")})
+    repo.git("checkout", "-q", "main")
+    repo.commit("main", files={"b.py": lines(*filler(20), "extra = 2")})
+    repo.git("merge", "-q", "--no-ff", "side", "-m", "merge")
+    merge = repo.head()
+    got = raw_of(repo, root, moved, merge)
+    assert sorted(got[root]) == [(b"a.py", False, 0), (b"gone.txt", False, 0), ("é.txt".encode(), False, 0)]
+    # the rename is one change of b.py against a.py's blob; the deletion has no new version
+    assert sorted(got[moved]) == [(b"b.py", False, 1), (b"gone.txt", True, 1)]
+    # a clean merge taking each side's edit of b.py differs from both parents
+    assert got[merge] == [(b"b.py", False, 2)]
+
+
+def test_renamed_and_edited_file_reports_only_the_edit(tmp_path: Path) -> None:
+    repo = GitRepo(tmp_path / "r")
+    body = filler(30)
+    first = repo.commit("client", files={"lib/client.py": lines(*body[:3], f'TOKEN = "{PAT_A}"', *body[3:])})
+    repo.git("mv", "lib/client.py", "lib/api_client.py")
+    edit = repo.commit("rename, add a second token", files={
+        "lib/api_client.py": lines(*body[:3], f'TOKEN = "{PAT_A}"', *body[3:20], f'OTHER = "{PAT_B}"', *body[20:])})
+    found = sweep(repo)
+    assert [(f.commit, f.path, f.line) for f in of(found, PAT_A)] == [(first, "lib/client.py", 4)]
+    assert [(f.commit, f.path, f.line) for f in of(found, PAT_B)] == [(edit, "lib/api_client.py", 22)]
+
+
+def test_two_edits_far_apart_in_one_commit_keep_their_line_numbers(tmp_path: Path) -> None:
+    repo = GitRepo(tmp_path / "r")
+    body = filler(200)
+    repo.commit("base", files={"conf.py": lines(*body)})
+    both = repo.commit("two tokens", files={"conf.py": lines(*body[:10], f'A = "{PAT_A}"', *body[10:180],
+                                                                 f'B = "{PAT_B}"', *body[180:])})
+    found = sweep(repo)
+    assert [(f.commit, f.line) for f in of(found, PAT_A)] == [(both, 11)]
+    assert [(f.commit, f.line) for f in of(found, PAT_B)] == [(both, 182)]
