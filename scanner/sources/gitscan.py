@@ -49,7 +49,7 @@ log = logging.getLogger(__name__)
 
 SNIFF_BYTES = 8192
 RAW_TREE = ("diff-tree", "--stdin", "-r", "-z", "--raw", "--no-abbrev", "-c", "-M", "--root", "--format=%x01%H")
-CACHE_BLOBS = 2048  # recent blob versions a worker keeps (the old side of the next change)
+CACHE_BLOBS = 4096  # recent blob versions a worker keeps (the old side of the next change)
 CACHE_BIG = 64 * 1024  # larger ones are read again when needed rather than kept
 CONTEXT_LINES = 1
 
