@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import bisect
 import hashlib
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -113,13 +113,9 @@ class Engine:
         """True when the global allowlist excludes this path."""
         return any(p.search(path) for p in self._allow_paths)
 
-    def keyword_ends(self, text: str) -> Iterator[tuple[int, str]]:
-        """(offset just past it, keyword) for every rule keyword occurring in `text`."""
-        return self._prefilter.keyword_ends(text)
-
-    def keyword_ends_bytes(self, data: bytes) -> list[tuple[int, str]]:
-        """`keyword_ends` over bytes (ASCII case folding, byte offsets)."""
-        return self._prefilter.keyword_ends_bytes(data)
+    def keyword_ends(self, data: bytes) -> list[tuple[int, str]]:
+        """(offset just past it, keyword) for every rule keyword in `data` (ASCII case folding)."""
+        return self._prefilter.keyword_ends(data)
 
     def path_matters(self, path: str) -> bool:
         """True when a rule is bound to this file name (path-only or keyword-less rules): such a file

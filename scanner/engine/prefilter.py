@@ -8,7 +8,7 @@ start-up pays for it only when a text is scanned, and it is left out of pickles 
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from ahocorasick_rs import AhoCorasick, BytesAhoCorasick, Implementation, MatchKind
@@ -54,16 +54,9 @@ class Prefilter:
                     lst.append(end - 1)
         return out, len(lower) == len(text)
 
-    def keyword_ends(self, text: str) -> Iterator[tuple[int, str]]:
-        """(offset just past the keyword, keyword) for every keyword occurrence (case-insensitive)."""
-        if self._empty or not text:
-            return
-        words = self._words
-        for word, _start, end in self._matches(text.lower()):
-            yield end, words[word]
-
-    def keyword_ends_bytes(self, data: bytes) -> list[tuple[int, str]]:
-        """`keyword_ends` for bytes (ASCII case folding; offsets are byte offsets)."""
+    def keyword_ends(self, data: bytes) -> list[tuple[int, str]]:
+        """(offset just past the keyword, keyword) for every keyword occurrence in `data` (ASCII case
+        folding; byte offsets)."""
         if self._empty or not data:
             return []
         if self._bytes is None:

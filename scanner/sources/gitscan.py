@@ -253,13 +253,15 @@ class _Task:
         stream = BlobStream(self.ctx.cwd, self.ctx.max_size, self.ctx.missing)
         answers = stream.blobs(blobs.plan(commits))
         blobs.start(answers, self.cat)
-        for c in commits:
-            for path, ch in c.changes:
-                if ch.new is not None:
-                    self.change(c, path, ch, blobs)
-            self.finish(c)
-        answers.close()  # type: ignore[attr-defined]
-        stream.close()
+        try:
+            for c in commits:
+                for path, ch in c.changes:
+                    if ch.new is not None:
+                        self.change(c, path, ch, blobs)
+                self.finish(c)
+        finally:
+            answers.close()  # type: ignore[attr-defined]
+            stream.close()
         _BLOBS.append(blobs)  # only after a complete run
 
     def readable(self, got: Blob | ObjectUnreadable, path: str, c: _Commit) -> bytes | None:
@@ -297,7 +299,7 @@ class _Task:
         bound = engine.path_matters(path)
         if not olds:  # an added file: every line is new
             c.hits.extend(engine.scan_path(path))
-            if bound or engine.keyword_ends_bytes(data):
+            if bound or engine.keyword_ends(data):
                 self.scan_lines(c, path, data, None)
             elif not data.isascii():
                 self.check_utf8(data, path)
@@ -315,7 +317,7 @@ class _Task:
             c.removed.extend(olds)
         ws, we = widen(data, start, end, CONTEXT_LINES)
         part = data[ws:we]
-        keywords = engine.keyword_ends_bytes(part)
+        keywords = engine.keyword_ends(part)
         if not keywords and not bound:
             if not part.isascii():
                 self.check_utf8(part, path)
@@ -390,18 +392,12 @@ class _Task:
 def _near(part: bytes, keywords: list[tuple[int, str]], added: set[bytes]) -> bool:
     """Whether some keyword in `part` lies on an added line or on a line next to one."""
     for end, _kw in keywords:
-        ls = part.rfind(b"\n", 0, end - 1) + 1
-        le = part.find(b"\n", end)
-        le = len(part) if le < 0 else le
-        if part[ls:le] in added:
+        own = part.rfind(b"\n", 0, end - 1) + 1
+        start = part.rfind(b"\n", 0, max(own - 1, 0)) + 1  # the line before (or this one, first)
+        nl = part.find(b"\n", end)
+        stop = -1 if nl < 0 else part.find(b"\n", nl + 1)  # the end of the line after
+        if any(ln in added for ln in part[start:len(part) if stop < 0 else stop].split(b"\n")):
             return True
-        ps = part.rfind(b"\n", 0, max(ls - 1, 0)) + 1 if ls > 0 else ls
-        if ls > 0 and part[ps:ls - 1] in added:
-            return True
-        if le < len(part):
-            ne = part.find(b"\n", le + 1)
-            if part[le + 1:len(part) if ne < 0 else ne] in added:
-                return True
     return False
 
 
