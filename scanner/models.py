@@ -59,6 +59,9 @@ class Rule:
     checksum: str | None = None  # name of a validator in engine.checksums
     verifier: str | None = None  # name of a verifier in verify registry
     multiline: bool = False
+    # literals (lower case): a keyword occurrence counts only when one of them is on its line or the
+    # next (the lines the regex runs on); they must be part of every match
+    requires: tuple[str, ...] = ()
     tags: tuple[str, ...] = ()
     examples: tuple[Example, ...] = ()
     negatives: tuple[Example, ...] = ()

@@ -15,7 +15,7 @@ from scanner.models import Example, Rule, Severity
 
 _KNOWN_FIELDS = {
     "id", "description", "severity", "keywords", "regex", "secret_group", "entropy",
-    "allowlist", "stopwords", "path", "path_only", "checksum", "verifier", "multiline",
+    "allowlist", "stopwords", "path", "path_only", "checksum", "verifier", "multiline", "requires",
     "tags", "examples", "negatives",
 }
 _REQUIRED = ("id", "description", "severity", "regex")
@@ -86,6 +86,9 @@ def parse_rule(item: Any, source: str, validate: bool = True) -> Rule:
     path_only = bool(item.get("path_only", False))
     if not keywords and not item.get("path"):
         raise RuleError(source, rid, "keywords", "a rule needs at least one keyword (or a path)")
+    requires = tuple(r.lower() for r in _str_list(item, "requires", source, rid))
+    if requires and (not keywords or item.get("multiline", False)):
+        raise RuleError(source, rid, "requires", "needs keywords and a single-line rule (not multiline)")
     entropy = item.get("entropy")
     if entropy is not None and (not isinstance(entropy, int | float) or not 0 <= entropy <= 8):
         raise RuleError(source, rid, "entropy", "must be a number between 0 and 8")
@@ -111,6 +114,7 @@ def parse_rule(item: Any, source: str, validate: bool = True) -> Rule:
         checksum=item.get("checksum"),
         verifier=item.get("verifier"),
         multiline=bool(item.get("multiline", False)),
+        requires=requires,
         tags=_str_list(item, "tags", source, rid),
         examples=_examples(item, "examples", source, rid),
         negatives=_examples(item, "negatives", source, rid),

@@ -99,7 +99,7 @@ class Engine:
         sets: list[Sequence[str]] = [c.rule.keywords for c in self._keyword_rules]
         self._decode_index = len(sets)
         sets.append(decode_mod.DECODE_KEYWORDS if decode else ())
-        self._prefilter = Prefilter(sets)
+        self._prefilter = Prefilter(sets, [c.rule.requires for c in self._keyword_rules])
         self._path_sig_rules = [c for c in self._keyword_rules + self._path_bound if c.path is not None]
         self._decode = decode
         al = allowlist or Allowlist()

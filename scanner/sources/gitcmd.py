@@ -177,10 +177,10 @@ class CatFile:
             if parts[1] != b"blob":
                 return ObjectUnreadable(sha, f"is a {parts[1].decode()}, not a file")
             return Blob(sha, size, None)
-        data = proc.stdout.read(size + 1)
-        if len(data) < size + 1:
+        data = proc.stdout.read(size)  # then the newline after it (read apart: no copy of the data)
+        if len(data) < size or not proc.stdout.read(1):
             return None
-        return Blob(sha, size, data[:size])
+        return Blob(sha, size, data)
 
     def _died(self) -> str:
         proc, err = self._proc, self._err

@@ -49,8 +49,9 @@ log = logging.getLogger(__name__)
 
 SNIFF_BYTES = 8192
 RAW_TREE = ("diff-tree", "--stdin", "-r", "-z", "--raw", "--no-abbrev", "-c", "-M", "--root", "--format=%x01%H")
-CACHE_BLOBS = 4096  # recent blob versions a worker keeps (the old side of the next change)
-CACHE_BIG = 64 * 1024  # larger ones are read again when needed rather than kept
+CACHE_BLOBS = 16384  # recent blob versions a worker keeps (the old side of the next change) ...
+CACHE_BYTES = 96 << 20  # ... within this many bytes of content
+CACHE_BIG = 1 << 20  # larger ones are read again when needed rather than kept
 CONTEXT_LINES = 1
 
 
@@ -85,23 +86,21 @@ class _Commit:
 
 
 class _Recent:
-    """Which blob ids are kept: least recently used first out. The planner (which ids to ask git
-    for) and the reader (which blobs to keep) run the same sequence through one of these each, so
-    they agree on every hit without talking to each other."""
+    """Which blob ids the planner counts on being kept: least recently used first out."""
 
     def __init__(self, capacity: int) -> None:
         self._keys: OrderedDict[str, None] = OrderedDict()
         self._capacity = capacity
 
-    def touch(self, key: str) -> tuple[bool, str | None]:
-        """(whether `key` was kept, the id pushed out by adding it)."""
+    def touch(self, key: str) -> bool:
+        """Whether `key` was kept (it is kept now)."""
         if key in self._keys:
             self._keys.move_to_end(key)
-            return True, None
+            return True
         self._keys[key] = None
         if len(self._keys) > self._capacity:
-            return False, self._keys.popitem(last=False)[0]
-        return False, None
+            self._keys.popitem(last=False)
+        return False
 
 
 def blob_wants(change: Change) -> list[str]:
@@ -112,48 +111,64 @@ def blob_wants(change: Change) -> list[str]:
 
 
 class _Blobs:
-    """Blobs in the planned order from a BlobStream, recent ones kept (big ones read again)."""
+    """Blobs in the planned order from a BlobStream, recent ones kept.
 
-    _BIG = object()
+    The planner decides, for every use in order, whether the blob comes from the stream or from
+    what is kept (ids it saw within its last CACHE_BLOBS uses). The reader follows those decisions
+    and keeps blobs within a byte budget; a kept blob it had to let go is read again on its own."""
 
     def __init__(self) -> None:
-        self._planned = _Recent(CACHE_BLOBS)  # what the planner expects to be kept
-        self._recent = _Recent(CACHE_BLOBS)
-        self._kept: dict[str, object] = {}
+        self._planned = _Recent(CACHE_BLOBS)
+        self._decisions: list[bool] = []  # per use: True when the planner counts on it being kept
+        self._next = 0
+        self._kept: OrderedDict[str, Blob | ObjectUnreadable] = OrderedDict()
+        self._bytes = 0
         self._stream: Iterator[Blob | ObjectUnreadable] = iter(())
         self._again: CatFile | None = None
 
     def plan(self, commits: Sequence[_Commit]) -> list[str]:
         """The blob ids to stream, in the order `get` will need the ones it does not keep."""
         out: list[str] = []
+        decisions: list[bool] = []
+        touch = self._planned.touch
         for c in commits:
             for _path, ch in c.changes:
                 for sha in blob_wants(ch):
-                    if not self._planned.touch(sha)[0]:
+                    kept = touch(sha)
+                    decisions.append(kept)
+                    if not kept:
                         out.append(sha)
+        self._decisions, self._next = decisions, 0
         return out
 
     def start(self, stream: Iterator[Blob | ObjectUnreadable], again: CatFile) -> None:
         self._stream, self._again = stream, again
 
     def get(self, sha: str) -> Blob | ObjectUnreadable:
-        hit, out = self._recent.touch(sha)
-        if out is not None:
-            self._kept.pop(out, None)
-        if hit:
-            got = self._kept[sha]
-            if got is not self._BIG:
-                return got  # type: ignore[return-value]
+        kept = self._decisions[self._next]
+        self._next += 1
+        if kept:
+            got = self._kept.get(sha)
+            if got is not None:
+                self._kept.move_to_end(sha)
+                return got
             assert self._again is not None
             try:
-                return self._again.read(sha)
+                return self._again.read(sha)  # let go for the byte budget (or too big to keep)
             except ObjectUnreadable as e:
                 return e
         got = next(self._stream)
-        if isinstance(got, Blob) and got.data is not None and len(got.data) > CACHE_BIG:
-            self._kept[sha] = self._BIG
-        else:
+        size = len(got.data) if isinstance(got, Blob) and got.data is not None else 0
+        if size <= CACHE_BIG:
+            old = self._kept.pop(sha, None)
+            if isinstance(old, Blob) and old.data is not None:
+                self._bytes -= len(old.data)
             self._kept[sha] = got
+            self._bytes += size
+            while self._bytes > CACHE_BYTES or len(self._kept) > CACHE_BLOBS:
+                _sha, out = self._kept.popitem(last=False)
+                if isinstance(out, Blob) and out.data is not None:
+                    self._bytes -= len(out.data)
         return got
 
 
@@ -170,6 +185,7 @@ class _Task:
         self._cat: CatFile | None = None
         self._warned: set[str] = set()
         self._paths: dict[bytes, tuple[str | None, bool]] = {}  # raw path -> (path, or None if excluded; valid UTF-8)
+        self._bound: dict[str, bool] = {}  # path -> whether a rule is bound to its file name
 
     @property
     def cat(self) -> CatFile:
@@ -296,7 +312,9 @@ class _Task:
         if data is None:
             return
         engine = self.ctx.engine
-        bound = engine.path_matters(path)
+        bound = self._bound.get(path)
+        if bound is None:
+            bound = self._bound[path] = engine.path_matters(path)
         if not olds:  # an added file: every line is new
             c.hits.extend(engine.scan_path(path))
             if bound or engine.keyword_ends(data):

@@ -5,9 +5,11 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from scanner.sources import gitscan
 from scanner.sources.gitblobs import changed_region, common_prefix, common_suffix, parse_raw, widen
 from scanner.sources.gitscan import RAW_TREE
 from tests.git.builder import PAT_A, PAT_B, GitRepo, filler, lines
@@ -107,3 +109,26 @@ def test_two_edits_far_apart_in_one_commit_keep_their_line_numbers(tmp_path: Pat
     found = sweep(repo)
     assert [(f.commit, f.line) for f in of(found, PAT_A)] == [(both, 11)]
     assert [(f.commit, f.line) for f in of(found, PAT_B)] == [(both, 182)]
+
+
+def test_versions_let_go_for_the_cache_budget_are_read_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    repo = GitRepo(tmp_path / "r")
+    body = filler(60)
+    repo.commit("base", files={"conf.py": lines(*body), "other.py": lines(*body[:20])})
+    repo.commit("edit", files={"other.py": lines(*body[:21])})
+    added = repo.commit("token", files={"conf.py": lines(*body[:30], f'TOKEN = "{PAT_A}"', *body[30:])})
+    repo.commit("later", files={"conf.py": lines(*body[:30], f'TOKEN = "{PAT_A}"', *body[30:], "x = 1")})
+    expected = [(f.commit, f.path, f.line) for f in of(sweep(repo), PAT_A)]
+    assert expected == [(added, "conf.py", 31)]
+    reads: list[str] = []
+    real_read = gitscan.CatFile.read
+
+    def counted(self: gitscan.CatFile, sha: str) -> gitscan.Blob:
+        reads.append(sha)
+        return real_read(self, sha)
+
+    monkeypatch.setattr(gitscan, "CACHE_BYTES", 0)  # nothing is kept: every old version is read again
+    monkeypatch.setattr(gitscan.CatFile, "read", counted)
+    gitscan._BLOBS.clear()
+    assert [(f.commit, f.path, f.line) for f in of(sweep(repo), PAT_A)] == expected
+    assert reads  # the old versions came from the second reader, not from the cache
