@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from scanner.engine import Engine
-from scanner.engine.prefilter import Prefilter
+from scanner.engine.prefilter import REACH, Prefilter
 from scanner.errors import RuleError
 from scanner.models import Chunk, Origin
 from scanner.rules import load_builtin_rules, parse_rules_text
@@ -77,3 +77,21 @@ regex = '://[a-z]+:([a-z]+)@'
         parse_rules_text(rule.replace('regex =', 'multiline = true\nregex ='), "x.toml")
     with pytest.raises(RuleError, match="requires"):
         parse_rules_text(rule.replace('["://", "SCHEME"]', '[""]'), "x.toml")
+
+
+def test_required_literals_are_looked_for_within_reach_on_long_lines() -> None:
+    pf = Prefilter([["@"]], [["://"]])
+    near = "x" * 10_000 + "https://u:p@h" + "y" * 10_000
+    far = "https://" + "x" * (REACH + 100) + "u:p@h"
+    assert pf.keyword_ends(near.encode()) == [(10_012, "@")]
+    assert pf.keyword_ends(far.encode()) == []
+    assert pf.occurrences(near, 48)[0] == {0: [10_011]}
+    assert pf.occurrences(far, 48)[0] == {}
+
+
+def test_ascii_and_non_ascii_text_give_the_same_keyword_offsets() -> None:
+    pf = Prefilter([["token"], ["@"]], [[], ["://"]])
+    ascii_text = "TOKEN=1\nurl = https://u:p@h\n"
+    accented = "ToKeN=1\nurl = https://u:p@h é\n"
+    assert pf.occurrences(ascii_text, 48) == ({0: [4], 1: [25]}, True)
+    assert pf.occurrences(accented, 48) == ({0: [4], 1: [25]}, True)
