@@ -9,8 +9,10 @@ from dataclasses import dataclass
 
 import regex
 
+from scanner.engine.lazyre import lazy
+
 # A base64 value standing on its own: after ':' or '=' (YAML/INI/env) or quoted.
-_B64_VALUE = regex.compile(
+_B64_VALUE = lazy(
     r"""(?:[:=]\s*|["'])([A-Za-z0-9+/]{16,}={0,2})(?=["'\s,;]|$)""",
     regex.MULTILINE,
 )
@@ -35,7 +37,7 @@ class Decoded:
 
 
 # Lock and checksum files are full of base64 digests, never of encoded credentials.
-HASH_FILES = regex.compile(
+HASH_FILES = lazy(
     r"(?:^|/)(?:package-lock\.json|npm-shrinkwrap\.json|yarn\.lock|pnpm-lock\.yaml|poetry\.lock|Pipfile\.lock"
     r"|Cargo\.lock|composer\.lock|Gemfile\.lock|go\.sum|packages\.lock\.json|bun\.lock|uv\.lock)$"
 )

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import regex
 
 from scanner.engine.checksums import CHECKSUMS
+from scanner.engine.lazyre import lazy
 from scanner.models import Rule
 
 INLINE_ALLOW_MARKERS = ("keysweep:allow", "gitleaks:allow", "pragma: allowlist secret")
@@ -42,7 +43,7 @@ _PLACEHOLDER_WORDS = (
     "<", ">", "...", "${", "{{", "}}", "<%", "%>", "#{", "$(", "%(", "{%", "%}", "[[", "]]", "((", "))",
 )
 # Short words that only count as placeholders on their own, not inside random characters.
-_SHORT_PLACEHOLDER = regex.compile(r"(?<![a-z0-9])(?:todo|tbd|fixme|xxxx?|n/?a)(?![a-z0-9])")
+_SHORT_PLACEHOLDER = lazy(r"(?<![a-z0-9])(?:todo|tbd|fixme|xxxx?|n/?a)(?![a-z0-9])")
 _EXACT_PLACEHOLDERS = frozenset({
     "password", "passwd", "secret", "token", "apikey", "api_key", "null", "none", "nil", "true", "false",
     "undefined", "empty", "string", "str", "value", "test", "testing", "admin", "root", "user", "username",
@@ -54,7 +55,7 @@ _EXACT_PLACEHOLDERS = frozenset({
 })
 
 # Templates and references: the value names a variable or a secret store, it is not the secret itself.
-_REFERENCE = regex.compile(
+_REFERENCE = lazy(
     r"""^(?:
         \$\{[^}]*\}\}?                            # ${VAR}, ${{ secrets.X }}
       | \$\(\s*[^)]*\)                            # $(cmd), $(Pipeline.Var)
@@ -93,38 +94,38 @@ _REFERENCE = regex.compile(
     regex.VERBOSE,
 )
 # An identifier or call on the right-hand side: `password = get_password()`, `token = self.token`.
-_CODE_EXPRESSION = regex.compile(
+_CODE_EXPRESSION = lazy(
     r"^(?:[A-Za-z_$][A-Za-z0-9_$]*(?:\.|::|->))*[A-Za-z_$][A-Za-z0-9_$]*(?:\(.*\)|\[.*\])?[;,]?$"
 )
 # Source files, where a bare word on the right of `=` is a variable; in config files it is a literal.
-_CODE_PATH = regex.compile(
+_CODE_PATH = lazy(
     r"(?i)\.(?:py|pyi|pyw|js|jsx|mjs|cjs|ts|tsx|vue|svelte|go|java|kt|kts|scala|groovy|gradle|rb|php|cs|vb|fs"
     r"|swift|m|mm|c|h|cc|cpp|cxx|hpp|rs|dart|lua|pl|pm|r|jl|ex|exs|erl|clj|cljs|hs|ml|sol|tf|hcl)$"
     r"|(?:^|/)(?:Jenkinsfile|Rakefile|Gemfile|Vagrantfile|Fastfile|Podfile)$"
 )
-_UUID = regex.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
-_GIT_SHA = regex.compile(r"^[0-9a-f]{40}$|^[0-9a-f]{64}$")
-_INTEGRITY = regex.compile(r"^(?:sha1|sha256|sha384|sha512)-[A-Za-z0-9+/]+={0,2}$")
-_SECRET_KEY_NAMES = regex.compile(
+_UUID = lazy(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+_GIT_SHA = lazy(r"^[0-9a-f]{40}$|^[0-9a-f]{64}$")
+_INTEGRITY = lazy(r"^(?:sha1|sha256|sha384|sha512)-[A-Za-z0-9+/]+={0,2}$")
+_SECRET_KEY_NAMES = lazy(
     r"(?i)(?:secret|passw|pwd|token|api[_-]?key|apikey|access[_-]?key|private[_-]?key|credential|auth)"
 )
 
 # -- value shapes that are not plaintext secrets (generic rules) -----------------------------------
-_FILE_PATH = regex.compile(
+_FILE_PATH = lazy(
     r"""^(?:~?/|\.{1,2}/|[A-Za-z]:[\\/]|\\\\|file:)
       | \.(?:pem|key|crt|cer|der|p12|pfx|jks|keystore|json|ya?ml|toml|txt|env|conf|cfg|ini|properties|xml
             |gpg|asc|enc|pub|secrets?|db|sqlite|log|sh|ps1|py|js|ts|rb|go|java|php|html?|csv)$""",
     regex.VERBOSE | regex.IGNORECASE,
 )
-_URL = regex.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://[^\s]*$")
-_URL_USERINFO_PASSWORD = regex.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://[^/@\s:]*:[^/@\s]+@")
-_HASHED = regex.compile(
+_URL = lazy(r"^[A-Za-z][A-Za-z0-9+.-]*://[^\s]*$")
+_URL_USERINFO_PASSWORD = lazy(r"^[A-Za-z][A-Za-z0-9+.-]*://[^/@\s:]*:[^/@\s]+@")
+_HASHED = lazy(
     r"^(?:\$(?:2[abxy]?|5|6|y|argon2(?:id|i|d)|pbkdf2(?:-sha\d+)?|scrypt|sha1|apr1)\$"
     r"|\{(?:SHA|SSHA|SHA256|SSHA256|SHA512|SSHA512|bcrypt|MD5|CRYPT)\}"
     r"|(?:sha1|sha224|sha256|sha384|sha512|md5|pbkdf2_sha256|bcrypt|argon2)[:$])",
     regex.IGNORECASE,
 )
-_NOT_SECRET_SHAPE = regex.compile(
+_NOT_SECRET_SHAPE = lazy(
     r"""^(?:
         v?\d+(?:\.\d+){1,3}(?:[-+][\w.]+)?            # version
       | \d{4}-\d{2}-\d{2}(?:[T ][\d:.]+Z?)?           # date
@@ -138,17 +139,17 @@ _NOT_SECRET_SHAPE = regex.compile(
 )
 _TEMPLATE_DELIMITERS = (("{{", "}}"), ("{%", "%}"), ("<%", "%>"), ("${", "}"), ("#{", "}"))
 # a value that mentions what it stands for (`import-token-5ott6h`, `smb-server-password`) is a name
-_NAMES_A_SECRET = regex.compile(r"(?i)(?<![a-z0-9])(?:token|secret|password|passwd|api[_-]?key)(?![a-z0-9])")
-_HEX = regex.compile(r"^(?:0x)?[0-9a-fA-F]+$")
-_HOSTNAME = regex.compile(r"^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
+_NAMES_A_SECRET = lazy(r"(?i)(?<![a-z0-9])(?:token|secret|password|passwd|api[_-]?key)(?![a-z0-9])")
+_HEX = lazy(r"^(?:0x)?[0-9a-fA-F]+$")
+_HOSTNAME = lazy(r"^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 # vendor prefixes whose tokens carry a checksum (see engine.checksums)
 _CHECKSUMMED_PREFIXES = (("ghp_", "github"), ("gho_", "github"), ("ghu_", "github"), ("ghs_", "github"),
                          ("ghr_", "github"), ("npm_", "npm"))
 _PASSWORD_WORDS = frozenset({"password", "passwd", "pwd", "pass", "passphrase", "passcode", "pw"})
-_CAMEL_WORDS = regex.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+")
-_LETTER_RUNS = regex.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+")
+_CAMEL_WORDS = lazy(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+")
+_LETTER_RUNS = lazy(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+")
 _VOWELS = frozenset("aeiouy")
-_TRAILING_DIGITS = regex.compile(r"[-_.]?\d{1,4}$")
+_TRAILING_DIGITS = lazy(r"[-_.]?\d{1,4}$")
 
 # -- key names -------------------------------------------------------------------------------------
 _SECRET_STEMS = frozenset({
@@ -196,7 +197,7 @@ _NON_SECRET_PREFIX = frozenset({
 })
 # prefixes that only make a *token* something else: `client_token` (idempotency), but `client_secret` is a secret
 _NON_SECRET_PREFIX_FOR = {"token": frozenset({"client"})}
-_GENERIC_KEY_SPLIT = regex.compile(r"[^A-Za-z0-9]+")
+_GENERIC_KEY_SPLIT = lazy(r"[^A-Za-z0-9]+")
 
 # Vendor documentation examples that are published as non-secrets.
 DOC_EXAMPLES = frozenset({
@@ -212,17 +213,17 @@ DOC_EXAMPLES = frozenset({
     ".SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c",
 })
 # Hosts that only documentation uses, in URLs with credentials.
-_DOC_HOST = regex.compile(
+_DOC_HOST = lazy(
     r"@(?:[\w-]+\.)*(?:example\.(?:com|org|net)|example|test|invalid)(?:[:/?#\"'\s]|$)"
     r"|@(?:host|hostname|server|your[\w-]*|my[\w-]*host|db-?host|<[^>]*>)(?:[:/?#\"'\s]|$)",
     regex.IGNORECASE,
 )
 
-_LOCKFILE_PATH = regex.compile(
+_LOCKFILE_PATH = lazy(
     r"(?:^|/)(?:package-lock\.json|npm-shrinkwrap\.json|yarn\.lock|pnpm-lock\.yaml|poetry\.lock|Pipfile\.lock"
     r"|Cargo\.lock|composer\.lock|Gemfile\.lock|go\.sum|packages\.lock\.json|bun\.lock|uv\.lock|gradle\.lockfile)$"
 )
-TEST_PATH = regex.compile(
+TEST_PATH = lazy(
     r"(?i)(?:^|/)(?:tests?|spec|specs|__tests__|fixtures?|testdata|test_data|examples?|samples?|mocks?|demo)(?:/|$)"
     r"|(?:^|/)(?:test_[^/]*|[^/]*_test\.[a-z]+|[^/]*\.(?:spec|test)\.[a-z]+|[^/]*\.example|[^/]*\.sample)$"
 )

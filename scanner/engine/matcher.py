@@ -45,16 +45,24 @@ class Allowlist:
 class _Compiled:
     """A rule with its regexes compiled on first use (start-up compiles only what a text needs)."""
 
-    __slots__ = ("rule", "_pattern", "_allow", "path", "group", "generic")
+    __slots__ = ("rule", "_pattern", "_allow", "_path", "group", "generic")
 
     def __init__(self, rule: Rule) -> None:
         self.rule = rule
         self._pattern: Any = None
         self._allow: list[Any] | None = None
-        # searched backwards: path patterns end in "$", so only the end of a path needs trying
-        self.path = compile_pattern(f"(?r){rule.path}", rule.source, rule.id, "path", False) if rule.path else None
+        self._path: Any = None
         self.group: int | str = rule.secret_group if rule.secret_group is not None else 0
         self.generic = "generic" in rule.tags
+
+    @property
+    def path(self) -> Any:
+        """The path pattern (None when the rule has none), searched backwards: path patterns end in
+        "$", so only the end of a path needs trying."""
+        r = self.rule
+        if self._path is None and r.path:
+            self._path = compile_pattern(f"(?r){r.path}", r.source, r.id, "path", False)
+        return self._path
 
     @property
     def pattern(self) -> Any:
@@ -93,14 +101,14 @@ class Engine:
         self._path_rules = [c for c in self._compiled if c.rule.path_only]
         # rules bound to a file name with no keyword run whenever their path matches
         self._path_bound = [c for c in self._compiled
-                            if not c.rule.keywords and not c.rule.path_only and c.path is not None]
+                            if not c.rule.keywords and not c.rule.path_only and c.rule.path]
         self._path_bound_gate = _any_of([c.rule.path for c in self._path_bound if c.rule.path])
         self._path_gate = _any_of([c.rule.path for c in self._path_rules if c.rule.path])
         sets: list[Sequence[str]] = [c.rule.keywords for c in self._keyword_rules]
         self._decode_index = len(sets)
         sets.append(decode_mod.DECODE_KEYWORDS if decode else ())
         self._prefilter = Prefilter(sets, [c.rule.requires for c in self._keyword_rules])
-        self._path_sig_rules = [c for c in self._keyword_rules + self._path_bound if c.path is not None]
+        self._path_sig_rules = [c for c in self._keyword_rules + self._path_bound if c.rule.path]
         self._decode = decode
         al = allowlist or Allowlist()
         self._allow_paths = [regex.compile(p) for p in al.paths]
@@ -134,7 +142,7 @@ class Engine:
     def compile_all(self) -> None:
         """Compile every rule now (before forking workers, or to validate a rule set)."""
         for c in self._compiled:
-            _ = c.pattern, c.allow
+            _ = c.pattern, c.allow, c.path
 
     def scan_path(self, path: str) -> list[Finding]:
         """Findings that a file's name alone produces (keystores, credential files)."""
