@@ -340,12 +340,14 @@ class _Task:
             if not part.isascii():
                 self.check_utf8(part, path)
             return
-        new_lines = set(data[start:end].split(b"\n"))
+        region_new = data[start:end]
+        if not bound and not _near(part, keywords, b"\n" + region_new + b"\n", b"\n" + old_part + b"\n"):
+            return
+        new_lines = set(region_new.split(b"\n"))
         new_lines.difference_update(old_part.split(b"\n"))
         added = {ln for ln in new_lines if ln.strip()}
-        if not added or not (bound or _near(part, keywords, added)):
-            return
-        self.scan_lines(c, path, data, added, ws, we)
+        if added:
+            self.scan_lines(c, path, data, added, ws, we)
 
     def check_utf8(self, part: bytes, path: str) -> None:
         try:
@@ -407,15 +409,20 @@ class _Task:
         return out
 
 
-def _near(part: bytes, keywords: list[tuple[int, str]], added: set[bytes]) -> bool:
-    """Whether some keyword in `part` lies on an added line or on a line next to one."""
+def _near(part: bytes, keywords: list[tuple[int, str]], framed_new: bytes, framed_old: bytes) -> bool:
+    """Whether some keyword in `part` lies on an added line or on a line next to one. A line is
+    added when it is not blank, is a line of the new region and is no line of the old region (both
+    framed by newlines, so a line is looked up whole, with a C-speed substring search)."""
     for end, _kw in keywords:
         own = part.rfind(b"\n", 0, end - 1) + 1
         start = part.rfind(b"\n", 0, max(own - 1, 0)) + 1  # the line before (or this one, first)
         nl = part.find(b"\n", end)
         stop = -1 if nl < 0 else part.find(b"\n", nl + 1)  # the end of the line after
-        if any(ln in added for ln in part[start:len(part) if stop < 0 else stop].split(b"\n")):
-            return True
+        for ln in part[start:len(part) if stop < 0 else stop].split(b"\n"):
+            if ln.strip():
+                whole = b"\n" + ln + b"\n"
+                if whole in framed_new and whole not in framed_old:
+                    return True
     return False
 
 
