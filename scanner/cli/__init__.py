@@ -84,7 +84,9 @@ def configure_logging(verbosity: int) -> None:
 def main(argv: list[str] | None = None) -> Any:
     """Console entry point: maps errors to one-line messages and contract exit codes."""
     from scanner.errors import KeysweepError
+    from scanner.memtune import tune_allocator
 
+    tune_allocator()
     configure_logging(0)
     try:
         rv = cli.main(args=argv, prog_name="keysweep", standalone_mode=False)
