@@ -22,6 +22,7 @@ from benchmarks.common import load_average, machine_facts, markdown_table, media
 from scanner import api
 from scanner.config import ScanOptions
 from scanner.engine import Engine
+from scanner.memtune import tune_allocator
 from scanner.models import Rule
 from scanner.rules import load_builtin_rules, parse_rules_text
 
@@ -88,6 +89,7 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     if not args.corpus.is_dir():
         raise SystemExit(f"{args.corpus}: no corpus; build it with `python -m benchmarks.run_scan` first")
+    tune_allocator()  # as the command line does
     texts = corpus_texts(args.corpus)
     mb = sum(len(t) for t in texts) / 1e6
     full = load_builtin_rules()

@@ -45,8 +45,9 @@ from scanner.sources.gitscan import ScanContext, TaskResult, scan_commits
 log = logging.getLogger(__name__)
 
 MAX_OBJECT_WARNINGS = 20
-TASKS_PER_WORKER = 8
+TASKS_PER_WORKER = 4  # runs of commits per worker (fewer, longer runs: fewer git processes and cold caches)
 MIN_TASK_COMMITS = 64
+MAX_TASK_COMMITS = 5000  # a run's listing is held in memory: bounded whatever the history's length
 
 
 
@@ -141,13 +142,18 @@ def _work(task: tuple[int, list[str]]) -> TaskResult:
     return scan_commits(_CTX, task[1], task[0])
 
 
+def run_size(commits: int, workers: int) -> int:
+    """How many commits one run (task) takes."""
+    return min(MAX_TASK_COMMITS, max(MIN_TASK_COMMITS, math.ceil(commits / (workers * TASKS_PER_WORKER))))
+
+
 def run_tasks(ctx: ScanContext, commits: Sequence[str], jobs: int) -> Iterator[TaskResult]:
     """Scan runs of commits, in forked workers when there is enough to share."""
     global _CTX
     workers = jobs if jobs > 0 else (os.cpu_count() or 1)
     if mp.current_process().daemon or "fork" not in mp.get_all_start_methods():
         workers = 1  # inside a pool worker (e.g. a multi-repository sweep): no grandchildren
-    size = max(MIN_TASK_COMMITS, math.ceil(len(commits) / (workers * TASKS_PER_WORKER)))
+    size = run_size(len(commits), workers)
     tasks = [(i, list(commits[i:i + size])) for i in range(0, len(commits), size)]
     _CTX = ctx
     try:

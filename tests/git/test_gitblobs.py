@@ -132,3 +132,11 @@ def test_versions_let_go_for_the_cache_budget_are_read_again(tmp_path: Path, mon
     gitscan._BLOBS.clear()
     assert [(f.commit, f.path, f.line) for f in of(sweep(repo), PAT_A)] == expected
     assert reads  # the old versions came from the second reader, not from the cache
+
+
+def test_runs_of_commits_are_bounded_whatever_the_length_of_history() -> None:
+    from scanner.sources.git import MAX_TASK_COMMITS, MIN_TASK_COMMITS, run_size
+
+    assert run_size(20_000, 2) == 2500  # four runs per worker
+    assert run_size(2_000_000, 2) == MAX_TASK_COMMITS  # a run's listing stays in memory: capped
+    assert run_size(10, 2) == MIN_TASK_COMMITS
