@@ -107,20 +107,11 @@ class Prefilter:
         (ASCII case folding; byte offsets)."""
         if self._empty or not data:
             return []
-        words, gate = self._words, self._gate
+        words, gates = self._words, self._gate
         low = data.lower()
-        out = []
-        present: dict[tuple[bytes, ...], bool] = {}  # required literals anywhere in `data` at all
-        for word, _start, end in self._bytes_matches(low):
-            lits = gate[word]
-            if lits is not None:
-                anywhere = present.get(lits)
-                if anywhere is None:
-                    anywhere = present[lits] = any(lit in low for lit in lits)
-                if not anywhere or not in_window(low, end, lits):
-                    continue
-            out.append((end, words[word]))
-        return out
+        present: dict[tuple[bytes, ...], bool] = {}
+        return [(end, words[word]) for word, _start, end in self._bytes_matches(low)
+                if gates[word] is None or _gate_window(low, end, gates[word], present) is not None]  # type: ignore[arg-type]
 
     def candidates(self, text: str) -> set[int]:
         """Indices of rules with at least one keyword in `text` (case-insensitive)."""
@@ -133,26 +124,33 @@ class Prefilter:
         return found
 
 
+def _gate_window(lower: _T, end: int, gate: tuple[_T, ...],
+                 present: dict[tuple[_T, ...], bool]) -> tuple[int, int] | None:
+    """The window of the keyword ending at `end` when one of the `gate` literals is in it, else None.
+    `present` remembers, per text, whether a gate's literals occur anywhere at all (most texts
+    without them are then passed over without looking at any window)."""
+    anywhere = present.get(gate)
+    if anywhere is None:
+        anywhere = present[gate] = any(lit in lower for lit in gate)
+    if not anywhere:
+        return None
+    start, stop = window(lower, end)
+    return (start, stop) if any(lower.find(lit, start, stop) >= 0 for lit in gate) else None
+
+
 def _collect(lower: _T, matches: list[tuple[int, int, int]], plan: Sequence[tuple[tuple[int, tuple[_T, ...]], ...]],
              gates: Sequence[tuple[_T, ...] | None], cap: int) -> dict[int, list[int]]:
     """Rule index -> keyword end offsets - 1 (at most cap+1 each), for the occurrences that count."""
     out: dict[int, list[int]] = {}
-    present: dict[tuple[_T, ...], bool] = {}  # required literals anywhere in the text at all
+    present: dict[tuple[_T, ...], bool] = {}
     for word, _start, end in matches:
         rules = plan[word]
         gate = gates[word]
         if gate is not None:  # every rule of this keyword requires a literal: one look for any of them
-            anywhere = present.get(gate)
-            if anywhere is None:
-                anywhere = present[gate] = any(lit in lower for lit in gate)
-            if not anywhere:
+            span = _gate_window(lower, end, gate, present)
+            if span is None:
                 continue
-            start, stop = window(lower, end)
-            if len(gate) == 1:
-                if lower.find(gate[0], start, stop) < 0:
-                    continue
-            elif not any(lower.find(lit, start, stop) >= 0 for lit in gate):
-                continue
+            start, stop = span
             if len(rules) > 1:
                 rules = tuple((i, lits) for i, lits in rules
                               if any(lower.find(lit, start, stop) >= 0 for lit in lits))
