@@ -15,6 +15,7 @@ one git process, read the blobs through another and scan only the added lines
 
 from __future__ import annotations
 
+import gc
 import logging
 import math
 import multiprocessing as mp
@@ -137,6 +138,10 @@ def scan_history(repo: str | Path, engine: Engine, options: GitOptions | None = 
 _CTX: ScanContext | None = None
 
 
+def _worker_init() -> None:
+    gc.set_threshold(50_000, 20, 20)
+
+
 def _work(task: tuple[int, list[str]]) -> TaskResult:
     assert _CTX is not None
     return scan_commits(_CTX, task[1], task[0])
@@ -161,11 +166,13 @@ def run_tasks(ctx: ScanContext, commits: Sequence[str], jobs: int) -> Iterator[T
             for t in tasks:
                 yield _work(t)
             return
-        with mp.get_context("fork").Pool(processes=min(workers, len(tasks))) as pool:
+        gc.freeze()  # what exists now is the workers' shared heap: their collections leave it alone (no copies)
+        with mp.get_context("fork").Pool(processes=min(workers, len(tasks)), initializer=_worker_init) as pool:
             # runs handed out in consecutive groups: a worker's blob cache then carries over
             yield from pool.imap_unordered(_work, tasks, chunksize=max(1, len(tasks) // (2 * workers)))
     finally:
         _CTX = None
+        gc.unfreeze()
 
 
 # -- attribution ------------------------------------------------------------------------------

@@ -124,11 +124,15 @@ class CatFile:
         self._proc: subprocess.Popen[bytes] | None = None
         self._err: IO[bytes] | None = None
 
+    BATCH: tuple[str, ...] = ("cat-file", "--batch")
+    READ_BUFFER = -1
+
     def _start(self) -> subprocess.Popen[bytes]:
         if self._proc is None:
             self._err = tempfile.TemporaryFile()  # noqa: SIM115 - closed in _died/close
-            self._proc = subprocess.Popen(git_argv(self.cwd, "cat-file", "--batch"), stdin=subprocess.PIPE,
-                                          stdout=subprocess.PIPE, stderr=self._err, env=git_env())
+            self._proc = subprocess.Popen(git_argv(self.cwd, *self.BATCH), stdin=subprocess.PIPE,
+                                          stdout=subprocess.PIPE, stderr=self._err, env=git_env(),
+                                          bufsize=self.READ_BUFFER)
         return self._proc
 
     def read(self, sha: str) -> Blob:
@@ -221,6 +225,9 @@ class BlobStream(CatFile):
     """Many blobs, in order, through `git cat-file --batch` with every id written up front (by a
     thread) so that git reads ahead while the caller works. If git dies on a corrupt object, that
     object is an ObjectUnreadable answer and a new process takes the rest."""
+
+    BATCH = ("cat-file", "--batch", "--buffer")
+    READ_BUFFER = 1 << 20
 
     def blobs(self, shas: Sequence[str]) -> Iterator[Blob | ObjectUnreadable]:
         pos = 0
