@@ -42,6 +42,7 @@ from scanner.sources.gitrepo import (
     rev_args,
 )
 from scanner.sources.gitscan import ScanContext, TaskResult, scan_commits
+from scanner.sources.shares import SharedRuns
 
 log = logging.getLogger(__name__)
 
@@ -135,16 +136,8 @@ def scan_history(repo: str | Path, engine: Engine, options: GitOptions | None = 
 
 # -- parallel runs ----------------------------------------------------------------------------
 
-_CTX: ScanContext | None = None
-
-
 def _worker_init() -> None:
-    gc.set_threshold(50_000, 20, 20)
-
-
-def _work(task: tuple[int, list[str]]) -> TaskResult:
-    assert _CTX is not None
-    return scan_commits(_CTX, task[1], task[0])
+    gc.set_threshold(50_000, 20, 20)  # fewer collections: a run makes many short-lived tuples, few cycles
 
 
 def run_size(commits: int, workers: int) -> int:
@@ -153,25 +146,25 @@ def run_size(commits: int, workers: int) -> int:
 
 
 def run_tasks(ctx: ScanContext, commits: Sequence[str], jobs: int) -> Iterator[TaskResult]:
-    """Scan runs of commits, in forked workers when there is enough to share."""
-    global _CTX
+    """Scan runs of commits, in forked workers when there is enough to share. Each worker takes a
+    contiguous share of the runs (its blob cache carries over from one run to the next)."""
     workers = jobs if jobs > 0 else (os.cpu_count() or 1)
     if mp.current_process().daemon or "fork" not in mp.get_all_start_methods():
         workers = 1  # inside a pool worker (e.g. a multi-repository sweep): no grandchildren
     size = run_size(len(commits), workers)
-    tasks = [(i, list(commits[i:i + size])) for i in range(0, len(commits), size)]
-    _CTX = ctx
+    starts = range(0, len(commits), size)
+
+    def work(run: int) -> TaskResult:
+        base = starts[run]
+        return scan_commits(ctx, commits[base:base + size], base)
+
+    if workers <= 1 or len(starts) <= 1:
+        yield from (work(run) for run in range(len(starts)))
+        return
+    gc.freeze()  # what exists now is the workers' shared heap: their collections leave it alone (no copies)
     try:
-        if workers <= 1 or len(tasks) <= 1:
-            for t in tasks:
-                yield _work(t)
-            return
-        gc.freeze()  # what exists now is the workers' shared heap: their collections leave it alone (no copies)
-        with mp.get_context("fork").Pool(processes=min(workers, len(tasks)), initializer=_worker_init) as pool:
-            # runs handed out in consecutive groups: a worker's blob cache then carries over
-            yield from pool.imap_unordered(_work, tasks, chunksize=max(1, len(tasks) // (2 * workers)))
+        yield from (res for _run, res in SharedRuns(len(starts), workers, work, _worker_init))
     finally:
-        _CTX = None
         gc.unfreeze()
 
 

@@ -1,0 +1,135 @@
+"""Runs of work shared out to forked workers in contiguous shares, the tail balanced by stealing.
+
+A history sweep's runs are consecutive stretches of commits, and a worker keeps the blob versions its
+last run ended with: the run after it starts warm, any other run starts cold (its files' previous
+versions are read again). So each worker takes one contiguous share of the runs, front to back; a
+worker whose share is done takes the last run of the share with the most left (the run farthest from
+where that share's owner is), so a share heavier than the others does not leave a core idle.
+
+Results come back as each run ends (progress stays live). A worker that raises passes its exception
+on; one that dies without a word (killed, out of memory) is an error, not a hang.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import multiprocessing as mp
+import pickle
+import queue
+import traceback
+from collections.abc import Callable, Iterator, MutableSequence
+from typing import Any, Generic, TypeVar, cast
+
+R = TypeVar("R")
+
+POLL_SECONDS = 0.5  # how often the parent checks that workers are alive while it waits
+
+
+class WorkerDied(RuntimeError):
+    """A worker process ended without finishing its runs."""
+
+
+class Shares:
+    """Which run a worker takes next. `bounds` holds [next, end) per worker, flat; `lock` guards it
+    (an mp.Array and its lock, shared by forked workers, or a plain list in one process)."""
+
+    def __init__(self, bounds: MutableSequence[int], lock: Any = None) -> None:
+        self.bounds = bounds
+        self.lock = lock if lock is not None else contextlib.nullcontext()
+
+    @staticmethod
+    def split(runs: int, workers: int) -> list[int]:
+        """Flat [next, end) per worker: contiguous shares, sizes differing by at most one."""
+        out: list[int] = []
+        for w in range(workers):
+            out += [runs * w // workers, runs * (w + 1) // workers]
+        return out
+
+    def claim(self, worker: int) -> int | None:
+        """The next run for `worker`, or None when every run is taken."""
+        b = self.bounds
+        with self.lock:
+            i = 2 * worker
+            if b[i] < b[i + 1]:
+                b[i] += 1
+                return b[i] - 1
+            left = [(b[2 * w + 1] - b[2 * w], w) for w in range(len(b) // 2)]
+            most, victim = max(left)
+            if most <= 0:
+                return None
+            b[2 * victim + 1] -= 1
+            return b[2 * victim + 1]
+
+
+class _Failed:
+    """A worker's exception, carried to the parent (as text when it cannot be pickled)."""
+
+    def __init__(self, error: BaseException) -> None:
+        self.text = "".join(traceback.format_exception(error))
+        try:
+            pickle.dumps(error)
+            self.error: BaseException | None = error
+        except Exception:  # noqa: BLE001 - any pickling failure: send the text instead
+            self.error = None
+
+
+class _Done:
+    pass
+
+
+def _worker(index: int, shares: Shares, work: Callable[[int], Any], out: Any, init: Callable[[], None] | None) -> None:
+    try:
+        if init is not None:
+            init()
+        while (run := shares.claim(index)) is not None:
+            out.put((run, work(run)))
+    except BaseException as e:  # noqa: BLE001 - passed on to the parent, which raises it
+        out.put((-1, _Failed(e)))
+    finally:
+        out.put((-1, _Done()))
+        out.close()
+        out.join_thread()
+
+
+class SharedRuns(Generic[R]):
+    """`work(run)` for runs 0..runs-1 in `workers` forked processes; results as they come (any order)."""
+
+    def __init__(self, runs: int, workers: int, work: Callable[[int], R], init: Callable[[], None] | None = None):
+        self.runs, self.workers, self.work, self.init = runs, max(1, min(workers, runs)), work, init
+
+    def __iter__(self) -> Iterator[tuple[int, R]]:
+        ctx = mp.get_context("fork")
+        bounds = ctx.Array("q", Shares.split(self.runs, self.workers))
+        shares = Shares(cast("MutableSequence[int]", bounds.get_obj()), bounds.get_lock())
+        out: Any = ctx.Queue()
+        procs = [ctx.Process(target=_worker, args=(w, shares, self.work, out, self.init), daemon=True)
+                 for w in range(self.workers)]
+        for p in procs:
+            p.start()
+        finished = 0
+        try:
+            while finished < len(procs):
+                try:
+                    run, got = out.get(timeout=POLL_SECONDS)
+                except queue.Empty:
+                    dead = [p for p in procs if p.exitcode not in (None, 0)]
+                    if dead:
+                        code = dead[0].exitcode
+                        raise WorkerDied(f"a worker process ended unexpectedly (exit code {code})") from None
+                    continue
+                if isinstance(got, _Done):
+                    finished += 1
+                elif isinstance(got, _Failed):
+                    if got.error is not None:
+                        raise got.error
+                    raise WorkerDied(f"a worker failed:\n{got.text}")
+                else:
+                    yield run, got
+        finally:
+            for p in procs:
+                if p.is_alive():
+                    p.terminate()
+            for p in procs:
+                p.join()
+            out.close()
+            out.join_thread()

@@ -1,0 +1,83 @@
+"""Runs shared out to forked workers: contiguous shares, stealing at the tail, failures surfaced."""
+
+from __future__ import annotations
+
+import os
+import time
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from scanner.sources.shares import SharedRuns, Shares, WorkerDied
+
+
+@given(st.integers(0, 200), st.integers(1, 9))
+def test_split_gives_contiguous_shares_covering_every_run(runs: int, workers: int) -> None:
+    b = Shares.split(runs, workers)
+    spans = [(b[2 * w], b[2 * w + 1]) for w in range(workers)]
+    assert spans[0][0] == 0 and spans[-1][1] == runs
+    assert all(spans[w][1] == spans[w + 1][0] for w in range(workers - 1))
+    sizes = [e - s for s, e in spans]
+    assert max(sizes) - min(sizes) <= 1
+
+
+def test_a_worker_takes_its_own_share_in_order_then_steals_from_the_end_of_the_largest() -> None:
+    shares = Shares(Shares.split(12, 3))  # [0,4) [4,8) [8,12)
+    assert [shares.claim(0) for _ in range(4)] == [0, 1, 2, 3]
+    assert shares.claim(1) == 4
+    assert shares.claim(0) == 11  # worker 2 has the most left (4): its last run
+    assert shares.claim(0) == 10  # both have 3 left now: a tie goes to the later share
+    assert shares.claim(2) == 8  # an owner still starts at the front of what is left of its share
+
+
+@given(st.integers(0, 60), st.integers(1, 6), st.lists(st.integers(0, 5), max_size=200))
+def test_every_run_is_claimed_exactly_once_whatever_the_interleaving(runs: int, workers: int,
+                                                                      order: list[int]) -> None:
+    shares = Shares(Shares.split(runs, workers))
+    got: list[int] = []
+    for w in [x % workers for x in order] + list(range(workers)) * (runs + 1):
+        run = shares.claim(w)
+        if run is not None:
+            got.append(run)
+    assert sorted(got) == list(range(runs))
+    assert all(shares.claim(w) is None for w in range(workers))
+
+
+def test_shared_runs_return_every_result_from_forked_workers() -> None:
+    got = dict(SharedRuns(9, 2, lambda run: (run * run, os.getpid())))
+    assert sorted(got) == list(range(9))
+    assert all(v[0] == k * k for k, v in got.items())
+    assert len({pid for _sq, pid in got.values()} - {os.getpid()}) >= 1  # not run in this process
+
+
+def test_a_worker_exception_is_raised_in_the_parent() -> None:
+    def work(run: int) -> int:
+        if run == 3:
+            raise KeyError("run three")
+        return run
+
+    with pytest.raises(KeyError, match="run three"):
+        list(SharedRuns(6, 2, work))
+
+
+def test_a_worker_that_dies_is_an_error_not_a_hang() -> None:
+    def work(run: int) -> int:
+        if run == 1:
+            os._exit(7)
+        time.sleep(0.05)
+        return run
+
+    started = time.monotonic()
+    with pytest.raises(WorkerDied, match="exit code 7"):
+        list(SharedRuns(4, 2, work))
+    assert time.monotonic() - started < 30
+
+
+def test_a_stopped_iteration_leaves_no_worker_behind() -> None:
+    import multiprocessing as mp
+
+    it = iter(SharedRuns(50, 2, lambda run: time.sleep(0.02) or run))
+    next(it)
+    it.close()  # type: ignore[attr-defined]
+    assert not mp.active_children()
