@@ -41,13 +41,13 @@ from scanner.sources.gitrepo import (
     open_repo,
     rev_args,
 )
-from scanner.sources.gitscan import ScanContext, TaskResult, scan_commits
+from scanner.sources.gitscan import ScanContext, TaskResult, close_readers, scan_commits
 from scanner.sources.shares import SharedRuns
 
 log = logging.getLogger(__name__)
 
 MAX_OBJECT_WARNINGS = 20
-TASKS_PER_WORKER = 4  # runs of commits per worker (fewer, longer runs: fewer git processes and cold caches)
+RUNS_PER_SHARE = 4  # runs in a worker's share: what an idle worker can steal from a busy one
 MIN_TASK_COMMITS = 64
 MAX_TASK_COMMITS = 5000  # a run's listing is held in memory: bounded whatever the history's length
 
@@ -140,9 +140,18 @@ def _worker_init() -> None:
     gc.set_threshold(50_000, 20, 20)  # fewer collections: a run makes many short-lived tuples, few cycles
 
 
-def run_size(commits: int, workers: int) -> int:
-    """How many commits one run (task) takes."""
-    return min(MAX_TASK_COMMITS, max(MIN_TASK_COMMITS, math.ceil(commits / (workers * TASKS_PER_WORKER))))
+def plan_runs(commits: int, workers: int) -> list[list[int]]:
+    """Per worker, the sizes of the runs of its contiguous share of `commits`: RUNS_PER_SHARE runs
+    (more on a long history: a run takes at most MAX_TASK_COMMITS, and at least MIN_TASK_COMMITS
+    unless the share is smaller). A short history is not shared out at all."""
+    workers = max(1, min(workers, commits // MIN_TASK_COMMITS))
+    plan = []
+    for w in range(workers):
+        share = commits * (w + 1) // workers - commits * w // workers
+        size = min(MAX_TASK_COMMITS, max(MIN_TASK_COMMITS, share // RUNS_PER_SHARE))
+        runs = max(1, share // size, math.ceil(share / MAX_TASK_COMMITS))
+        plan.append([share * (r + 1) // runs - share * r // runs for r in range(runs)])
+    return [sizes for sizes in plan if sum(sizes)]
 
 
 def run_tasks(ctx: ScanContext, commits: Sequence[str], jobs: int) -> Iterator[TaskResult]:
@@ -151,19 +160,24 @@ def run_tasks(ctx: ScanContext, commits: Sequence[str], jobs: int) -> Iterator[T
     workers = jobs if jobs > 0 else (os.cpu_count() or 1)
     if mp.current_process().daemon or "fork" not in mp.get_all_start_methods():
         workers = 1  # inside a pool worker (e.g. a multi-repository sweep): no grandchildren
-    size = run_size(len(commits), workers)
-    starts = range(0, len(commits), size)
+    plan = plan_runs(len(commits), workers)
+    sizes = [size for share in plan for size in share]
+    starts = [sum(sizes[:i]) for i in range(len(sizes))]
 
     def work(run: int) -> TaskResult:
         base = starts[run]
-        return scan_commits(ctx, commits[base:base + size], base)
+        return scan_commits(ctx, commits[base:base + sizes[run]], base)
 
-    if workers <= 1 or len(starts) <= 1:
-        yield from (work(run) for run in range(len(starts)))
+    if len(plan) <= 1 or len(sizes) <= 1:
+        try:
+            yield from (work(run) for run in range(len(sizes)))
+        finally:
+            close_readers(ctx)
         return
     gc.freeze()  # what exists now is the workers' shared heap: their collections leave it alone (no copies)
     try:
-        yield from (res for _run, res in SharedRuns(len(starts), workers, work, _worker_init))
+        yield from (res for _run, res in SharedRuns([len(share) for share in plan], work, _worker_init,
+                                                     lambda: close_readers(ctx)))
     finally:
         gc.unfreeze()
 

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import functools
 import os
+import re
 import subprocess
 import tempfile
 import threading
@@ -123,14 +125,14 @@ class CatFile:
         self.skip = skip  # known-missing objects (partial clone): never asked for, git would try to fetch
         self._proc: subprocess.Popen[bytes] | None = None
         self._err: IO[bytes] | None = None
+        self._commands = False  # whether the running process takes --batch-command requests
 
-    BATCH: tuple[str, ...] = ("cat-file", "--batch")
     READ_BUFFER = -1
 
     def _start(self) -> subprocess.Popen[bytes]:
         if self._proc is None:
             self._err = tempfile.TemporaryFile()  # noqa: SIM115 - closed in _died/close
-            self._proc = subprocess.Popen(git_argv(self.cwd, *self.BATCH), stdin=subprocess.PIPE,
+            self._proc = subprocess.Popen(git_argv(self.cwd, "cat-file", "--batch"), stdin=subprocess.PIPE,
                                           stdout=subprocess.PIPE, stderr=self._err, env=git_env(),
                                           bufsize=self.READ_BUFFER)
         return self._proc
@@ -189,26 +191,13 @@ class CatFile:
     def _died(self) -> str:
         proc, err = self._proc, self._err
         self._proc = self._err = None
-        if proc is not None:
-            proc.kill()
-            proc.wait()
-        if err is None:
-            return "unreadable"
-        err.seek(0)
-        msg = first_error_line(err.read())
-        err.close()
+        msg = end_process(proc, err, kill=True)
         return msg if msg != "git failed" else "unreadable (git cat-file stopped)"
 
     def close(self) -> None:
-        proc, self._proc = self._proc, None
-        if proc is not None:
-            assert proc.stdin is not None
-            with contextlib.suppress(OSError):
-                proc.stdin.close()
-            proc.wait()
-        if self._err is not None:
-            self._err.close()
-            self._err = None
+        proc, err = self._proc, self._err
+        self._proc = self._err = None
+        end_process(proc, err)
 
     def __enter__(self) -> CatFile:
         return self
@@ -221,16 +210,46 @@ PIPE_BYTES = 1 << 20  # let git run ahead of the reader by up to this much outpu
 _F_SETPIPE_SZ = getattr(fcntl, "F_SETPIPE_SZ", 1031)
 
 
-class BlobStream(CatFile):
-    """Many blobs, in order, through `git cat-file --batch` with every id written up front (by a
-    thread) so that git reads ahead while the caller works. If git dies on a corrupt object, that
-    object is an ObjectUnreadable answer and a new process takes the rest."""
+@functools.cache
+def git_version() -> tuple[int, ...]:
+    """The installed git's version, e.g. (2, 39, 5); (0,) when it cannot be told."""
+    try:
+        out = subprocess.run(["git", "version"], capture_output=True, stdin=subprocess.DEVNULL, env=git_env()).stdout
+    except OSError:
+        return (0,)
+    m = re.search(rb"(\d+)\.(\d+)(?:\.(\d+))?", out)
+    return tuple(int(g) for g in m.groups(b"0")) if m else (0,)
 
-    BATCH = ("cat-file", "--batch", "--buffer")
+
+BATCH_COMMAND = (2, 36)  # `cat-file --batch-command` (and its `flush`) first came with git 2.36
+
+
+class BlobStream(CatFile):
+    """Many blobs, in order, through one `git cat-file` kept for many calls (a new process starts
+    cold), with every id of a call written up front (by a thread) so that git reads ahead while the
+    caller works. On git 2.36 or later git buffers its output and is told to flush at the end of
+    each call (`--batch-command --buffer`); before that it flushes after every object. If git dies
+    on a corrupt object, that object is an ObjectUnreadable answer and a new process takes the rest.
+    A call left half-way stops the process."""
+
     READ_BUFFER = 1 << 20
+
+    def _start(self) -> subprocess.Popen[bytes]:
+        if self._proc is None:
+            self._commands = git_version() >= BATCH_COMMAND
+            args = ("cat-file", "--batch-command", "--buffer") if self._commands else ("cat-file", "--batch")
+            self._err = tempfile.TemporaryFile()  # noqa: SIM115 - closed in _died/close
+            self._proc = subprocess.Popen(git_argv(self.cwd, *args), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                          stderr=self._err, env=git_env(), bufsize=self.READ_BUFFER)
+        return self._proc
+
+    def _requests(self, shas: Sequence[str]) -> list[str]:
+        wanted = [s for s in shas if s not in self.skip]
+        return [*(f"contents {s}" for s in wanted), "flush"] if self._commands else wanted
 
     def blobs(self, shas: Sequence[str]) -> Iterator[Blob | ObjectUnreadable]:
         pos = 0
+        complete = False
         try:
             while pos < len(shas):
                 todo = shas[pos:]
@@ -238,8 +257,7 @@ class BlobStream(CatFile):
                 assert proc.stdout is not None
                 with contextlib.suppress(OSError):
                     fcntl.fcntl(proc.stdout.fileno(), _F_SETPIPE_SZ, PIPE_BYTES)
-                feeder = threading.Thread(target=stdin_feeder, args=(proc, [s for s in todo if s not in self.skip]),
-                                          daemon=True)
+                feeder = threading.Thread(target=stdin_feeder, daemon=True, args=(proc, self._requests(todo), False))
                 feeder.start()
                 for sha in todo:
                     pos += 1
@@ -252,25 +270,102 @@ class BlobStream(CatFile):
                         break
                     yield got
                 feeder.join()
+            complete = True
         finally:
-            self._stop()
+            if not complete:
+                self._stop()
 
     def _stop(self) -> None:
-        proc = self._proc
-        if proc is not None:
-            proc.kill()
-            for pipe in (proc.stdin, proc.stdout):
-                with contextlib.suppress(OSError):
-                    if pipe is not None:
-                        pipe.close()
         self._died()
 
 
-def stdin_feeder(proc: subprocess.Popen[bytes], lines: Sequence[str]) -> None:
-    """Write lines to a process's stdin (run in a thread so stdout can be read meanwhile)."""
+class ListingStream:
+    """One `git <command> --stdin` (diff-tree) kept for many batches of commit ids. After a batch
+    comes a line that is no object id, which git echoes, flushed, once it has listed the batch:
+    everything read up to that line is the batch's output."""
+
+    def __init__(self, cwd: str, args: Sequence[str]) -> None:
+        self.cwd = cwd
+        self.args = tuple(args)
+        self._end = f"-- keysweep batch end {os.urandom(8).hex()} --\n".encode()
+        self._proc: subprocess.Popen[bytes] | None = None
+        self._err: IO[bytes] | None = None
+        self._seen = 0  # bytes of stderr already accounted for
+
+    def listing(self, shas: Sequence[str]) -> tuple[bytes, str | None]:
+        """(output for `shas`, None) or, when git stops part-way, (what it wrote, why it stopped)."""
+        if self._proc is None:
+            self._err, self._seen = tempfile.TemporaryFile(), 0  # noqa: SIM115 - closed in _stopped/close
+            self._proc = subprocess.Popen(git_argv(self.cwd, *self.args), stdin=subprocess.PIPE,
+                                          stdout=subprocess.PIPE, stderr=self._err, env=git_env())
+        proc = self._proc
+        assert proc.stdout is not None
+        feeder = threading.Thread(target=stdin_feeder, daemon=True,
+                                  args=(proc, [*shas, self._end[:-1].decode()], False))
+        feeder.start()
+        parts: list[bytes] = []
+        fd = proc.stdout.fileno()
+        end, tail = self._end, b""
+        try:
+            while True:
+                piece = os.read(fd, 1 << 20)
+                if not piece:
+                    return b"".join(parts), self._stopped()
+                parts.append(piece)
+                tail = (tail + piece)[-len(end):]
+                if tail == end:
+                    out = b"".join(parts)
+                    return out[:-len(end)], self._complaint()
+        finally:
+            feeder.join()
+
+    def _complaint(self) -> str | None:
+        """What git wrote to stderr during the last batch (it went on after an error), or None."""
+        assert self._err is not None
+        size = os.fstat(self._err.fileno()).st_size
+        if size <= self._seen:
+            return None
+        self._err.seek(self._seen)
+        self._seen = size
+        return first_error_line(self._err.read())
+
+    def _stopped(self) -> str:
+        proc, err = self._proc, self._err
+        self._proc = self._err = None
+        return end_process(proc, err)
+
+    def close(self) -> None:
+        self._stopped()
+
+
+def end_process(proc: subprocess.Popen[bytes] | None, err: IO[bytes] | None, kill: bool = False) -> str:
+    """Wait for a git process (kill it first if asked) with its pipes closed, close the file that
+    took its stderr, and say what went wrong (its first error line, "git failed" when unknown)."""
+    if proc is not None:
+        if kill:
+            proc.kill()
+        for pipe in (proc.stdin, proc.stdout):
+            with contextlib.suppress(OSError):
+                if pipe is not None:
+                    pipe.close()
+        proc.wait()
+    if err is None:
+        return "git failed"
+    err.seek(0)
+    msg = first_error_line(err.read())
+    err.close()
+    return msg
+
+
+def stdin_feeder(proc: subprocess.Popen[bytes], lines: Sequence[str], close: bool = True) -> None:
+    """Write lines to a process's stdin (run in a thread so stdout can be read meanwhile); close
+    it after them unless the process is kept for more."""
     assert proc.stdin is not None
     try:
         proc.stdin.write("".join(f"{x}\n" for x in lines).encode())
-        proc.stdin.close()
+        if close:
+            proc.stdin.close()
+        else:
+            proc.stdin.flush()
     except (BrokenPipeError, OSError):
         pass

@@ -21,9 +21,6 @@ END lines is seen whole) and findings that touch no added line are dropped.
 from __future__ import annotations
 
 import logging
-import subprocess
-import tempfile
-import threading
 from collections import OrderedDict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -35,12 +32,9 @@ from scanner.sources.gitcmd import (
     Blob,
     BlobStream,
     CatFile,
+    ListingStream,
     ObjectUnreadable,
     decode_path,
-    first_error_line,
-    git_argv,
-    git_env,
-    stdin_feeder,
 )
 from scanner.sources.gitdiff import probe_bytes
 from scanner.sources.walk import excluded
@@ -48,7 +42,8 @@ from scanner.sources.walk import excluded
 log = logging.getLogger(__name__)
 
 SNIFF_BYTES = 8192
-RAW_TREE = ("diff-tree", "--stdin", "-r", "-z", "--raw", "--no-abbrev", "-c", "-M", "--root", "--format=%x01%H")
+RAW_TREE = ("diff-tree", "--stdin", "-r", "-z", "--raw", "--no-abbrev", "-c", "-M", "--root", "--always",
+            "--format=%x01%H")  # --always: a commit with nothing to list still has its line
 CACHE_BLOBS = 16384  # recent blob versions a worker keeps (the old side of the next change) ...
 CACHE_BYTES = 96 << 20  # ... within this many bytes of content
 CACHE_BIG = 1 << 20  # larger ones are read again when needed rather than kept
@@ -172,30 +167,65 @@ class _Blobs:
         return got
 
 
-# One per process: a worker's runs are mostly consecutive, so the versions one run ends with are
-# the old side of the next run's changes. Dropped when a run stops half-way (plan and reads would
-# no longer agree).
-_BLOBS: list[_Blobs] = []
+class _Readers:
+    """What a process keeps from one run to the next for a repository: its git processes (a new one
+    starts cold: no pack windows, no delta base cache), the blob versions recent runs ended with
+    (the old side of the next run's changes) and what it learnt about paths."""
 
-
-class _Task:
     def __init__(self, ctx: ScanContext) -> None:
         self.ctx = ctx
-        self.out = TaskResult()
+        self.lister = ListingStream(ctx.cwd, RAW_TREE)
+        self.stream = BlobStream(ctx.cwd, ctx.max_size, ctx.missing)
+        self.blobs = _Blobs()
         self._cat: CatFile | None = None
-        self._warned: set[str] = set()
-        self._paths: dict[bytes, tuple[str | None, bool]] = {}  # raw path -> (path, or None if excluded; valid UTF-8)
-        self._bound: dict[str, bool] = {}  # path -> whether a rule is bound to its file name
+        self.paths: dict[bytes, tuple[str | None, bool]] = {}  # raw path -> (path, or None if excluded; valid UTF-8)
+        self.bound: dict[str, bool] = {}  # path -> whether a rule is bound to its file name
 
     @property
     def cat(self) -> CatFile:
+        """A reader for single objects (a kept blob let go, a deleted file's content)."""
         if self._cat is None:
             self._cat = CatFile(self.ctx.cwd, self.ctx.max_size, self.ctx.missing)
         return self._cat
 
     def close(self) -> None:
+        self.lister.close()
+        self.stream.close()
         if self._cat is not None:
             self._cat.close()
+
+
+# Idle readers of this process, taken by a run and given back when it ends complete (one that
+# stops half-way is closed: its plan and reads would no longer agree).
+_IDLE: list[_Readers] = []
+
+
+def _take_readers(ctx: ScanContext) -> _Readers:
+    for i, r in enumerate(_IDLE):
+        if r.ctx is ctx:
+            return _IDLE.pop(i)
+    return _Readers(ctx)
+
+
+def close_readers(ctx: ScanContext) -> None:
+    """Stop the git processes this process kept for `ctx` (at the end of a sweep)."""
+    for r in [r for r in _IDLE if r.ctx is ctx]:
+        _IDLE.remove(r)
+        r.close()
+
+
+class _Task:
+    def __init__(self, ctx: ScanContext, readers: _Readers) -> None:
+        self.ctx = ctx
+        self.readers = readers
+        self.out = TaskResult()
+        self._warned: set[str] = set()
+        self._paths = readers.paths
+        self._bound = readers.bound
+
+    @property
+    def cat(self) -> CatFile:
+        return self.readers.cat
 
     def warn_once(self, key: str, msg: str) -> None:
         if key not in self._warned:
@@ -208,6 +238,7 @@ class _Task:
         """The changes of every commit in `shas`. A commit git cannot list (a corrupt commit or
         tree) is one warning; the others are listed."""
         commits: list[_Commit] = []
+        failed: set[str] = set()
         pos = 0
         while pos < len(shas):
             got, error = self._raw(shas[pos:], base + pos)
@@ -221,29 +252,20 @@ class _Task:
             if error is None:
                 commits.extend(alone)
             else:
+                failed.add(shas[at])
                 self.out.warnings.append(f"commit {shas[at][:12]}: git cannot list its changes ({error}); skipped")
             pos = at + 1
+        if len(commits) + len(failed) < len(shas):  # git passes over a commit it cannot find without a word
+            listed = {c.sha for c in commits} | failed
+            self.out.warnings.extend(f"commit {sha[:12]}: git cannot list its changes (not found); skipped"
+                                     for sha in shas if sha not in listed)
         return commits
 
     def _raw(self, shas: Sequence[str], base: int) -> tuple[list[_Commit], str | None]:
-        err = tempfile.TemporaryFile()  # noqa: SIM115 - closed below
-        proc = subprocess.Popen(git_argv(self.ctx.cwd, *RAW_TREE), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                stderr=err, env=git_env())
-        feeder = threading.Thread(target=stdin_feeder, args=(proc, shas), daemon=True)
-        feeder.start()
-        assert proc.stdout is not None
-        try:
-            raw = proc.stdout.read()
-        finally:
-            proc.stdout.close()
-            rc = proc.wait()
-            feeder.join()
-            err.seek(0)
-            message = first_error_line(err.read())
-            err.close()
+        raw, message = self.readers.lister.listing(shas)
         index = {s: i for i, s in enumerate(shas)}
         commits = [_Commit(sha, base + index.get(sha, 0), self._keep(changes)) for sha, changes in parse_raw(raw)]
-        return commits, (None if rc == 0 else message)
+        return commits, message
 
     def _keep(self, changes: list[Change]) -> list[tuple[str, Change]]:
         out = []
@@ -265,9 +287,8 @@ class _Task:
 
     def run(self, shas: Sequence[str], base: int) -> None:
         commits = self.list_changes(shas, base)
-        blobs = _BLOBS.pop() if _BLOBS else _Blobs()
-        stream = BlobStream(self.ctx.cwd, self.ctx.max_size, self.ctx.missing)
-        answers = stream.blobs(blobs.plan(commits))
+        blobs = self.readers.blobs
+        answers = self.readers.stream.blobs(blobs.plan(commits))
         blobs.start(answers, self.cat)
         try:
             for c in commits:
@@ -277,8 +298,6 @@ class _Task:
                 self.finish(c)
         finally:
             answers.close()  # type: ignore[attr-defined]
-            stream.close()
-        _BLOBS.append(blobs)  # only after a complete run
 
     def readable(self, got: Blob | ObjectUnreadable, path: str, c: _Commit) -> bytes | None:
         """The new version's bytes, or None (and a warning or note) when it cannot be scanned."""
@@ -427,11 +446,15 @@ def _near(part: bytes, keywords: list[tuple[int, str]], framed_new: bytes, frame
 
 
 def scan_commits(ctx: ScanContext, shas: Sequence[str], base: int) -> TaskResult:
-    """Scan `shas` (their topological positions start at `base`); bad objects never stop it."""
-    task = _Task(ctx)
+    """Scan `shas` (their topological positions start at `base`); bad objects never stop it. The
+    git processes are kept for the next run of this process (close_readers stops them)."""
+    readers = _take_readers(ctx)
+    task = _Task(ctx, readers)
     task.out.commits = len(shas)
     try:
         task.run(shas, base)
-        return task.out
-    finally:
-        task.close()
+    except BaseException:
+        readers.close()
+        raise
+    _IDLE.append(readers)
+    return task.out

@@ -17,7 +17,7 @@ import multiprocessing as mp
 import pickle
 import queue
 import traceback
-from collections.abc import Callable, Iterator, MutableSequence
+from collections.abc import Callable, Iterator, MutableSequence, Sequence
 from typing import Any, Generic, TypeVar, cast
 
 R = TypeVar("R")
@@ -38,11 +38,13 @@ class Shares:
         self.lock = lock if lock is not None else contextlib.nullcontext()
 
     @staticmethod
-    def split(runs: int, workers: int) -> list[int]:
-        """Flat [next, end) per worker: contiguous shares, sizes differing by at most one."""
+    def split(counts: Sequence[int]) -> list[int]:
+        """Flat [next, end) per worker for contiguous shares of counts[w] runs each."""
         out: list[int] = []
-        for w in range(workers):
-            out += [runs * w // workers, runs * (w + 1) // workers]
+        start = 0
+        for n in counts:
+            out += [start, start + n]
+            start += n
         return out
 
     def claim(self, worker: int) -> int | None:
@@ -77,12 +79,15 @@ class _Done:
     pass
 
 
-def _worker(index: int, shares: Shares, work: Callable[[int], Any], out: Any, init: Callable[[], None] | None) -> None:
+def _worker(index: int, shares: Shares, work: Callable[[int], Any], out: Any, init: Callable[[], None] | None,
+            done: Callable[[], None] | None) -> None:
     try:
         if init is not None:
             init()
         while (run := shares.claim(index)) is not None:
             out.put((run, work(run)))
+        if done is not None:
+            done()
     except BaseException as e:  # noqa: BLE001 - passed on to the parent, which raises it
         out.put((-1, _Failed(e)))
     finally:
@@ -92,18 +97,21 @@ def _worker(index: int, shares: Shares, work: Callable[[int], Any], out: Any, in
 
 
 class SharedRuns(Generic[R]):
-    """`work(run)` for runs 0..runs-1 in `workers` forked processes; results as they come (any order)."""
+    """`work(run)` for every run in one forked process per share (`counts[w]` consecutive runs for
+    worker w); results as they come, in any order."""
 
-    def __init__(self, runs: int, workers: int, work: Callable[[int], R], init: Callable[[], None] | None = None):
-        self.runs, self.workers, self.work, self.init = runs, max(1, min(workers, runs)), work, init
+    def __init__(self, counts: Sequence[int], work: Callable[[int], R], init: Callable[[], None] | None = None,
+                 done: Callable[[], None] | None = None) -> None:
+        """`init` runs in each worker before its first run, `done` after its last."""
+        self.counts, self.work, self.init, self.done = [n for n in counts if n > 0], work, init, done
 
     def __iter__(self) -> Iterator[tuple[int, R]]:
         ctx = mp.get_context("fork")
-        bounds = ctx.Array("q", Shares.split(self.runs, self.workers))
+        bounds = ctx.Array("q", Shares.split(self.counts))
         shares = Shares(cast("MutableSequence[int]", bounds.get_obj()), bounds.get_lock())
         out: Any = ctx.Queue()
-        procs = [ctx.Process(target=_worker, args=(w, shares, self.work, out, self.init), daemon=True)
-                 for w in range(self.workers)]
+        procs = [ctx.Process(target=_worker, args=(w, shares, self.work, out, self.init, self.done), daemon=True)
+                 for w in range(len(self.counts))]
         for p in procs:
             p.start()
         finished = 0

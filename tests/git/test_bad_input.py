@@ -172,3 +172,17 @@ def test_git_missing_from_path_is_a_clear_error(repo: GitRepo, monkeypatch: pyte
     monkeypatch.setenv("PATH", "/nonexistent")
     with pytest.raises(ConfigError, match="git is not installed"):
         sweep(repo.path)
+
+
+def test_a_tree_git_cannot_read_is_one_warning_and_the_sweep_goes_on(repo: GitRepo) -> None:
+    repo.commit("first", files={"a.py": lines(f'T = "{PAT_A}"')})
+    broken = repo.commit("second", files={"sub/b.py": lines(*filler(3))})
+    repo.commit("third", files={"c.py": lines(f'T = "{PAT_B}"')})
+    tree = repo.git("rev-parse", f"{broken}:sub")  # a tree only this commit has
+    obj = repo.path / ".git" / "objects" / tree[:2] / tree[2:]
+    obj.chmod(0o644)
+    obj.write_bytes(b"this is not a zlib stream")
+    result = sweep(repo.path)
+    assert {PAT_A, PAT_B} <= secrets(result)  # the commits before and after it are swept
+    bad = [w for w in result.warnings if w.startswith(f"commit {broken[:12]}: git cannot list its changes")]
+    assert len(bad) == 1, result.warnings

@@ -129,14 +129,27 @@ def test_versions_let_go_for_the_cache_budget_are_read_again(tmp_path: Path, mon
 
     monkeypatch.setattr(gitscan, "CACHE_BYTES", 0)  # nothing is kept: every old version is read again
     monkeypatch.setattr(gitscan.CatFile, "read", counted)
-    gitscan._BLOBS.clear()
+    gitscan._IDLE.clear()  # no blob versions carried over from an earlier sweep
     assert [(f.commit, f.path, f.line) for f in of(sweep(repo), PAT_A)] == expected
     assert reads  # the old versions came from the second reader, not from the cache
 
 
-def test_runs_of_commits_are_bounded_whatever_the_length_of_history() -> None:
-    from scanner.sources.git import MAX_TASK_COMMITS, MIN_TASK_COMMITS, run_size
+@given(st.integers(0, 3_000_000), st.integers(1, 16))
+def test_runs_of_commits_are_bounded_whatever_the_length_of_history(commits: int, workers: int) -> None:
+    from scanner.sources.git import MAX_TASK_COMMITS, MIN_TASK_COMMITS, RUNS_PER_SHARE, plan_runs
 
-    assert run_size(20_000, 2) == 2500  # four runs per worker
-    assert run_size(2_000_000, 2) == MAX_TASK_COMMITS  # a run's listing stays in memory: capped
-    assert run_size(10, 2) == MIN_TASK_COMMITS
+    plan = plan_runs(commits, workers)
+    sizes = [n for share in plan for n in share]
+    assert sum(sizes) == commits and len(plan) <= workers
+    assert all(n <= MAX_TASK_COMMITS for n in sizes)  # a run's listing stays in memory: capped
+    assert all(n >= MIN_TASK_COMMITS for n in sizes) or len(sizes) == 1  # no run too small to pay its git processes
+    for share in plan:  # shares are even, and an idle worker has runs to steal
+        assert max(share) - min(share) <= 1
+        assert len(share) >= RUNS_PER_SHARE or sum(share) < RUNS_PER_SHARE * MIN_TASK_COMMITS
+
+
+def test_a_short_history_is_not_split() -> None:
+    from scanner.sources.git import MIN_TASK_COMMITS, plan_runs
+
+    assert plan_runs(MIN_TASK_COMMITS, 2) == [[MIN_TASK_COMMITS]]
+    assert plan_runs(20_000, 2) == [[2500] * 4] * 2

@@ -12,18 +12,17 @@ from hypothesis import strategies as st
 from scanner.sources.shares import SharedRuns, Shares, WorkerDied
 
 
-@given(st.integers(0, 200), st.integers(1, 9))
-def test_split_gives_contiguous_shares_covering_every_run(runs: int, workers: int) -> None:
-    b = Shares.split(runs, workers)
-    spans = [(b[2 * w], b[2 * w + 1]) for w in range(workers)]
-    assert spans[0][0] == 0 and spans[-1][1] == runs
-    assert all(spans[w][1] == spans[w + 1][0] for w in range(workers - 1))
-    sizes = [e - s for s, e in spans]
-    assert max(sizes) - min(sizes) <= 1
+@given(st.lists(st.integers(0, 40), min_size=1, max_size=9))
+def test_split_gives_contiguous_shares_covering_every_run(counts: list[int]) -> None:
+    b = Shares.split(counts)
+    spans = [(b[2 * w], b[2 * w + 1]) for w in range(len(counts))]
+    assert spans[0][0] == 0 and spans[-1][1] == sum(counts)
+    assert all(spans[w][1] == spans[w + 1][0] for w in range(len(counts) - 1))
+    assert [e - s for s, e in spans] == counts
 
 
 def test_a_worker_takes_its_own_share_in_order_then_steals_from_the_end_of_the_largest() -> None:
-    shares = Shares(Shares.split(12, 3))  # [0,4) [4,8) [8,12)
+    shares = Shares(Shares.split([4, 4, 4]))  # [0,4) [4,8) [8,12)
     assert [shares.claim(0) for _ in range(4)] == [0, 1, 2, 3]
     assert shares.claim(1) == 4
     assert shares.claim(0) == 11  # worker 2 has the most left (4): its last run
@@ -31,10 +30,10 @@ def test_a_worker_takes_its_own_share_in_order_then_steals_from_the_end_of_the_l
     assert shares.claim(2) == 8  # an owner still starts at the front of what is left of its share
 
 
-@given(st.integers(0, 60), st.integers(1, 6), st.lists(st.integers(0, 5), max_size=200))
-def test_every_run_is_claimed_exactly_once_whatever_the_interleaving(runs: int, workers: int,
-                                                                      order: list[int]) -> None:
-    shares = Shares(Shares.split(runs, workers))
+@given(st.lists(st.integers(0, 12), min_size=1, max_size=6), st.lists(st.integers(0, 5), max_size=200))
+def test_every_run_is_claimed_exactly_once_whatever_the_interleaving(counts: list[int], order: list[int]) -> None:
+    shares = Shares(Shares.split(counts))
+    workers, runs = len(counts), sum(counts)
     got: list[int] = []
     for w in [x % workers for x in order] + list(range(workers)) * (runs + 1):
         run = shares.claim(w)
@@ -45,7 +44,7 @@ def test_every_run_is_claimed_exactly_once_whatever_the_interleaving(runs: int, 
 
 
 def test_shared_runs_return_every_result_from_forked_workers() -> None:
-    got = dict(SharedRuns(9, 2, lambda run: (run * run, os.getpid())))
+    got = dict(SharedRuns([5, 4], lambda run: (run * run, os.getpid())))
     assert sorted(got) == list(range(9))
     assert all(v[0] == k * k for k, v in got.items())
     assert len({pid for _sq, pid in got.values()} - {os.getpid()}) >= 1  # not run in this process
@@ -58,7 +57,7 @@ def test_a_worker_exception_is_raised_in_the_parent() -> None:
         return run
 
     with pytest.raises(KeyError, match="run three"):
-        list(SharedRuns(6, 2, work))
+        list(SharedRuns([3, 3], work))
 
 
 def test_a_worker_that_dies_is_an_error_not_a_hang() -> None:
@@ -70,14 +69,14 @@ def test_a_worker_that_dies_is_an_error_not_a_hang() -> None:
 
     started = time.monotonic()
     with pytest.raises(WorkerDied, match="exit code 7"):
-        list(SharedRuns(4, 2, work))
+        list(SharedRuns([2, 2], work))
     assert time.monotonic() - started < 30
 
 
 def test_a_stopped_iteration_leaves_no_worker_behind() -> None:
     import multiprocessing as mp
 
-    it = iter(SharedRuns(50, 2, lambda run: time.sleep(0.02) or run))
+    it = iter(SharedRuns([25, 25], lambda run: time.sleep(0.02) or run))
     next(it)
     it.close()  # type: ignore[attr-defined]
     assert not mp.active_children()
