@@ -249,7 +249,6 @@ class BlobStream(CatFile):
 
     def blobs(self, shas: Sequence[str]) -> Iterator[Blob | ObjectUnreadable]:
         pos = 0
-        complete = False
         try:
             while pos < len(shas):
                 todo = shas[pos:]
@@ -270,9 +269,8 @@ class BlobStream(CatFile):
                         break
                     yield got
                 feeder.join()
-            complete = True
         finally:
-            if not complete:
+            if pos < len(shas):  # answers left unread would be taken for the next call's
                 self._stop()
 
     def _stop(self) -> None:

@@ -92,6 +92,13 @@ def test_a_blob_call_left_half_way_stops_its_process(repo: GitRepo) -> None:
     next(answers)
     answers.close()  # type: ignore[attr-defined]
     assert stream._proc is None  # its unread answers would be taken for the next call's
+    answers = stream.blobs(blobs[:2])
+    got = [next(answers), next(answers)]  # every answer taken, the generator not run to its end ...
+    proc = stream._proc
+    answers.close()  # type: ignore[attr-defined]
+    assert stream._proc is proc and proc is not None  # ... so the process is kept for the next call
+    assert got[0].data == subprocess.run(["git", "-C", str(repo.path), "cat-file", "blob", blobs[0]],  # type: ignore[union-attr]
+                                         capture_output=True, check=True).stdout
     assert [b.data for b in stream.blobs(blobs[:1])] == [  # type: ignore[union-attr]
         subprocess.run(["git", "-C", str(repo.path), "cat-file", "blob", blobs[0]], capture_output=True,
                        check=True).stdout]
