@@ -311,7 +311,7 @@ class _Task:
                                              f"({self.ctx.max_size}); skipped")
             self.out.skipped += 1
             return None
-        if b"\0" in got.data[:SNIFF_BYTES]:
+        if got.data.find(b"\0", 0, SNIFF_BYTES) >= 0:  # (no copy of the sniffed part)
             self.out.notes.append(f"{path} in commit {short}: binary; skipped")
             self.out.skipped += 1
             return None
@@ -432,8 +432,12 @@ def _near(part: bytes, keywords: list[tuple[int, str]], framed_new: bytes, frame
     """Whether some keyword in `part` lies on an added line or on a line next to one. A line is
     added when it is not blank, is a line of the new region and is no line of the old region (both
     framed by newlines, so a line is looked up whole, with a C-speed substring search)."""
+    checked: set[int] = set()
     for end, _kw in keywords:
         own = part.rfind(b"\n", 0, end - 1) + 1
+        if own in checked:  # another keyword of a line already looked at
+            continue
+        checked.add(own)
         start = part.rfind(b"\n", 0, max(own - 1, 0)) + 1  # the line before (or this one, first)
         nl = part.find(b"\n", end)
         stop = -1 if nl < 0 else part.find(b"\n", nl + 1)  # the end of the line after
