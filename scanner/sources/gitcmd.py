@@ -282,9 +282,11 @@ class ListingStream:
     comes a line that is no object id, which git echoes, flushed, once it has listed the batch:
     everything read up to that line is the batch's output."""
 
-    def __init__(self, cwd: str, args: Sequence[str]) -> None:
+    def __init__(self, cwd: str, args: Sequence[str], recycle: int = 5000) -> None:
         self.cwd = cwd
         self.args = tuple(args)
+        self.recycle = recycle  # git keeps every object it has parsed: a new process after this many ids
+        self._listed = 0
         self._end = f"-- keysweep batch end {os.urandom(8).hex()} --\n".encode()
         self._proc: subprocess.Popen[bytes] | None = None
         self._err: IO[bytes] | None = None
@@ -292,12 +294,16 @@ class ListingStream:
 
     def listing(self, shas: Sequence[str]) -> tuple[bytes, str | None]:
         """(output for `shas`, None) or, when git stops part-way, (what it wrote, why it stopped)."""
+        if self._proc is not None and self._listed >= self.recycle:
+            self.close()
         if self._proc is None:
+            self._listed = 0
             self._err, self._seen = tempfile.TemporaryFile(), 0  # noqa: SIM115 - closed in _stopped/close
             self._proc = subprocess.Popen(git_argv(self.cwd, *self.args), stdin=subprocess.PIPE,
                                           stdout=subprocess.PIPE, stderr=self._err, env=git_env())
         proc = self._proc
         assert proc.stdout is not None
+        self._listed += len(shas)
         feeder = threading.Thread(target=stdin_feeder, daemon=True,
                                   args=(proc, [*shas, self._end[:-1].decode()], False))
         feeder.start()

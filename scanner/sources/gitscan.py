@@ -48,6 +48,7 @@ CACHE_BLOBS = 16384  # recent blob versions a worker keeps (the old side of the 
 CACHE_BYTES = 96 << 20  # ... within this many bytes of content
 CACHE_BIG = 1 << 20  # larger ones are read again when needed rather than kept
 CONTEXT_LINES = 1
+LISTER_COMMITS = 5000  # diff-tree keeps what it parses: a new one after this many commits (memory stays bounded)
 
 
 @dataclass(frozen=True)
@@ -174,7 +175,7 @@ class _Readers:
 
     def __init__(self, ctx: ScanContext) -> None:
         self.ctx = ctx
-        self.lister = ListingStream(ctx.cwd, RAW_TREE)
+        self.lister = ListingStream(ctx.cwd, RAW_TREE, recycle=LISTER_COMMITS)
         self.stream = BlobStream(ctx.cwd, ctx.max_size, ctx.missing)
         self.blobs = _Blobs()
         self._cat: CatFile | None = None

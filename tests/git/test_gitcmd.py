@@ -107,3 +107,18 @@ def test_a_blob_call_left_half_way_stops_its_process(repo: GitRepo) -> None:
 
 def test_git_version_is_read() -> None:
     assert git_version() >= (2, 0)
+
+
+def test_the_listing_process_is_replaced_after_its_quota_so_its_memory_stays_bounded(repo: GitRepo) -> None:
+    shas = commits(repo)
+    lister = ListingStream(str(repo.path), RAW_TREE, recycle=3)
+    pids = []
+    try:
+        for batch in (shas[:2], shas[2:4], shas[4:]):  # 2 listed, then 4 (over the quota), then a new process
+            raw, error = lister.listing(batch)
+            assert error is None and raw.count(b"\x01") == len(batch)
+            assert lister._proc is not None
+            pids.append(lister._proc.pid)
+    finally:
+        lister.close()
+    assert pids[0] == pids[1] != pids[2]
