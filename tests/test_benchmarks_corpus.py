@@ -130,3 +130,11 @@ def test_measured_run_sees_the_child_memory(tmp_path: Path) -> None:
     assert m.returncode == 0
     assert m.max_rss_mb >= 80
     assert m.peak_rss_sum_mb >= 80
+
+
+def test_a_timed_run_without_sampler_still_gives_wall_cpu_and_exit_code() -> None:
+    burn = "import sys, time; t = time.process_time(); exec('while time.process_time() - t < 0.2: pass'); sys.exit(3)"
+    m = run_measured([sys.executable, "-c", burn], interval=None)
+    assert m.returncode == 3
+    assert m.cpu_s >= 0.2 and m.wall_s >= 0.2
+    assert m.peak_rss_sum_mb == 0 and m.max_rss_mb > 0  # nothing sampled; the kernel's own peak still there
