@@ -183,8 +183,23 @@ def staged_runs(repo: Path, bin_dir: Path, runs: int, work: Path) -> list[tuple[
     return out
 
 
+def repacked_table(stats: dict[str, dict[str, Any]] | None, plants: Sequence[dict[str, Any]]) -> list[str]:
+    """The same history with every object delta-compressed, as a clone from a server has it (the
+    generator's fast-import pack stores most file versions whole, so reading them costs more)."""
+    if not stats:
+        return []
+    ks = common.median(stats["keysweep"]["wall"])
+    rows = [[name, f"{common.median(s['wall']):.2f}", f"{common.median(s['cpu']):.2f}",
+             f"{ks / common.median(s['wall']):.2f}", f"{s.get('recall', (0, 0))[1]}/{len(plants)}"]
+            for name, s in stats.items()]
+    return ["", f"The same repository after `git repack -adf` (every version stored as a delta, as in a clone "
+            f"from a server; median of {len(stats['keysweep']['wall'])} runs):", "",
+            common.markdown_table(["tool", "wall s", "cpu s", "keysweep/tool", "planted at commit+path+line"], rows)]
+
+
 def report(args: argparse.Namespace, manifest: dict[str, Any], stats: dict[str, dict[str, Any]],
-           staged: list[tuple[str, float, float]], load_before: str, load_after: str) -> str:
+           staged: list[tuple[str, float, float]], load_before: str, load_after: str,
+           stats_repacked: dict[str, dict[str, Any]] | None = None) -> str:
     plants = manifest["plants"]
     ks = stats["keysweep"]
     rows = []
@@ -209,6 +224,7 @@ def report(args: argparse.Namespace, manifest: dict[str, Any], stats: dict[str, 
         "",
         common.markdown_table(["tool", "version", "wall s", "cpu s", "peak PSS MB", "peak RSS sum MB",
                                "keysweep/tool", "findings", "planted found", "planted at commit+path+line"], rows),
+        *repacked_table(stats_repacked, plants),
         "",
         "Pre-commit: one small Python file (with a GitHub token) staged in that repository "
         + ("(hyperfine, mean ± sd):" if shutil.which("hyperfine") else "(median, range):"),
@@ -226,6 +242,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--staged-runs", type=int, default=30)
+    ap.add_argument("--repacked-runs", type=int, default=3, help="runs on a fully delta-compressed copy (0: none)")
     ap.add_argument("--quiet-load", type=float, default=1.5, help="wait (up to 5 min) for the load to drop")
     ap.add_argument("--no-write", action="store_true", help="print only; leave RESULTS.md alone")
     args = ap.parse_args(argv)
@@ -240,8 +257,14 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="keysweep-bench-git-") as tmp:
         work = Path(tmp)
         stats = sweep_runs(args.repo, args.runs, args.jobs, bin_dir, work, manifest["plants"])
+        repacked = None
+        if args.repacked_runs:
+            packed = work / "repacked"
+            shutil.copytree(args.repo, packed, symlinks=True)
+            subprocess.run(["git", "repack", "-adfq"], cwd=packed, check=True, stdin=subprocess.DEVNULL)
+            repacked = sweep_runs(packed, args.repacked_runs, args.jobs, bin_dir, work, manifest["plants"])
         staged = staged_runs(args.repo, bin_dir, args.staged_runs, work)
-    body = report(args, manifest, stats, staged, load_before, common.load_average())
+    body = report(args, manifest, stats, staged, load_before, common.load_average(), repacked)
     common.publish(body, HEADING, HERE / "RESULTS.md", not args.no_write)
     return 0
 
