@@ -2,8 +2,9 @@
 introduced it.
 
 The selected commits (all refs by default, stash entries included) are listed in topological order
-and cut into runs; worker processes (forked, sharing the engine) each list their run's changes with
-one git process, read the blobs through another and scan only the added lines
+and cut into runs; each worker process (forked, sharing the engine) takes a contiguous share of the
+runs (scanner.sources.shares), lists each run's changes with one git process and reads the blobs
+through another, both kept for its next run, and scans only the added lines
 (scanner.sources.gitscan). Then, in this process:
 
 * attribution: the same secret in the same file is reported once, at the earliest commit (in
