@@ -17,6 +17,7 @@ through another, both kept for its next run, and scans only the added lines
 from __future__ import annotations
 
 import gc
+import itertools
 import logging
 import math
 import multiprocessing as mp
@@ -163,13 +164,13 @@ def run_tasks(ctx: ScanContext, commits: Sequence[str], jobs: int) -> Iterator[T
         workers = 1  # inside a pool worker (e.g. a multi-repository sweep): no grandchildren
     plan = plan_runs(len(commits), workers)
     sizes = [size for share in plan for size in share]
-    starts = [sum(sizes[:i]) for i in range(len(sizes))]
+    starts = [0, *itertools.accumulate(sizes)]
 
     def work(run: int) -> TaskResult:
         base = starts[run]
         return scan_commits(ctx, commits[base:base + sizes[run]], base)
 
-    if len(plan) <= 1 or len(sizes) <= 1:
+    if len(plan) <= 1:
         try:
             yield from (work(run) for run in range(len(sizes)))
         finally:

@@ -125,14 +125,17 @@ class CatFile:
         self.skip = skip  # known-missing objects (partial clone): never asked for, git would try to fetch
         self._proc: subprocess.Popen[bytes] | None = None
         self._err: IO[bytes] | None = None
-        self._commands = False  # whether the running process takes --batch-command requests
 
     READ_BUFFER = -1
+
+    def _args(self) -> tuple[str, ...]:
+        """The git command for a new process."""
+        return ("cat-file", "--batch")
 
     def _start(self) -> subprocess.Popen[bytes]:
         if self._proc is None:
             self._err = tempfile.TemporaryFile()  # noqa: SIM115 - closed in _died/close
-            self._proc = subprocess.Popen(git_argv(self.cwd, "cat-file", "--batch"), stdin=subprocess.PIPE,
+            self._proc = subprocess.Popen(git_argv(self.cwd, *self._args()), stdin=subprocess.PIPE,
                                           stdout=subprocess.PIPE, stderr=self._err, env=git_env(),
                                           bufsize=self.READ_BUFFER)
         return self._proc
@@ -233,15 +236,11 @@ class BlobStream(CatFile):
     A call left half-way stops the process."""
 
     READ_BUFFER = 1 << 20
+    _commands = False  # whether the running process takes --batch-command requests
 
-    def _start(self) -> subprocess.Popen[bytes]:
-        if self._proc is None:
-            self._commands = git_version() >= BATCH_COMMAND
-            args = ("cat-file", "--batch-command", "--buffer") if self._commands else ("cat-file", "--batch")
-            self._err = tempfile.TemporaryFile()  # noqa: SIM115 - closed in _died/close
-            self._proc = subprocess.Popen(git_argv(self.cwd, *args), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                          stderr=self._err, env=git_env(), bufsize=self.READ_BUFFER)
-        return self._proc
+    def _args(self) -> tuple[str, ...]:
+        self._commands = git_version() >= BATCH_COMMAND
+        return ("cat-file", "--batch-command", "--buffer") if self._commands else ("cat-file", "--batch")
 
     def _requests(self, shas: Sequence[str]) -> list[str]:
         wanted = [s for s in shas if s not in self.skip]
@@ -271,10 +270,7 @@ class BlobStream(CatFile):
                 feeder.join()
         finally:
             if pos < len(shas):  # answers left unread would be taken for the next call's
-                self._stop()
-
-    def _stop(self) -> None:
-        self._died()
+                self._died()
 
 
 class ListingStream:
@@ -316,7 +312,7 @@ class ListingStream:
                 if not piece:
                     return b"".join(parts), self._stopped()
                 parts.append(piece)
-                tail = (tail + piece)[-len(end):]
+                tail = (tail + piece[-len(end):])[-len(end):]
                 if tail == end:
                     out = b"".join(parts)
                     return out[:-len(end)], self._complaint()
