@@ -13,7 +13,7 @@ import regex
 from scanner.engine import decode as decode_mod
 from scanner.engine import filters as flt
 from scanner.engine.entropy import shannon
-from scanner.engine.prefilter import Prefilter
+from scanner.engine.prefilter import Prefilter, window
 from scanner.models import Chunk, Finding, Origin, Rule
 from scanner.rules import compile_pattern
 
@@ -21,7 +21,7 @@ MAX_LINE_TEXT = 400
 PAIR_DISTANCE_LINES = 5
 # A rule's regex runs on the lines around its keyword occurrences; past this many occurrences in
 # one chunk it runs once over the whole chunk instead (still in C).
-WINDOW_MAX_OCCURRENCES = 48
+WINDOW_MAX_OCCURRENCES = 1024
 
 
 def secret_hash(secret: str) -> str:
@@ -109,6 +109,7 @@ class Engine:
         sets.append(decode_mod.DECODE_KEYWORDS if decode else ())
         self._prefilter = Prefilter(sets, [c.rule.requires for c in self._keyword_rules])
         self._path_sig_rules = [c for c in self._keyword_rules + self._path_bound if c.rule.path]
+        self._path_sig_gate = _any_of([c.rule.path for c in self._path_sig_rules if c.rule.path])
         self._decode = decode
         al = allowlist or Allowlist()
         self._allow_paths = [regex.compile(p) for p in al.paths]
@@ -136,8 +137,10 @@ class Engine:
 
     def path_signature(self, path: str) -> tuple[bool, ...]:
         """What about a path changes the findings for the same content (for content caching)."""
-        return (bool(flt.TEST_PATH.search(path)), self.path_allowed(path),
-                *(bool(c.path.search(path)) for c in self._path_sig_rules if c.path is not None))
+        head = (bool(flt.TEST_PATH.search(path)), self.path_allowed(path))
+        if not _gate_hit(self._path_sig_gate, bool(self._path_sig_rules), path):
+            return head  # no rule's path pattern matches it (one backwards search instead of one per rule)
+        return (*head, *(bool(c.path.search(path)) for c in self._path_sig_rules if c.path is not None))
 
     def compile_all(self) -> None:
         """Compile every rule now (before forking workers, or to validate a rule set)."""
@@ -178,11 +181,15 @@ class Engine:
         locator = _Locator(text, chunk)
         pattern = c.pattern
         if c.rule.multiline or ends is None or len(ends) > self._window_max:
-            windows: Iterable[tuple[int, int]] = ((0, len(text)),)
+            windows: Iterable[tuple[int, int, bool]] = ((0, len(text), False),)
         else:
             windows = _windows(text, ends)
-        for ws, we in windows:
+        for ws, we, cut in windows:
             for m in pattern.finditer(text, ws, we):
+                if cut and m.end() == we:  # it may go on past the cut: match it again up to the line's end
+                    m = pattern.match(text, m.start(), _line_end(text, we))
+                    if m is None:
+                        continue
                 hit = self._confirm(c, chunk, locator, m)
                 if hit is not None:
                     yield hit
@@ -300,23 +307,26 @@ def _gate_hit(gate: Any, has_rules: bool, path: str) -> bool:
     return gate.search(path) is not None
 
 
-def _windows(text: str, ends: list[int]) -> list[tuple[int, int]]:
-    """Merged spans from the start of each keyword's line to the end of the line after it."""
-    spans: list[tuple[int, int]] = []
+def _windows(text: str, ends: list[int]) -> list[tuple[int, int, bool]]:
+    """Merged spans from the start of each keyword's line to the end of the line after it, cut to
+    REACH characters either side of the keyword (a minified file is one long line), and whether the
+    span's end is such a cut rather than a line's or the text's end."""
+    spans: list[tuple[int, int, bool]] = []
     n = len(text)
     for end in ends:
-        ws = text.rfind("\n", 0, end) + 1
-        e1 = text.find("\n", end)
-        if e1 < 0:
-            we = n
-        else:
-            e2 = text.find("\n", e1 + 1)
-            we = n if e2 < 0 else e2
+        ws, we = window(text, end)
+        cut = we < n and text[we] != "\n"
         if spans and ws <= spans[-1][1]:
-            spans[-1] = (spans[-1][0], max(spans[-1][1], we))
+            if we > spans[-1][1]:
+                spans[-1] = (spans[-1][0], we, cut)
         else:
-            spans.append((ws, we))
+            spans.append((ws, we, cut))
     return spans
+
+
+def _line_end(text: str, pos: int) -> int:
+    e = text.find("\n", pos)
+    return len(text) if e < 0 else e
 
 
 class _Locator:

@@ -8,7 +8,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from scanner.engine import Engine
-from scanner.models import Chunk, Origin
+from scanner.engine.matcher import WINDOW_MAX_OCCURRENCES
+from scanner.engine.prefilter import REACH
+from scanner.models import Chunk, Origin, Rule, Severity
 from scanner.rules import load_builtin_rules
 
 
@@ -36,10 +38,37 @@ def test_windowed_scan_equals_whole_chunk_scan(parts: list[object]) -> None:
     assert windowed.scan(chunk) == whole.scan(chunk)
 
 
+minified = st.text(alphabet="abcxyz_=:;,.(){}[]0123456789", min_size=REACH // 4, max_size=REACH * 2)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.one_of(minified, st.sampled_from(range(10_000))), min_size=2, max_size=12))
+def test_windows_cut_on_long_lines_find_what_a_whole_chunk_run_finds(parts: list[object]) -> None:
+    # a minified bundle is one line of megabytes: around each keyword only REACH characters either
+    # side are searched, and every secret next to its keyword is still found at the same place
+    lines = [ln for ln in example_lines() if "\n" not in ln]
+    text = ";".join(lines[p % len(lines)] if isinstance(p, int) else str(p) for p in parts)
+    windowed, whole = engines()
+    chunk = Chunk(text=text, origin=Origin(path="static/app.min.js"))
+    assert windowed.scan(chunk) == whole.scan(chunk)
+
+
+def test_a_match_running_past_a_window_cut_is_matched_to_the_end_of_its_line() -> None:
+    rule = Rule(id="t-long", description="long token", severity=Severity.HIGH, keywords=("marker",),
+                regex=r"(?<![A-Za-z0-9])(tok_[A-Za-z0-9]{10,200})(?![A-Za-z0-9])", secret_group=1)
+    windowed, whole = Engine([rule]), Engine([rule], windowed=False)
+    token = "tok_" + "Q7x" * 30  # 94 characters; the window after "marker" ends inside it
+    text = "marker " + "." * (REACH - 40) + token + " " + "." * 100
+    chunk = Chunk(text=text, origin=Origin(path="a.js"))
+    found = windowed.scan(chunk)
+    assert [f.secret for f in found] == [token]
+    assert found == whole.scan(chunk)
+
+
 def test_many_keyword_occurrences_fall_back_to_a_whole_chunk_run() -> None:
     windowed, whole = engines()
-    text = "password = short\n" * 200 + 'db_password = "Tr0ub4dor&3xK9q"\n'
+    text = "password = short\n" * (WINDOW_MAX_OCCURRENCES + 50) + 'db_password = "Tr0ub4dor&3xK9q"\n'
     chunk = Chunk(text=text, origin=Origin(path="app/settings.py"))
     found = windowed.scan(chunk)
     assert found == whole.scan(chunk)
-    assert [f.line for f in found if f.rule_id == "generic-password"] == [201]
+    assert [f.line for f in found if f.rule_id == "generic-password"] == [WINDOW_MAX_OCCURRENCES + 51]

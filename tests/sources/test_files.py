@@ -74,6 +74,18 @@ def test_identical_contents_at_paths_that_change_the_result_are_judged_per_path(
     assert res.bytes_scanned == 2 * len(body)  # app and lib share one scan; tests needed its own
 
 
+def test_identical_contents_judged_per_path_where_a_rule_is_bound_to_a_file_name(tmp_path: Path) -> None:
+    # the Akamai rule reads only `.edgerc` files: the same text elsewhere is not its secret
+    body = ("[default]\nclient_secret = J/MJpDaFB+NnAZUDkAzXvVaXLwF7dVCWf1H1NgTaOH0=\n"
+            "host = akab-x.luna.akamaiapis.net\n")
+    write(tmp_path / "ops" / ".edgerc", body)
+    write(tmp_path / "docs" / "notes.ini", body)
+    write(tmp_path / "home" / ".edgerc", body)
+    res = run([str(tmp_path)], jobs=1)
+    akamai = sorted(f.path for f in res.findings if f.rule_id == "akamai-edgegrid-client-secret")
+    assert [Path(p).parent.name for p in akamai] == ["home", "ops"]
+
+
 def test_parallel_scan_gives_the_same_findings_as_serial(tmp_path: Path) -> None:
     filler = "def f(x):\n    return x * 2\n" * 2000
     for i in range(40):
