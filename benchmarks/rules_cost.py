@@ -30,6 +30,8 @@ HEADING = "## Rule pack cost (issue 3)"
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 FOUNDATION = "f7ef130^"  # the last commit before the rule pack landed
+TARGET = 1.20  # issue 3: adding the rules costs at most 20 % of scan throughput
+FOUNDATION_FS_MB_S = 92.5  # the foundation issue's recorded filesystem scan (fd89441: 2.18 s, 2 workers)
 CORE_FILES = ("aws.toml", "github.toml", "gitlab.toml", "keys.toml", "generic.toml")
 
 
@@ -100,6 +102,7 @@ def main(argv: list[str] | None = None) -> int:
     base = float(str(rows[1][3]))
     for r in rows:
         r.append(f"{float(str(r[3])) / base:.2f}")
+    cost = float(str(rows[2][3])) / base
     facts = machine_facts()
     body = "\n".join([
         f"Corpus: `{args.corpus.relative_to(REPO) if args.corpus.is_relative_to(REPO) else args.corpus}` "
@@ -112,6 +115,13 @@ def main(argv: list[str] | None = None) -> int:
         "",
         markdown_table(["rule set", "rules", "keywords", "scan CPU s", "scan MB/s", "automaton CPU s",
                         "automaton MB/s", "scan cost vs core"], rows),
+        "",
+        f"Target (issue 3): the rules cost at most {TARGET - 1:.0%} of scan throughput. The foundation issue "
+        "asked for about 60 rules; the core families (64 rules) stand for that pack, on the same engine. "
+        f"The full pack costs {cost:.2f}x the core families: "
+        f"{'within' if cost <= TARGET else 'over'} the target. The foundation issue's own recorded figure was "
+        f"{FOUNDATION_FS_MB_S} MB/s (two workers; today's two-worker figure with the full pack is under "
+        "*Filesystem scan*). The foundation commit's pack had only 5 rules; it is kept as a floor.",
     ])
     publish(body, HEADING, HERE / "RESULTS.md", not args.no_record)
     return 0
