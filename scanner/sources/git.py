@@ -11,7 +11,9 @@ through another, both kept for its next run, and scans only the added lines
   topological order) that added it; in another file it is another occurrence of the same
   fingerprint. A line merely kept, moved or re-indented is not added again, so not reported again.
 * commit metadata (author, date, subject) is read with gitpython for the commits that have findings.
-* `present_in_head` (in Finding.extra): whether the secret's text is still in HEAD's tree.
+* `present_in_head` (in Finding.extra): whether the secret's text is still in HEAD's tree (one
+  `git grep`, on a thread while the last run is scanned, for the secrets found before it; another
+  after it for any it adds).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import logging
 import math
 import multiprocessing as mp
 import os
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -111,8 +114,11 @@ def scan_history(repo: str | Path, engine: Engine, options: GitOptions | None = 
     hits: list[tuple[int, Finding]] = []
     nbytes = skipped = 0
     object_warnings = 0
-    for res in run_tasks(ctx, commits, opts.jobs):
+    presence = HeadPresence(info)
+    for left, res in run_tasks(ctx, commits, opts.jobs):
         hits.extend(res.hits)
+        if left == 1:  # one run still being scanned: a core is free for what has been found so far
+            presence.start({f.secret for _order, f in hits})
         nbytes += res.bytes_scanned
         skipped += res.skipped
         if bar is not None:
@@ -131,7 +137,7 @@ def scan_history(repo: str | Path, engine: Engine, options: GitOptions | None = 
         _warn(f"... and {object_warnings - MAX_OBJECT_WARNINGS} more object(s) could not be read")
     findings = attribute(hits)
     findings = with_metadata(findings, commit_metadata(gitrepo, {f.commit for f in findings if f.commit}))
-    findings = with_presence(findings, present_at_head(info, {f.secret for f in findings}, _warn))
+    findings = with_presence(findings, presence.result({f.secret for f in findings}, _warn))
     gitrepo.close()
     return HistoryResult(tuple(findings), len(commits), nbytes, skipped, time.perf_counter() - t0, tuple(warnings))
 
@@ -156,9 +162,10 @@ def plan_runs(commits: int, workers: int) -> list[list[int]]:
     return [sizes for sizes in plan if sum(sizes)]
 
 
-def run_tasks(ctx: ScanContext, commits: Sequence[str], jobs: int) -> Iterator[TaskResult]:
+def run_tasks(ctx: ScanContext, commits: Sequence[str], jobs: int) -> Iterator[tuple[int, TaskResult]]:
     """Scan runs of commits, in forked workers when there is enough to share. Each worker takes a
-    contiguous share of the runs (its blob cache carries over from one run to the next)."""
+    contiguous share of the runs (its blob cache carries over from one run to the next). Yields
+    (runs still to come, result) as each run ends."""
     workers = jobs if jobs > 0 else (os.cpu_count() or 1)
     if mp.current_process().daemon or "fork" not in mp.get_all_start_methods():
         workers = 1  # inside a pool worker (e.g. a multi-repository sweep): no grandchildren
@@ -172,14 +179,14 @@ def run_tasks(ctx: ScanContext, commits: Sequence[str], jobs: int) -> Iterator[T
 
     if len(plan) <= 1:
         try:
-            yield from (work(run) for run in range(len(sizes)))
+            yield from ((len(sizes) - 1 - run, work(run)) for run in range(len(sizes)))
         finally:
             close_readers(ctx)
         return
     gc.freeze()  # what exists now is the workers' shared heap: their collections leave it alone (no copies)
     try:
-        yield from (res for _run, res in SharedRuns([len(share) for share in plan], work, _worker_init,
-                                                     lambda: close_readers(ctx)))
+        runs = SharedRuns([len(share) for share in plan], work, _worker_init, lambda: close_readers(ctx))
+        yield from ((len(sizes) - 1 - i, res) for i, (_run, res) in enumerate(runs))
     finally:
         gc.unfreeze()
 
@@ -229,6 +236,39 @@ def present_at_head(info: RepoInfo, secrets: Iterable[str], warn: Callable[[str]
         return {s: False for s in wanted}
     found = set(out.decode("utf-8", "replace").split("\n"))
     return {s: p in found for s, p in wanted.items()}
+
+
+class HeadPresence:
+    """present_at_head in two steps: the secrets found while the last run is still being scanned
+    are looked for on a thread (a worker has finished, so a core is free), the rest at the end."""
+
+    def __init__(self, info: RepoInfo) -> None:
+        self.info = info
+        self._thread: threading.Thread | None = None
+        self._early: dict[str, bool] = {}
+        self._warnings: list[str] = []
+
+    def start(self, secrets: set[str]) -> None:
+        if self._thread is not None or not secrets:
+            return
+
+        def look() -> None:
+            self._early = present_at_head(self.info, secrets, self._warnings.append)
+
+        self._thread = threading.Thread(target=look, daemon=True)
+        self._thread.start()
+
+    def result(self, secrets: set[str], warn: Callable[[str], None]) -> dict[str, bool]:
+        known: dict[str, bool] = {}
+        if self._thread is not None:
+            self._thread.join()
+            known = self._early
+            for w in self._warnings:
+                warn(w)
+        rest = secrets - known.keys()
+        if rest:
+            known = {**known, **present_at_head(self.info, rest, warn)}
+        return {s: known[s] for s in secrets}
 
 
 def with_presence(findings: Sequence[Finding], present: Mapping[str, bool]) -> list[Finding]:

@@ -212,6 +212,35 @@ def test_parallel_workers_give_the_same_findings(repo: GitRepo, monkeypatch: pyt
     assert serial == parallel and len(serial) >= 6
 
 
+def test_presence_at_head_covers_secrets_found_in_the_last_run(repo: GitRepo,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    # secrets found before the last run are looked for at HEAD while it is scanned; the ones the
+    # last run finds are looked for after it
+    monkeypatch.setattr(git_source, "MIN_TASK_COMMITS", 2)
+    repo.commit("a", files={"a.py": lines(f'T = "{PAT_A}"')})
+    repo.commit("b", files={"b.py": lines(f'T = "{PAT_B}"')})
+    repo.commit("drop b", files={"b.py": lines("T = None")})
+    for i in range(10):
+        repo.commit(f"c{i}", files={"m.py": lines(*filler(i + 3, str(i)))})
+    repo.commit("c", files={"c.py": lines(f'T = "{PAT_C}"')})
+    looked_for: list[set[str]] = []
+    real = git_source.present_at_head
+
+    def spy(info: object, secrets: set[str], warn: object) -> dict[str, bool]:
+        looked_for.append(set(secrets))
+        return real(info, secrets, warn)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(git_source, "present_at_head", spy)
+    for jobs in (1, 2):
+        looked_for.clear()
+        present = {f.secret: f.extra["present_in_head"] for f in sweep(repo, jobs=jobs)}
+        assert present == {PAT_A: True, PAT_B: False, PAT_C: True}
+        assert set().union(*looked_for) == {PAT_A, PAT_B, PAT_C}
+    looked_for.clear()
+    sweep(repo, jobs=1)
+    assert looked_for == [{PAT_A, PAT_B}, {PAT_C}]  # early, then only what the last run added
+
+
 def test_path_excludes_and_inline_allow(repo: GitRepo) -> None:
     repo.commit("fixtures", files={"vendor/lib.py": lines(f'T = "{PAT_A}"'),
                                    "app/x.py": lines(f'T = "{PAT_B}"  # keysweep:allow')})
