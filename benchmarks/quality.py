@@ -210,7 +210,8 @@ def by_kind(labels: dict[str, Any], scores: Sequence[Score]) -> str:
 
 def details(s: Score) -> str:
     misses = [[f"`{e['path']}:{e['line']}`", e["format"], e["provider"]] for e in s.misses]
-    alarms = [[f"`{a.hit.path}:{a.hit.line}`", f"`{a.hit.rule}`", a.kind] for a in s.false_alarms]
+    ordered = sorted(s.false_alarms, key=lambda a: (a.hit.path, a.hit.line, a.hit.rule))  # tools report in any order
+    alarms = [[f"`{a.hit.path}:{a.hit.line}`", f"`{a.hit.rule}`", a.kind] for a in ordered]
     parts = [f"**{s.tool}**: {len(misses)} missed, {len(alarms)} false alarms."]
     if misses:
         parts.append(
