@@ -122,8 +122,11 @@ def parse_rule(item: Any, source: str, validate: bool = True) -> Rule:
     )
 
 
+PATTERN_FLAGS = regex.VERSION0 | regex.MULTILINE  # every rule pattern's flags (DOTALL added for multi-line rules)
+
+
 def compile_pattern(pattern: str, source: str, rid: str | None, field: str, multiline: bool) -> Any:
-    flags = regex.VERSION0 | regex.MULTILINE
+    flags = PATTERN_FLAGS
     if multiline:
         flags |= regex.DOTALL
     try:

@@ -13,9 +13,9 @@ import regex
 from scanner.engine import decode as decode_mod
 from scanner.engine import filters as flt
 from scanner.engine.entropy import shannon
-from scanner.engine.prefilter import Prefilter, window
+from scanner.engine.prefilter import REACH, Prefilter
 from scanner.models import Chunk, Finding, Origin, Rule
-from scanner.rules import compile_pattern
+from scanner.rules import PATTERN_FLAGS, compile_pattern
 
 MAX_LINE_TEXT = 400
 PAIR_DISTANCE_LINES = 5
@@ -184,12 +184,14 @@ class Engine:
             windows: Iterable[tuple[int, int, bool]] = ((0, len(text), False),)
         else:
             windows = _windows(text, ends)
+        floor = 0  # end of the last match: a match running past its window's cut may cover later windows
         for ws, we, cut in windows:
-            for m in pattern.finditer(text, ws, we):
+            for m in pattern.finditer(text, max(ws, floor), we):
                 if cut and m.end() == we:  # it may go on past the cut: match it again up to the line's end
                     m = pattern.match(text, m.start(), _line_end(text, we))
                     if m is None:
                         continue
+                floor = m.end()
                 hit = self._confirm(c, chunk, locator, m)
                 if hit is not None:
                     yield hit
@@ -294,7 +296,7 @@ def _any_of(patterns: list[str]) -> Any:
     if not patterns:
         return None
     try:
-        return regex.compile("(?r)" + "|".join(f"(?:{p})" for p in patterns))
+        return regex.compile("(?r)" + "|".join(f"(?:{p})" for p in patterns), PATTERN_FLAGS)
     except (regex.error, ValueError):
         return None
 
@@ -308,13 +310,21 @@ def _gate_hit(gate: Any, has_rules: bool, path: str) -> bool:
 
 
 def _windows(text: str, ends: list[int]) -> list[tuple[int, int, bool]]:
-    """Merged spans from the start of each keyword's line to the end of the line after it, cut to
-    REACH characters either side of the keyword (a minified file is one long line), and whether the
-    span's end is such a cut rather than a line's or the text's end."""
+    """Merged spans from the start of each keyword's line to the end of the line after it, and
+    whether a span's end is a cut inside a line. A line longer than REACH (a minified bundle is one
+    line of megabytes) is cut REACH characters from the keyword (before it, on its own line; after
+    it, on its own line and on the next)."""
     spans: list[tuple[int, int, bool]] = []
     n = len(text)
     for end in ends:
-        ws, we = window(text, end)
+        lo = max(0, end - REACH)
+        ws = text.rfind("\n", lo, end) + 1 or lo
+        e1 = text.find("\n", end, end + REACH)
+        if e1 < 0:
+            we = min(n, end + REACH)
+        else:
+            e2 = text.find("\n", e1 + 1, e1 + 1 + REACH)
+            we = min(n, e1 + 1 + REACH) if e2 < 0 else e2
         cut = we < n and text[we] != "\n"
         if spans and ws <= spans[-1][1]:
             if we > spans[-1][1]:

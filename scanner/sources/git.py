@@ -115,22 +115,26 @@ def scan_history(repo: str | Path, engine: Engine, options: GitOptions | None = 
     nbytes = skipped = 0
     object_warnings = 0
     presence = HeadPresence(info)
-    for left, res in run_tasks(ctx, commits, opts.jobs):
-        hits.extend(res.hits)
-        if left == 1:  # one run still being scanned: a core is free for what has been found so far
-            presence.start({f.secret for _order, f in hits})
-        nbytes += res.bytes_scanned
-        skipped += res.skipped
-        if bar is not None:
-            bar.update(res.commits)
-        for w in res.warnings:
-            if w.startswith("object "):
-                object_warnings += 1
-                if object_warnings > MAX_OBJECT_WARNINGS:
-                    continue
-            _warn(w)
-        for n in res.notes:
-            log.info("%s", n)
+    try:
+        for left, res in run_tasks(ctx, commits, opts.jobs):
+            hits.extend(res.hits)
+            if left == 1:  # one run still being scanned: a core is free for what has been found so far
+                presence.start({f.secret for _order, f in hits})
+            nbytes += res.bytes_scanned
+            skipped += res.skipped
+            if bar is not None:
+                bar.update(res.commits)
+            for w in res.warnings:
+                if w.startswith("object "):
+                    object_warnings += 1
+                    if object_warnings > MAX_OBJECT_WARNINGS:
+                        continue
+                _warn(w)
+            for n in res.notes:
+                log.info("%s", n)
+    except BaseException:
+        presence.wait()  # a failed sweep leaves no git grep behind
+        raise
     if bar is not None:
         bar.close()
     if object_warnings > MAX_OBJECT_WARNINGS:
@@ -258,16 +262,18 @@ class HeadPresence:
         self._thread = threading.Thread(target=look, daemon=True)
         self._thread.start()
 
-    def result(self, secrets: set[str], warn: Callable[[str], None]) -> dict[str, bool]:
-        known: dict[str, bool] = {}
+    def wait(self) -> None:
         if self._thread is not None:
             self._thread.join()
-            known = self._early
-            for w in self._warnings:
-                warn(w)
+
+    def result(self, secrets: set[str], warn: Callable[[str], None]) -> dict[str, bool]:
+        self.wait()
+        known = self._early
         rest = secrets - known.keys()
         if rest:
-            known = {**known, **present_at_head(self.info, rest, warn)}
+            known = {**known, **present_at_head(self.info, rest, self._warnings.append)}
+        for w in dict.fromkeys(self._warnings):  # git grep failing twice is one warning
+            warn(w)
         return {s: known[s] for s in secrets}
 
 

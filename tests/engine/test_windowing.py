@@ -65,6 +65,29 @@ def test_a_match_running_past_a_window_cut_is_matched_to_the_end_of_its_line() -
     assert found == whole.scan(chunk)
 
 
+def test_lines_shorter_than_reach_are_never_cut() -> None:
+    # a 40-character value on the line after its label, past REACH characters from the label
+    rule = Rule(id="t-next", description="value on the next line", severity=Severity.HIGH,
+                keywords=("signing_key",), regex=r"(?<![A-Za-z0-9])([A-Za-z0-9]{40})(?![A-Za-z0-9])",
+                secret_group=1)
+    token = "Q7xP2mK9vL4nR8sT1wY6zA3bC5dE0fG7hJ2kM4nP"
+    text = "# signing_key:" + " " * (REACH // 2) + "\n" + "." * (REACH // 2 + 100) + token + "." * 900 + "\n"
+    chunk = Chunk(text=text, origin=Origin(path="conf/app.txt"))
+    found = Engine([rule]).scan(chunk)
+    assert [f.secret for f in found] == [token]
+    assert found == Engine([rule], windowed=False).scan(chunk)
+
+
+def test_a_match_run_past_its_cut_is_not_found_again_in_a_later_window() -> None:
+    rule = Rule(id="t-run", description="run", severity=Severity.HIGH, keywords=("tok_",),
+                regex=r"tok_[A-Za-z0-9_]{10,}")
+    text = "x=tok_" + "A7b" * REACH + "tok_" + "Zq9" * 10 + ";"  # one token, its keyword twice, far apart
+    chunk = Chunk(text=text, origin=Origin(path="app.min.js"))
+    found = Engine([rule]).scan(chunk)
+    assert [(f.column, len(f.secret)) for f in found] == [(3, len(text) - 3)]
+    assert found == Engine([rule], windowed=False).scan(chunk)
+
+
 def test_many_keyword_occurrences_fall_back_to_a_whole_chunk_run() -> None:
     windowed, whole = engines()
     text = "password = short\n" * (WINDOW_MAX_OCCURRENCES + 50) + 'db_password = "Tr0ub4dor&3xK9q"\n'

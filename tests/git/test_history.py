@@ -10,7 +10,7 @@ import pytest
 from scanner.models import Finding
 from scanner.sources import git as git_source
 from scanner.sources.git import GitOptions, attribute, scan_history
-from scanner.sources.gitrepo import Selection
+from scanner.sources.gitrepo import RepoInfo, Selection
 from tests.git.builder import AUTHOR, OTHER, PAT_A, PAT_B, PAT_C, PAT_D, GitRepo, filler, lines
 from tests.helpers import AWS_KEY_ID, AWS_SECRET, RSA_KEY, builtin_engine
 
@@ -239,6 +239,16 @@ def test_presence_at_head_covers_secrets_found_in_the_last_run(repo: GitRepo,
     looked_for.clear()
     sweep(repo, jobs=1)
     assert looked_for == [{PAT_A, PAT_B}, {PAT_C}]  # early, then only what the last run added
+
+
+def test_presence_at_head_that_cannot_be_checked_is_one_warning(tmp_path: Path) -> None:
+    # git grep fails before the last run and again after it: one line says so, nothing is present
+    info = RepoInfo(str(tmp_path), str(tmp_path), True, "0" * 40, 0, False)  # no repository there
+    presence = git_source.HeadPresence(info)
+    presence.start({PAT_A})
+    warnings: list[str] = []
+    assert presence.result({PAT_A, PAT_B}, warnings.append) == {PAT_A: False, PAT_B: False}
+    assert len(warnings) == 1 and "cannot check which secrets are still at HEAD" in warnings[0]
 
 
 def test_path_excludes_and_inline_allow(repo: GitRepo) -> None:

@@ -86,6 +86,17 @@ def test_identical_contents_judged_per_path_where_a_rule_is_bound_to_a_file_name
     assert [Path(p).parent.name for p in akamai] == ["home", "ops"]
 
 
+def test_identical_contents_judged_per_path_for_file_names_with_a_newline(tmp_path: Path) -> None:
+    # rule path patterns see a name line by line: ".edgerc\nx" is an .edgerc as far as they are concerned
+    body = ("[default]\nclient_secret = J/MJpDaFB+NnAZUDkAzXvVaXLwF7dVCWf1H1NgTaOH0=\n"
+            "host = akab-x.luna.akamaiapis.net\n")
+    write(tmp_path / "a" / "settings.ini", body)
+    write(tmp_path / "b" / ".edgerc\nx", body)
+    res = run([str(tmp_path)], jobs=1)
+    rules = {Path(f.path).parent.name: f.rule_id for f in res.findings}
+    assert rules == {"a": "generic-secret", "b": "akamai-edgegrid-client-secret"}
+
+
 def test_parallel_scan_gives_the_same_findings_as_serial(tmp_path: Path) -> None:
     filler = "def f(x):\n    return x * 2\n" * 2000
     for i in range(40):
