@@ -13,7 +13,7 @@ import regex
 from scanner.engine import decode as decode_mod
 from scanner.engine import filters as flt
 from scanner.engine.entropy import shannon
-from scanner.engine.prefilter import REACH, Prefilter
+from scanner.engine.prefilter import Prefilter, window
 from scanner.models import Chunk, Finding, Origin, Rule
 from scanner.rules import PATTERN_FLAGS, compile_pattern
 
@@ -310,21 +310,12 @@ def _gate_hit(gate: Any, has_rules: bool, path: str) -> bool:
 
 
 def _windows(text: str, ends: list[int]) -> list[tuple[int, int, bool]]:
-    """Merged spans from the start of each keyword's line to the end of the line after it, and
-    whether a span's end is a cut inside a line. A line longer than REACH (a minified bundle is one
-    line of megabytes) is cut REACH characters from the keyword (before it, on its own line; after
-    it, on its own line and on the next)."""
+    """Merged windows (prefilter.window) around keyword occurrences, and whether a window's end is a
+    cut inside a long line rather than a line's or the text's end."""
     spans: list[tuple[int, int, bool]] = []
     n = len(text)
     for end in ends:
-        lo = max(0, end - REACH)
-        ws = text.rfind("\n", lo, end) + 1 or lo
-        e1 = text.find("\n", end, end + REACH)
-        if e1 < 0:
-            we = min(n, end + REACH)
-        else:
-            e2 = text.find("\n", e1 + 1, e1 + 1 + REACH)
-            we = min(n, e1 + 1 + REACH) if e2 < 0 else e2
+        ws, we = window(text, end)
         cut = we < n and text[we] != "\n"
         if spans and ws <= spans[-1][1]:
             if we > spans[-1][1]:

@@ -6,9 +6,9 @@ most of the scan time (see benchmarks/RESULTS.md, "Rule pack cost"). It is built
 start-up pays for it only when a text is scanned, and it is left out of pickles (workers rebuild it).
 
 A rule may also name literals it `requires` (its regex cannot match without one): an occurrence of
-its keyword counts only when one of them is on the keyword's line or the next (the lines the rule's
-regex would run on), within REACH characters. A keyword as common as "@" then stops sending most
-lines to a regex.
+its keyword counts only when one of them is in the window the rule's regex would run on (`window`:
+the keyword's line and the next, long lines cut REACH characters from it). A keyword as common as
+"@" then stops sending most lines to a regex.
 
 ASCII text, nearly all of it, is lower-cased and searched as bytes (the same offsets; `bytes.lower`
 and the bytes automaton are much cheaper than their str versions, which track character offsets).
@@ -28,15 +28,19 @@ REACH = 4096  # how far from a keyword its required literals are looked for (lon
 
 
 def window(low: _T, end: int) -> tuple[int, int]:
-    """The span a required literal is looked for in: the line holding offset `end` - 1 and the line
-    after it, cut to REACH characters either side of `end`."""
+    """The span a rule's regex runs on, and its required literals are looked for in, around the
+    keyword ending at offset `end` - 1: its line and the line after it. A line longer than REACH (a
+    minified bundle is one line of megabytes) is cut REACH characters from the keyword (before it,
+    on its own line; after it, on its own line and on the next); shorter lines are never cut."""
     nl = "\n" if isinstance(low, str) else b"\n"
+    n = len(low)
     lo = max(0, end - REACH)
     start = low.rfind(nl, lo, end) + 1 or lo
-    hi = end + REACH
-    e1 = low.find(nl, end, hi)
-    stop = low.find(nl, e1 + 1, hi) if e1 >= 0 else -1
-    return start, (min(hi, len(low)) if stop < 0 else stop)
+    e1 = low.find(nl, end, end + REACH)
+    if e1 < 0:
+        return start, min(n, end + REACH)
+    e2 = low.find(nl, e1 + 1, e1 + 1 + REACH)
+    return start, (min(n, e1 + 1 + REACH) if e2 < 0 else e2)
 
 
 def in_window(low: _T, end: int, literals: Sequence[_T]) -> bool:

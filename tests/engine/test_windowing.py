@@ -25,6 +25,12 @@ def example_lines() -> list[str]:
     return [ex.text for r in load_builtin_rules() for ex in r.examples + r.negatives]
 
 
+def assert_windowed_equals_whole(text: str, path: str) -> None:
+    windowed, whole = engines()
+    chunk = Chunk(text=text, origin=Origin(path=path))
+    assert windowed.scan(chunk) == whole.scan(chunk)
+
+
 noise = st.text(alphabet="abcxyz _=:\"'{}()0123456789", max_size=30)
 
 
@@ -32,10 +38,8 @@ noise = st.text(alphabet="abcxyz _=:\"'{}()0123456789", max_size=30)
 @given(st.lists(st.one_of(noise, st.sampled_from(range(10_000))), min_size=1, max_size=25))
 def test_windowed_scan_equals_whole_chunk_scan(parts: list[object]) -> None:
     lines = example_lines()
-    text = "\n".join(lines[p % len(lines)] if isinstance(p, int) else str(p) for p in parts)
-    windowed, whole = engines()
-    chunk = Chunk(text=text, origin=Origin(path="src/mixed.py"))
-    assert windowed.scan(chunk) == whole.scan(chunk)
+    assert_windowed_equals_whole("\n".join(lines[p % len(lines)] if isinstance(p, int) else str(p) for p in parts),
+                                 "src/mixed.py")
 
 
 minified = st.text(alphabet="abcxyz_=:;,.(){}[]0123456789", min_size=REACH // 4, max_size=REACH * 2)
@@ -47,10 +51,8 @@ def test_windows_cut_on_long_lines_find_what_a_whole_chunk_run_finds(parts: list
     # a minified bundle is one line of megabytes: around each keyword only REACH characters either
     # side are searched, and every secret next to its keyword is still found at the same place
     lines = [ln for ln in example_lines() if "\n" not in ln]
-    text = ";".join(lines[p % len(lines)] if isinstance(p, int) else str(p) for p in parts)
-    windowed, whole = engines()
-    chunk = Chunk(text=text, origin=Origin(path="static/app.min.js"))
-    assert windowed.scan(chunk) == whole.scan(chunk)
+    assert_windowed_equals_whole(";".join(lines[p % len(lines)] if isinstance(p, int) else str(p) for p in parts),
+                                 "static/app.min.js")
 
 
 def test_a_match_running_past_a_window_cut_is_matched_to_the_end_of_its_line() -> None:
