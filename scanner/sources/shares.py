@@ -3,8 +3,9 @@
 A history sweep's runs are consecutive stretches of commits, and a worker keeps the blob versions its
 last run ended with: the run after it starts warm, any other run starts cold (its files' previous
 versions are read again). So each worker takes one contiguous share of the runs, front to back; a
-worker whose share is done takes the last run of the share with the most left (the run farthest from
-where that share's owner is), so a share heavier than the others does not leave a core idle.
+worker whose share is done takes the back half of the share with the most left (the runs farthest
+from where that share's owner is) and goes on through it front to back, so a share heavier than the
+others does not leave a core idle, and a steal starts cold only once.
 
 Results come back as each run ends (progress stays live). A worker that raises passes its exception
 on; one that dies without a word (killed, out of memory) is an error, not a hang.
@@ -48,7 +49,9 @@ class Shares:
         return out
 
     def claim(self, worker: int) -> int | None:
-        """The next run for `worker`, or None when every run is taken."""
+        """The next run for `worker`, or None when every run is taken. A worker whose own range is
+        done takes the back half of the largest range left (the runs farthest from where its owner
+        is) as its own, and goes on through it front to back: one cold start per steal."""
         b = self.bounds
         with self.lock:
             i = 2 * worker
@@ -59,8 +62,11 @@ class Shares:
             most, victim = max(left)
             if most <= 0:
                 return None
-            b[2 * victim + 1] -= 1
-            return b[2 * victim + 1]
+            end = b[2 * victim + 1]
+            start = end - max(1, most // 2)
+            b[2 * victim + 1] = start
+            b[i], b[i + 1] = start + 1, end
+            return start
 
 
 class _Failed:

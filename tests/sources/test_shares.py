@@ -21,13 +21,25 @@ def test_split_gives_contiguous_shares_covering_every_run(counts: list[int]) -> 
     assert [e - s for s, e in spans] == counts
 
 
-def test_a_worker_takes_its_own_share_in_order_then_steals_from_the_end_of_the_largest() -> None:
+def test_a_worker_takes_its_own_share_in_order_then_the_back_half_of_the_largest() -> None:
     shares = Shares(Shares.split([4, 4, 4]))  # [0,4) [4,8) [8,12)
     assert [shares.claim(0) for _ in range(4)] == [0, 1, 2, 3]
     assert shares.claim(1) == 4
-    assert shares.claim(0) == 11  # worker 2 has the most left (4): its last run
-    assert shares.claim(0) == 10  # both have 3 left now: a tie goes to the later share
+    assert shares.claim(0) == 10  # worker 2 has the most left (4): the back half, [10,12), from its front
+    assert shares.claim(0) == 11  # ... and on through it in order (the run after a warm one)
     assert shares.claim(2) == 8  # an owner still starts at the front of what is left of its share
+    assert shares.claim(0) == 7  # worker 1 has [5,8) left: the back half (rounded down) is its last run
+    assert shares.claim(1) == 5
+    assert shares.claim(0) == 9  # workers 1 and 2 have one run each: a tie goes to the later share
+    assert [shares.claim(w) for w in range(3)] == [6, None, None]
+
+
+def test_a_single_run_left_is_taken_by_an_idle_worker() -> None:
+    shares = Shares(Shares.split([1, 2]))
+    assert shares.claim(0) == 0
+    assert shares.claim(1) == 1
+    assert shares.claim(0) == 2  # worker 1 is busy with run 1: its last run goes to the idle worker
+    assert shares.claim(1) is None
 
 
 @given(st.lists(st.integers(0, 12), min_size=1, max_size=6), st.lists(st.integers(0, 5), max_size=200))
