@@ -18,6 +18,7 @@ from scanner.sources.gitcmd import NULL_SHA
 
 COMMIT_MARK = b"\x01"  # diff-tree --format=%x01%H puts this before each commit id
 GITLINK = b"160000"
+_NULL = NULL_SHA.encode()
 _STEP = 4096
 
 
@@ -36,27 +37,42 @@ def parse_raw(raw: bytes) -> Iterator[tuple[str, list[Change]]]:
     Submodule entries are left out; deletions are kept (with new None)."""
     sha: str | None = None
     changes: list[Change] = []
-    tokens = iter(raw.split(b"\0"))
-    for tok in tokens:
-        tok = tok.lstrip(b"\n")
-        if tok.startswith(COMMIT_MARK):
+    tokens = raw.split(b"\0")
+    n = len(tokens)
+    i = 0
+    while i < n:
+        tok = tokens[i]
+        i += 1
+        if tok[:1] == b"\n":
+            tok = tok.lstrip(b"\n")
+        if tok[:1] == b":" and tok[1:2] != b":":  # one parent (nearly every change): its own quick path
+            fields = tok[1:].split(b" ", 4)
+            if len(fields) < 5:
+                continue
+            old_mode, new_mode, old_sha, new_sha, status = fields
+            path = tokens[i] if i < n else b""
+            i += 1
+            if status[:1] in (b"R", b"C"):  # the first path was the source
+                path = tokens[i] if i < n else b""
+                i += 1
+            if new_mode == GITLINK or (new_sha == _NULL and old_mode == GITLINK):
+                continue
+            changes.append(Change(path, None if new_sha == _NULL else new_sha.decode("ascii"),
+                                  () if old_sha == _NULL or old_mode == GITLINK else (old_sha.decode("ascii"),)))
+        elif tok.startswith(COMMIT_MARK):
             if sha is not None:
                 yield sha, changes
             sha, changes = tok[1:].split(b"\n", 1)[0].decode("ascii"), []
-            continue
-        if not tok.startswith(b":"):
-            continue
-        colons = len(tok) - len(tok.lstrip(b":"))
-        parts = tok[colons:].split()
-        modes, shas = parts[:colons + 1], [p.decode("ascii") for p in parts[colons + 1:2 * colons + 2]]
-        status = parts[2 * colons + 2:2 * colons + 3]
-        path = next(tokens, b"")
-        if colons == 1 and status and status[0][:1] in (b"R", b"C"):
-            path = next(tokens, b"")  # the first path was the source
-        if modes[-1] == GITLINK or (shas[-1] == NULL_SHA and modes[0] == GITLINK):
-            continue
-        olds = tuple(s for s, m in zip(shas[:-1], modes[:-1], strict=True) if s != NULL_SHA and m != GITLINK)
-        changes.append(Change(path, None if shas[-1] == NULL_SHA else shas[-1], olds))
+        elif tok.startswith(b":"):  # a merge's combined entry: one mode and id per parent
+            colons = len(tok) - len(tok.lstrip(b":"))
+            parts = tok[colons:].split()
+            modes, shas = parts[:colons + 1], [p.decode("ascii") for p in parts[colons + 1:2 * colons + 2]]
+            path = tokens[i] if i < n else b""
+            i += 1
+            if len(shas) != colons + 1 or modes[-1] == GITLINK or (shas[-1] == NULL_SHA and modes[0] == GITLINK):
+                continue
+            olds = tuple(s for s, m in zip(shas[:-1], modes[:-1], strict=True) if s != NULL_SHA and m != GITLINK)
+            changes.append(Change(path, None if shas[-1] == NULL_SHA else shas[-1], olds))
     if sha is not None:
         yield sha, changes
 
