@@ -34,7 +34,7 @@ from typing import Protocol
 from scanner.config import DEFAULT_MAX_FILE_SIZE
 from scanner.engine import Engine
 from scanner.models import Finding
-from scanner.sources.gitcmd import run_git
+from scanner.sources.gitcmd import git_version, run_git
 from scanner.sources.gitdiff import probe
 from scanner.sources.gitrepo import (
     CommitMeta,
@@ -187,6 +187,7 @@ def run_tasks(ctx: ScanContext, commits: Sequence[str], jobs: int) -> Iterator[t
         finally:
             close_readers(ctx)
         return
+    git_version()  # asked once, here: the workers inherit the answer
     gc.freeze()  # what exists now is the workers' shared heap: their collections leave it alone (no copies)
     try:
         runs = SharedRuns([len(share) for share in plan], work, _worker_init, lambda: close_readers(ctx))

@@ -197,10 +197,14 @@ class CatFile:
         msg = end_process(proc, err, kill=True)
         return msg if msg != "git failed" else "unreadable (git cat-file stopped)"
 
-    def close(self) -> None:
+    def detach(self) -> Process:
+        """The running process (if any), no longer this reader's: end it with end_processes."""
         proc, err = self._proc, self._err
         self._proc = self._err = None
-        end_process(proc, err)
+        return proc, err
+
+    def close(self) -> None:
+        end_process(*self.detach())
 
     def __enter__(self) -> CatFile:
         return self
@@ -334,12 +338,31 @@ class ListingStream:
         return first_error_line(self._err.read())
 
     def _stopped(self) -> str:
+        return end_process(*self.detach())
+
+    def detach(self) -> Process:
+        """The running process (if any), no longer this lister's: end it with end_processes."""
         proc, err = self._proc, self._err
         self._proc = self._err = None
-        return end_process(proc, err)
+        return proc, err
 
     def close(self) -> None:
         self._stopped()
+
+
+Process = tuple["subprocess.Popen[bytes] | None", "IO[bytes] | None"]  # a git process and the file taking its stderr
+
+
+def end_processes(procs: Sequence[Process]) -> None:
+    """End several git processes at once: every pipe is closed first (each git sees the end of
+    its input and exits), then each is waited for."""
+    for proc, _err in procs:
+        for pipe in (proc.stdin, proc.stdout) if proc is not None else ():
+            with contextlib.suppress(OSError):
+                if pipe is not None:
+                    pipe.close()
+    for proc, err in procs:
+        end_process(proc, err)
 
 
 def end_process(proc: subprocess.Popen[bytes] | None, err: IO[bytes] | None, kill: bool = False) -> str:

@@ -35,6 +35,7 @@ from scanner.sources.gitcmd import (
     ListingStream,
     ObjectUnreadable,
     decode_path,
+    end_processes,
 )
 from scanner.sources.gitdiff import probe_bytes
 from scanner.sources.walk import excluded
@@ -190,10 +191,7 @@ class _Readers:
         return self._cat
 
     def close(self) -> None:
-        self.lister.close()
-        self.stream.close()
-        if self._cat is not None:
-            self._cat.close()
+        end_processes([self.lister.detach(), self.stream.detach(), *([self._cat.detach()] if self._cat else [])])
 
 
 # Idle readers of this process, taken by a run and given back when it ends complete (one that

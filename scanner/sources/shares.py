@@ -17,6 +17,7 @@ import contextlib
 import multiprocessing as mp
 import pickle
 import queue
+import threading
 import traceback
 from collections.abc import Callable, Iterator, MutableSequence, Sequence
 from typing import Any, Generic, TypeVar, cast
@@ -24,6 +25,7 @@ from typing import Any, Generic, TypeVar, cast
 R = TypeVar("R")
 
 POLL_SECONDS = 0.5  # how often the parent checks that workers are alive while it waits
+REAP_SECONDS = 30.0  # how long a finished worker may take to stop its git processes
 
 
 class WorkerDied(RuntimeError):
@@ -92,12 +94,13 @@ def _worker(index: int, shares: Shares, work: Callable[[int], Any], out: Any, in
             init()
         while (run := shares.claim(index)) is not None:
             out.put((run, work(run)))
-        if done is not None:
-            done()
     except BaseException as e:  # noqa: BLE001 - passed on to the parent, which raises it
         out.put((-1, _Failed(e)))
     finally:
-        out.put((-1, _Done()))
+        out.put((-1, _Done()))  # the parent goes on; what `done` cleans up is this process's own
+        if done is not None:
+            with contextlib.suppress(BaseException):
+                done()
         out.close()
         out.join_thread()
 
@@ -140,10 +143,23 @@ class SharedRuns(Generic[R]):
                 else:
                     yield run, got
         finally:
-            for p in procs:
-                if p.is_alive():
-                    p.terminate()
-            for p in procs:
-                p.join()
+            if finished == len(procs):  # all done: they end on their own, and are waited for on a thread
+                threading.Thread(target=_reap, args=(procs,), daemon=True).start()
+            else:
+                for p in procs:
+                    if p.is_alive():
+                        p.terminate()
+                for p in procs:
+                    p.join()
             out.close()
             out.join_thread()
+
+
+def _reap(procs: Sequence[Any]) -> None:
+    """Wait for workers that said they are done (they are stopping their git processes); one that
+    takes longer than REAP_SECONDS is stopped."""
+    for p in procs:
+        p.join(REAP_SECONDS)
+        if p.is_alive():
+            p.terminate()
+            p.join()

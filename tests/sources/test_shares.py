@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import time
+from pathlib import Path
 
 import pytest
 from hypothesis import given
@@ -92,3 +93,25 @@ def test_a_stopped_iteration_leaves_no_worker_behind() -> None:
     next(it)
     it.close()  # type: ignore[attr-defined]
     assert not mp.active_children()
+
+
+def test_results_are_not_held_up_by_the_workers_cleaning_up(tmp_path: Path) -> None:
+    import multiprocessing as mp
+
+    marks = tmp_path / "cleaned"
+    marks.mkdir()
+
+    def done() -> None:  # e.g. a worker stopping its git processes
+        time.sleep(1.0)
+        (marks / str(os.getpid())).touch()
+
+    started = time.monotonic()
+    got = dict(SharedRuns([2, 2], lambda run: run, done=done))
+    took = time.monotonic() - started
+    assert sorted(got) == [0, 1, 2, 3]
+    assert took < 0.9 and not list(marks.iterdir())  # the parent went on while the workers cleaned up
+    deadline = time.monotonic() + 20
+    while (len(list(marks.iterdir())) < 2 or mp.active_children()) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert len(list(marks.iterdir())) == 2  # each worker's clean-up still ran to the end ...
+    assert not mp.active_children()  # ... and the finished workers were waited for
