@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 
 from scanner.engine import Engine
 from scanner.models import Chunk, Finding, Origin
-from scanner.sources.gitblobs import Change, changed_region, parse_raw, widen
+from scanner.sources.gitblobs import Change, bounds, parse_raw
 from scanner.sources.gitcmd import (
     Blob,
     BlobStream,
@@ -341,17 +341,17 @@ class _Task:
                 self.check_utf8(data, path)
             return
         if len(olds) == 1:
-            region = changed_region(olds[0], data)
+            region = bounds(olds[0], data, CONTEXT_LINES)
             if region is None:
                 return
-            start, end = region.start, region.end
-            old_part = olds[0][region.old_start:region.old_end]
+            start, end, old_end, ws, we = region
+            old_part = olds[0][start:old_end]
             c.removed.append(old_part)
         else:  # a merge: compared with every parent's whole version
             start, end = 0, len(data)
             old_part = b"\n".join(olds)
             c.removed.extend(olds)
-        ws, we = widen(data, start, end, CONTEXT_LINES)
+            ws, we = start, end
         part = data[ws:we]
         keywords = engine.keyword_ends(part)
         if not keywords and not bound:

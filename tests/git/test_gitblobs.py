@@ -153,3 +153,52 @@ def test_a_short_history_is_not_split() -> None:
 
     assert plan_runs(MIN_TASK_COMMITS, 2) == [[MIN_TASK_COMMITS]]
     assert plan_runs(20_000, 2) == [[2500] * 4] * 2
+
+
+ROWS = st.lists(st.sampled_from([b"a", b"b", b"token = 1", b"", b"  x", b"ab", b"-----END KEY-----", b"x" * 40]),
+                max_size=40)
+
+
+@given(ROWS, ROWS, st.booleans(), st.booleans(), st.integers(0, 3))
+def test_the_c_module_gives_the_region_the_python_version_gives(old_rows: list[bytes], new_rows: list[bytes],
+                                                                t1: bool, t2: bool, context: int) -> None:
+    from scanner.sources import _blobdiff  # built by `pip install` (setup.py); CI builds it
+    from scanner.sources.gitblobs import region_bounds
+
+    old, new = joined(old_rows, t1), joined(new_rows, t2)
+    assert _blobdiff.changed_region(old, new, context) == region_bounds(old, new, context)
+
+
+@given(st.binary(max_size=200), st.binary(max_size=200), st.integers(0, 2))
+def test_the_c_module_agrees_on_any_bytes(old: bytes, new: bytes, context: int) -> None:
+    from scanner.sources import _blobdiff
+    from scanner.sources.gitblobs import region_bounds
+
+    assert _blobdiff.changed_region(old, new, context) == region_bounds(old, new, context)
+    long_old = old * 50 + b"\n" * 7 + new  # past the word-at-a-time comparisons
+    long_new = old * 50 + b"\n" * 7 + old
+    assert _blobdiff.changed_region(long_old, long_new, context) == region_bounds(long_old, long_new, context)
+
+
+def test_history_sweeps_use_the_c_module_when_it_is_built() -> None:
+    from scanner.sources import _blobdiff, gitblobs
+
+    assert gitblobs.bounds is _blobdiff.changed_region
+    with pytest.raises(TypeError):
+        _blobdiff.changed_region("text", b"bytes", 1)  # type: ignore[arg-type]
+
+
+def test_a_sweep_without_the_c_module_finds_the_same(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from scanner.sources.gitblobs import region_bounds
+    from tests.git.builder import PAT_C, PAT_D
+
+    repo = GitRepo(tmp_path / "r")
+    repo.commit("base", files={"app.py": lines(*filler(30)), "cfg.env": lines("A=1", "B=2")})
+    repo.commit("edits", files={"app.py": lines(*filler(10), f'T = "{PAT_A}"', *filler(20)),
+                                "cfg.env": lines("A=1", f"GITHUB_TOKEN={PAT_B}", "B=2")})
+    repo.commit("more", files={"app.py": lines(f'U = "{PAT_C}"', *filler(10), *filler(20), f'V = "{PAT_D}"')})
+    built = [(f.commit, f.path, f.line, f.secret) for f in sweep(repo)]
+    monkeypatch.setattr(gitscan, "bounds", region_bounds)
+    gitscan._IDLE.clear()
+    assert [(f.commit, f.path, f.line, f.secret) for f in sweep(repo)] == built
+    assert {s for *_, s in built} == {PAT_A, PAT_B, PAT_C, PAT_D}
