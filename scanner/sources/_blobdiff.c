@@ -5,6 +5,7 @@
  * comparisons. Optional: when it is not built, gitblobs uses its Python version. */
 
 #define PY_SSIZE_T_CLEAN
+#define _GNU_SOURCE /* memrchr */
 #include <Python.h>
 #include <stdint.h>
 #include <string.h>
@@ -52,9 +53,14 @@ suffix_len(const char *a, Py_ssize_t la, const char *b, Py_ssize_t lb, Py_ssize_
 static Py_ssize_t
 line_start(const char *s, Py_ssize_t pos)
 {
+#ifdef __GLIBC__
+    const char *nl = pos > 0 ? memrchr(s, '\n', (size_t)pos) : NULL;
+    return nl == NULL ? 0 : (Py_ssize_t)(nl - s) + 1;
+#else
     while (pos > 0 && s[pos - 1] != '\n')
         pos--;
     return pos;
+#endif
 }
 
 /* End of the line holding offset `pos` (just past its newline, or the length). */
@@ -70,14 +76,15 @@ line_end(const char *s, Py_ssize_t n, Py_ssize_t pos)
 static PyObject *
 changed_region(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 {
-    if (nargs != 3 || !PyBytes_Check(args[0]) || !PyBytes_Check(args[1]) || !PyLong_Check(args[2])) {
+    if (nargs != 3 || !PyBytes_Check(args[0]) || !PyBytes_Check(args[1])) {
         PyErr_SetString(PyExc_TypeError, "changed_region(old: bytes, new: bytes, context: int)");
         return NULL;
     }
     const char *old = PyBytes_AS_STRING(args[0]);
     const char *new = PyBytes_AS_STRING(args[1]);
     Py_ssize_t lo = PyBytes_GET_SIZE(args[0]), ln = PyBytes_GET_SIZE(args[1]);
-    Py_ssize_t context = PyLong_AsSsize_t(args[2]);
+    /* any integer (clamped: more lines of context than there are lines is all of them) */
+    Py_ssize_t context = PyNumber_AsSsize_t(args[2], NULL);
     if (context == -1 && PyErr_Occurred())
         return NULL;
     if (lo == ln && memcmp(old, new, (size_t)ln) == 0)

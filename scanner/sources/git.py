@@ -47,7 +47,7 @@ from scanner.sources.gitrepo import (
     rev_args,
 )
 from scanner.sources.gitscan import ScanContext, TaskResult, close_readers, scan_commits
-from scanner.sources.shares import SharedRuns
+from scanner.sources.shares import SharedRuns, settle
 
 log = logging.getLogger(__name__)
 
@@ -143,6 +143,7 @@ def scan_history(repo: str | Path, engine: Engine, options: GitOptions | None = 
     findings = with_metadata(findings, commit_metadata(gitrepo, {f.commit for f in findings if f.commit}))
     findings = with_presence(findings, presence.result({f.secret for f in findings}, _warn))
     gitrepo.close()
+    settle()  # the workers stopped their git processes meanwhile: none is left behind
     return HistoryResult(tuple(findings), len(commits), nbytes, skipped, time.perf_counter() - t0, tuple(warnings))
 
 

@@ -51,7 +51,8 @@ def parse_raw(raw: bytes) -> Iterator[tuple[str, list[Change]]]:
             tok = tok.lstrip(b"\n")
         if tok[:1] == b":" and tok[1:2] != b":":  # one parent (nearly every change): its own quick path
             fields = tok[1:].split(b" ", 4)
-            if len(fields) < 5:
+            if len(fields) < 5:  # not git's shape: step over its path too, to stay in step
+                i += 1
                 continue
             old_mode, new_mode, old_sha, new_sha, status = fields
             path = tokens[i] if i < n else b""

@@ -18,6 +18,7 @@ import multiprocessing as mp
 import pickle
 import queue
 import threading
+import time
 import traceback
 from collections.abc import Callable, Iterator, MutableSequence, Sequence
 from typing import Any, Generic, TypeVar, cast
@@ -84,7 +85,8 @@ class _Failed:
 
 
 class _Done:
-    pass
+    def __init__(self, worker: int) -> None:
+        self.worker = worker
 
 
 def _worker(index: int, shares: Shares, work: Callable[[int], Any], out: Any, init: Callable[[], None] | None,
@@ -97,12 +99,12 @@ def _worker(index: int, shares: Shares, work: Callable[[int], Any], out: Any, in
     except BaseException as e:  # noqa: BLE001 - passed on to the parent, which raises it
         out.put((-1, _Failed(e)))
     finally:
-        out.put((-1, _Done()))  # the parent goes on; what `done` cleans up is this process's own
+        out.put((-1, _Done(index)))
+        out.close()
+        out.join_thread()  # every result is in the pipe: the parent goes on while this process cleans up
         if done is not None:
             with contextlib.suppress(BaseException):
                 done()
-        out.close()
-        out.join_thread()
 
 
 class SharedRuns(Generic[R]):
@@ -123,19 +125,19 @@ class SharedRuns(Generic[R]):
                  for w in range(len(self.counts))]
         for p in procs:
             p.start()
-        finished = 0
+        finished: set[int] = set()
         try:
-            while finished < len(procs):
+            while len(finished) < len(procs):
                 try:
                     run, got = out.get(timeout=POLL_SECONDS)
-                except queue.Empty:
-                    dead = [p for p in procs if p.exitcode not in (None, 0)]
+                except queue.Empty:  # a worker that said it is done may end as it likes (killed while cleaning up)
+                    dead = [p for w, p in enumerate(procs) if w not in finished and p.exitcode not in (None, 0)]
                     if dead:
                         code = dead[0].exitcode
                         raise WorkerDied(f"a worker process ended unexpectedly (exit code {code})") from None
                     continue
                 if isinstance(got, _Done):
-                    finished += 1
+                    finished.add(got.worker)
                 elif isinstance(got, _Failed):
                     if got.error is not None:
                         raise got.error
@@ -143,8 +145,10 @@ class SharedRuns(Generic[R]):
                 else:
                     yield run, got
         finally:
-            if finished == len(procs):  # all done: they end on their own, and are waited for on a thread
-                threading.Thread(target=_reap, args=(procs,), daemon=True).start()
+            if len(finished) == len(procs):  # all done: they end on their own, waited for on a thread
+                reaper = threading.Thread(target=_reap, args=(procs,), daemon=True)
+                reaper.start()
+                _REAPERS.append(reaper)
             else:
                 for p in procs:
                     if p.is_alive():
@@ -153,6 +157,17 @@ class SharedRuns(Generic[R]):
                     p.join()
             out.close()
             out.join_thread()
+
+
+_REAPERS: list[threading.Thread] = []
+
+
+def settle(timeout: float = REAP_SECONDS) -> None:
+    """Wait (up to `timeout`) for finished workers still stopping their git processes, so that none
+    is left when the caller returns (a sweep calls this once its own work after the runs is done)."""
+    deadline = time.monotonic() + timeout
+    while _REAPERS:
+        _REAPERS.pop().join(max(0.0, deadline - time.monotonic()))
 
 
 def _reap(procs: Sequence[Any]) -> None:

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from scanner.sources.shares import SharedRuns, Shares, WorkerDied
+from scanner.sources.shares import SharedRuns, Shares, WorkerDied, settle
 
 
 @given(st.lists(st.integers(0, 40), min_size=1, max_size=9))
@@ -110,8 +110,22 @@ def test_results_are_not_held_up_by_the_workers_cleaning_up(tmp_path: Path) -> N
     took = time.monotonic() - started
     assert sorted(got) == [0, 1, 2, 3]
     assert took < 0.9 and not list(marks.iterdir())  # the parent went on while the workers cleaned up
-    deadline = time.monotonic() + 20
-    while (len(list(marks.iterdir())) < 2 or mp.active_children()) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert len(list(marks.iterdir())) == 2  # each worker's clean-up still ran to the end ...
+    settle()  # what a sweep does once its own work after the runs is done
+    assert len(list(marks.iterdir())) == 2  # each worker's clean-up ran to the end ...
     assert not mp.active_children()  # ... and the finished workers were waited for
+
+
+def test_a_worker_that_dies_while_cleaning_up_after_its_last_run_fails_nothing() -> None:
+    did: dict[str, int] = {}
+
+    def work(run: int) -> int:
+        did["run"] = run
+        time.sleep(0.3 if run == 0 else 1.5)  # each worker keeps its own run; the parent polls while waiting
+        return run
+
+    def done() -> None:
+        if did.get("run") == 0:
+            os._exit(7)  # e.g. killed while stopping its git processes: its results are all in
+
+    assert sorted(dict(SharedRuns([1, 1], work, done=done))) == [0, 1]
+    settle()
