@@ -192,9 +192,7 @@ class CatFile:
         return Blob(sha, size, data)
 
     def _died(self) -> str:
-        proc, err = self._proc, self._err
-        self._proc = self._err = None
-        msg = end_process(proc, err, kill=True)
+        msg = end_process(*self.detach(), kill=True)
         return msg if msg != "git failed" else "unreadable (git cat-file stopped)"
 
     def detach(self) -> Process:
@@ -357,12 +355,16 @@ def end_processes(procs: Sequence[Process]) -> None:
     """End several git processes at once: every pipe is closed first (each git sees the end of
     its input and exits), then each is waited for."""
     for proc, _err in procs:
-        for pipe in (proc.stdin, proc.stdout) if proc is not None else ():
-            with contextlib.suppress(OSError):
-                if pipe is not None:
-                    pipe.close()
+        _close_pipes(proc)
     for proc, err in procs:
         end_process(proc, err)
+
+
+def _close_pipes(proc: subprocess.Popen[bytes] | None) -> None:
+    for pipe in (proc.stdin, proc.stdout) if proc is not None else ():
+        with contextlib.suppress(OSError):
+            if pipe is not None:
+                pipe.close()
 
 
 def end_process(proc: subprocess.Popen[bytes] | None, err: IO[bytes] | None, kill: bool = False) -> str:
@@ -371,10 +373,7 @@ def end_process(proc: subprocess.Popen[bytes] | None, err: IO[bytes] | None, kil
     if proc is not None:
         if kill:
             proc.kill()
-        for pipe in (proc.stdin, proc.stdout):
-            with contextlib.suppress(OSError):
-                if pipe is not None:
-                    pipe.close()
+        _close_pipes(proc)
         proc.wait()
     if err is None:
         return "git failed"
