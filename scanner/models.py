@@ -65,6 +65,8 @@ class Rule:
     tags: tuple[str, ...] = ()
     examples: tuple[Example, ...] = ()
     negatives: tuple[Example, ...] = ()
+    references: tuple[str, ...] = ()  # where the format is documented (provider docs, SDK source)
+    confidence: str | None = None  # fixed base confidence (high|medium|low); None: derived from the rule's shape
     source: str = "builtin"  # file the rule came from
 
 

@@ -16,8 +16,9 @@ from scanner.models import Example, Rule, Severity
 _KNOWN_FIELDS = {
     "id", "description", "severity", "keywords", "regex", "secret_group", "entropy",
     "allowlist", "stopwords", "path", "path_only", "checksum", "verifier", "multiline", "requires",
-    "tags", "examples", "negatives",
+    "tags", "examples", "negatives", "references", "confidence",
 }
+CONFIDENCES = ("high", "medium", "low")
 _REQUIRED = ("id", "description", "severity", "regex")
 
 
@@ -36,6 +37,7 @@ def load_builtin_rules() -> list[Rule]:
     for name, text in builtin_rule_files():
         rules.extend(parse_rules_text(text, name, validate=False))
     _check_unique(rules)
+    check_verifiers(rules)
     return rules
 
 
@@ -47,6 +49,7 @@ def load_rules_file(path: str | Path) -> list[Rule]:
         raise RuleError(str(p), None, None, f"cannot read rules file: {e}") from e
     rules = parse_rules_text(text, str(p))
     _check_unique(rules)
+    check_verifiers(rules)
     return rules
 
 
@@ -94,6 +97,13 @@ def parse_rule(item: Any, source: str, validate: bool = True) -> Rule:
         raise RuleError(source, rid, "entropy", "must be a number between 0 and 8")
     allowlist = _str_list(item, "allowlist", source, rid)
     path = item.get("path")
+    checksum = _optional_name(item, "checksum", source, rid)
+    if checksum is not None and checksum not in _checksums():
+        known = ", ".join(sorted(_checksums()))
+        raise RuleError(source, rid, "checksum", f"no checksum named '{checksum}' (known: {known})")
+    confidence = _optional_name(item, "confidence", source, rid)
+    if confidence is not None and confidence not in CONFIDENCES:
+        raise RuleError(source, rid, "confidence", f"must be one of {', '.join(CONFIDENCES)}")
     if validate:
         for i, a in enumerate(allowlist):
             compile_pattern(a, source, rid, f"allowlist[{i}]", False)
@@ -111,13 +121,15 @@ def parse_rule(item: Any, source: str, validate: bool = True) -> Rule:
         stopwords=tuple(s.lower() for s in _str_list(item, "stopwords", source, rid)),
         path=path,
         path_only=path_only,
-        checksum=item.get("checksum"),
-        verifier=item.get("verifier"),
+        checksum=checksum,
+        verifier=_optional_name(item, "verifier", source, rid),
         multiline=bool(item.get("multiline", False)),
         requires=requires,
         tags=_str_list(item, "tags", source, rid),
         examples=_examples(item, "examples", source, rid),
         negatives=_examples(item, "negatives", source, rid),
+        references=_str_list(item, "references", source, rid),
+        confidence=confidence,
         source=source,
     )
 
@@ -142,6 +154,30 @@ def merge_rules(base: Sequence[Rule], extra: Iterable[Rule], disabled: Iterable[
     for r in extra:
         by_id[r.id] = r
     return [r for rid, r in by_id.items() if rid not in off]
+
+
+def check_verifiers(rules: Sequence[Rule]) -> None:
+    """Every verifier a rule names exists (the registry is imported only when a rule names one)."""
+    named = [r for r in rules if r.verifier is not None]
+    if not named:
+        return
+    from scanner.verify.registry import VERIFIERS
+
+    for r in named:
+        if r.verifier not in VERIFIERS:
+            raise RuleError(r.source, r.id, "verifier", f"no verifier named '{r.verifier}'")
+
+
+def _checksums() -> Mapping[str, Any]:
+    from scanner.engine.checksums import CHECKSUMS  # engine imports this module: look it up late
+
+    return CHECKSUMS
+
+
+def _optional_name(item: Mapping[str, Any], name: str, source: str, rid: str) -> str | None:
+    if item.get(name) is None:
+        return None
+    return _str(item, name, source, rid)
 
 
 def _check_unique(rules: Sequence[Rule]) -> None:
