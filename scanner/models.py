@@ -27,6 +27,21 @@ class Severity(enum.StrEnum):
 _SEVERITY_RANK = {s: i for i, s in enumerate(reversed(list(Severity)))}
 
 
+class Confidence(enum.StrEnum):
+    """How sure keysweep is that a finding is a real credential (not how bad it would be)."""
+
+    HIGH = "high"
+    MEDIUM = "medium"
+    LOW = "low"
+
+    @property
+    def rank(self) -> int:
+        return {"high": 2, "medium": 1, "low": 0}[self.value]
+
+    def lowered(self) -> Confidence:
+        return Confidence.LOW if self is not Confidence.HIGH else Confidence.MEDIUM
+
+
 class VerificationStatus(enum.StrEnum):
     VALID = "valid"
     INVALID = "invalid"
@@ -136,6 +151,8 @@ class Finding:
     linked: tuple[str, ...] = ()  # fingerprints of related findings (e.g. AWS key id <-> secret)
     verification: Verification | None = None
     extra: Mapping[str, Any] = field(default_factory=dict)
+    confidence: Confidence = Confidence.MEDIUM
+    confidence_reason: str = ""
 
     @property
     def location_key(self) -> tuple[str, str | None, int, int]:

@@ -13,10 +13,12 @@ import click
 
 from scanner import __version__
 from scanner.cli import EXIT_FINDINGS, EXIT_OK, configure_logging
-from scanner.models import Finding, Rule, VerificationStatus
+from scanner.engine.confidence import at_least, verified
+from scanner.models import Confidence, Finding, Rule, VerificationStatus
 
 F = TypeVar("F", bound=Callable[..., Any])
 FORMATS = ("text", "json", "jsonl", "sarif", "csv")
+CONFIDENCE_LEVELS = ("low", "medium", "high")
 log = logging.getLogger(__name__)
 
 
@@ -33,7 +35,15 @@ def output_options(f: F) -> F:
     return f
 
 
+def confidence_option(f: F) -> F:
+    return click.option(
+        "--min-confidence", type=click.Choice(CONFIDENCE_LEVELS), default="medium", show_default=True,
+        help="Report only findings at this confidence or above (low shows weak and test-context values too).",
+    )(f)
+
+
 def finding_options(f: F) -> F:
+    f = confidence_option(f)
     for deco in reversed([
         click.option("--config", "config_path", type=click.Path(dir_okay=False),
                      help="Config file (default: .keysweep.toml in the target or current folder)."),
@@ -59,6 +69,7 @@ class Finish:
     baseline_path: str | None
     verify: bool
     only_verified: bool
+    min_confidence: str = "medium"
 
 
 def finish(findings: Sequence[Finding], how: Finish, rules: Sequence[Rule] = (),
@@ -75,7 +86,11 @@ def finish(findings: Sequence[Finding], how: Finish, rules: Sequence[Rule] = (),
         out = verify_findings(out, VerifySettings.load(os.environ, user_config_path()))
         if how.only_verified:
             out = [f for f in out if f.verification and f.verification.status == VerificationStatus.VALID]
-    write_report(out, how, rules, stats or {})
+        out = verified(out)
+    out, hidden = at_least(out, Confidence(how.min_confidence))
+    if hidden:
+        log.info("%d finding(s) below %s confidence not reported", hidden, how.min_confidence)
+    write_report(out, how, rules, {**(stats or {}), "hidden": hidden, "min_confidence": how.min_confidence})
     return EXIT_FINDINGS if out else EXIT_OK
 
 

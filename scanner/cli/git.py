@@ -40,7 +40,8 @@ Ways out:
               help="Skip file versions larger than SIZE (e.g. 10MB, the default).")
 @click.option("--no-decode", is_flag=True, help="Do not decode and rescan base64 values.")
 def git(repo: str, fmt: str, output: str | None, redact: bool, show_secrets: bool, config_path: str | None,
-        baseline_path: str | None, verify: bool, only_verified: bool, jobs: int, no_progress: bool, verbose: int,
+        baseline_path: str | None, verify: bool, only_verified: bool, min_confidence: str, jobs: int,
+        no_progress: bool, verbose: int,
         branches: tuple[str, ...], since_commit: str | None, commit_range: str | None, max_commits: int | None,
         staged: bool, exclude: tuple[str, ...], max_file_size: str | None, no_decode: bool) -> int:
     """Scan a repository's history: every line any commit added, on every ref (branches, tags,
@@ -53,7 +54,7 @@ def git(repo: str, fmt: str, output: str | None, redact: bool, show_secrets: boo
     config = load_config(find_config(config_path, [repo]))
     size = parse_size(max_file_size) if max_file_size else (config.max_file_size or DEFAULT_MAX_FILE_SIZE)
     paths_out = tuple(exclude) + config.exclude
-    how = Finish(fmt, output, redact, show_secrets, baseline_path, verify, only_verified)
+    how = Finish(fmt, output, redact, show_secrets, baseline_path, verify, only_verified, min_confidence)
     if staged:
         if branches or since_commit or commit_range or max_commits:
             raise ConfigError("--staged cannot be combined with --branch, --since-commit, --range or --max-commits")

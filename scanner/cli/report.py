@@ -7,8 +7,16 @@ from typing import TYPE_CHECKING
 import click
 
 from scanner.cli import EXIT_OK
-from scanner.cli.common import setup
-from scanner.cli.sweep_common import REPORT_FORMATS, context, emit, open_store, render, store_options
+from scanner.cli.common import confidence_option, setup
+from scanner.cli.sweep_common import (
+    REPORT_FORMATS,
+    at_confidence,
+    context,
+    emit,
+    open_store,
+    render,
+    store_options,
+)
 
 if TYPE_CHECKING:
     from scanner.models import Finding
@@ -24,9 +32,11 @@ if TYPE_CHECKING:
 @click.option("--all", "include_resolved", is_flag=True, help="Store: include resolved findings too.")
 @click.option("--iam-report", "iam_file", type=click.Path(dir_okay=False),
               help="`keysweep iam report --format json` output: owners and ages of live leaked keys.")
+@confidence_option
 @click.option("-v", "--verbose", count=True, help="More detail on stderr (-vv for debug).")
 def report(fmt: str, output: str | None, findings_files: tuple[str, ...], store_path: str | None,
-           lock_timeout: float, include_resolved: bool, iam_file: str | None, verbose: int) -> int:
+           lock_timeout: float, include_resolved: bool, iam_file: str | None, min_confidence: str,
+           verbose: int) -> int:
     """Report findings from the sweep store (open ones unless --all) or from findings files.
 
     Secrets are always masked: the store keeps only their hash and a mask. Exit codes: 0 the report
@@ -43,7 +53,8 @@ def report(fmt: str, output: str | None, findings_files: tuple[str, ...], store_
     else:
         findings, source = _from_store(store_path, lock_timeout, include_resolved)
     iam = load_iam_report(iam_file) if iam_file else []
-    emit(render(fmt, findings, context(source, iam)), output)
+    findings, hidden = at_confidence(findings, min_confidence)
+    emit(render(fmt, findings, context(source, iam, hidden, min_confidence)), output)
     return EXIT_OK
 
 

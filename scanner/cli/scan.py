@@ -28,9 +28,9 @@ from scanner.cli.common import (
               help="Skip files larger than SIZE (e.g. 10MB, the default).")
 @click.option("--no-decode", is_flag=True, help="Do not decode and rescan base64 values.")
 def scan(paths: tuple[str, ...], fmt: str, output: str | None, redact: bool, show_secrets: bool,
-         config_path: str | None, baseline_path: str | None, verify: bool, only_verified: bool, jobs: int,
-         no_progress: bool, verbose: int, exclude: tuple[str, ...], max_file_size: str | None,
-         no_decode: bool) -> int:
+         config_path: str | None, baseline_path: str | None, verify: bool, only_verified: bool,
+         min_confidence: str, jobs: int, no_progress: bool, verbose: int, exclude: tuple[str, ...],
+         max_file_size: str | None, no_decode: bool) -> int:
     """Scan files and folders (default: the current folder); '-' reads stdin."""
     from scanner import api
     from scanner.config import DEFAULT_MAX_FILE_SIZE, ScanOptions, find_config, load_config, parse_size
@@ -47,7 +47,7 @@ def scan(paths: tuple[str, ...], fmt: str, output: str | None, redact: bool, sho
         return EXIT_USAGE
     result = api.scan(targets, engine, options, warn=warn_line, stdin=sys.stdin.buffer,
                       progress=progress_factory(no_progress))
-    how = Finish(fmt, output, redact, show_secrets, baseline_path, verify, only_verified)
+    how = Finish(fmt, output, redact, show_secrets, baseline_path, verify, only_verified, min_confidence)
     stats = {"files_scanned": result.files_scanned, "bytes_scanned": result.bytes_scanned,
              "seconds": result.seconds}
     return finish(result.findings, how, engine.rules, stats)

@@ -11,8 +11,16 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from scanner.cli import EXIT_FINDINGS, EXIT_OK, EXIT_RUNTIME
-from scanner.cli.common import setup
-from scanner.cli.sweep_common import REPORT_FORMATS, context, emit, open_store, render, store_options
+from scanner.cli.common import confidence_option, setup
+from scanner.cli.sweep_common import (
+    REPORT_FORMATS,
+    at_confidence,
+    context,
+    emit,
+    open_store,
+    render,
+    store_options,
+)
 
 if TYPE_CHECKING:
     from scanner.models import Finding
@@ -44,11 +52,12 @@ if TYPE_CHECKING:
               help="Where clone URLs are mirrored (default: 'clones' beside the store).")
 @click.option("--clone-timeout", type=click.FloatRange(min=1), default=600.0, show_default=True,
               help="Seconds allowed for one clone or fetch.")
+@confidence_option
 @click.option("-v", "--verbose", count=True, help="More detail on stderr (-vv for debug).")
 def sweep(targets: tuple[str, ...], repos_file: str | None, store_path: str | None, lock_timeout: float,
           new_only: bool, jobs: int, dask_scheduler: str | None, full: bool, config_path: str | None, verify: bool,
           iam_file: str | None, fmt: str, output: str | None, clone_dir: str | None, clone_timeout: float,
-          verbose: int) -> int:
+          min_confidence: str, verbose: int) -> int:
     """Sweep the history of many repositories: paths, folders of repositories, clone URLs.
 
     Each sweep is recorded in the store; the next one scans only commits it has not seen, and
@@ -82,12 +91,13 @@ def sweep(targets: tuple[str, ...], repos_file: str | None, store_path: str | No
         result = run_sweep(store, repos, spec, options, verify=_verifier(spec) if verify else None,
                            on_outcome=_tell, tool_version=__version__, key_status=statuses)
         shown = result.new if new_only else result.open
-        findings = _as_findings(shown, result.run_id, fmt)
-        emit(render(fmt, findings, context(f"store {store.path}, run {result.run_id}")), output)
+        findings, hidden = at_confidence(_as_findings(shown, result.run_id, fmt), min_confidence)
+        emit(render(fmt, findings, context(f"store {store.path}, run {result.run_id}", (), hidden, min_confidence)),
+             output)
     _summary(result)
     if result.status == "failed":
         return EXIT_RUNTIME
-    return EXIT_FINDINGS if shown else EXIT_OK
+    return EXIT_FINDINGS if findings else EXIT_OK
 
 
 def _engine_spec(config_path: str | None) -> Any:

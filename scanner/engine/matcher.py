@@ -12,6 +12,7 @@ import regex
 
 from scanner.engine import decode as decode_mod
 from scanner.engine import filters as flt
+from scanner.engine.confidence import assess
 from scanner.engine.entropy import shannon
 from scanner.engine.prefilter import Prefilter, window
 from scanner.models import Chunk, Finding, Origin, Rule
@@ -155,10 +156,11 @@ class Engine:
         for c in self._path_rules:
             if c.path is not None and c.path.search(path):
                 r = c.rule
+                level, why = assess(r, path, path)
                 out.append(Finding(
                     rule_id=r.id, description=r.description, severity=r.severity, path=path,
                     line=1, end_line=1, column=1, end_column=1, secret=path, match=path,
-                    fingerprint=fingerprint(r.id, path), entropy=0.0,
+                    fingerprint=fingerprint(r.id, path), entropy=0.0, confidence=level, confidence_reason=why,
                 ))
         return out
 
@@ -250,13 +252,14 @@ class Engine:
             extra["subject"] = o.subject
         if o.resource:
             extra["resource"] = o.resource
+        level, why = assess(r, cand.secret, o.path)
         f = Finding(
             rule_id=r.id, description=r.description, severity=severity, path=o.path,
             line=line, end_line=end_line, column=col, end_column=end_col,
             secret=cand.secret, match=cand.match, fingerprint=fingerprint(r.id, cand.secret),
             entropy=round(ent, 3), commit=o.commit, author_name=o.author_name,
             author_email=o.author_email, date=o.date, subject=o.subject, line_text=cand.line_text,
-            extra=extra,
+            extra=extra, confidence=level, confidence_reason=why,
         )
         return _Hit(f, s_start, s_end, c.generic, _pair_role(r))
 

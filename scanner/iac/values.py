@@ -10,6 +10,7 @@ from collections.abc import Sequence
 
 from scanner.engine import Engine, fingerprint
 from scanner.engine import filters as flt
+from scanner.engine.confidence import assess
 from scanner.engine.entropy import shannon
 from scanner.iac.literals import Flagged, Group, Literal, SourceLines, real_position
 from scanner.iac.names import MIN_ENTROPY, Sensitivity, can_be_secret, classify
@@ -44,11 +45,12 @@ def structural_finding(fl: Flagged, lit: Literal, path: str, src: SourceLines,
         extra["context"] = "test-or-example"
     if resource:
         extra["resource"] = resource
+    level, why = assess(fl.rule, secret, path)
     return Finding(
         rule_id=fl.rule.id, description=fl.rule.description, severity=severity, path=path,
         line=line, end_line=end_line, column=col, end_column=end_col, secret=secret,
         match=f"{lit.key} = {secret}" if not multiline else secret, fingerprint=fingerprint(fl.rule.id, secret),
-        entropy=round(ent, 3), line_text=line_text, extra=extra,
+        entropy=round(ent, 3), line_text=line_text, extra=extra, confidence=level, confidence_reason=why,
     )
 
 

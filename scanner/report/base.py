@@ -11,7 +11,7 @@ from scanner.models import Finding, Rule, Verification
 CONTRACT_FIELDS = (
     "rule_id", "description", "severity", "path", "line", "end_line", "column", "end_column",
     "secret", "match", "fingerprint", "entropy", "commit", "author_name", "author_email", "date",
-    "verification",
+    "verification", "confidence", "confidence_reason",
 )
 REPORT_VERSION = "1"
 
@@ -25,6 +25,8 @@ class ReportContext:
     bytes_scanned: int = 0
     seconds: float = 0.0
     tool_version: str = ""
+    hidden: int = 0  # findings below min_confidence that the report leaves out
+    min_confidence: str = "medium"
     extra: Mapping[str, Any] = field(default_factory=dict)
 
 
@@ -64,6 +66,8 @@ def finding_record(f: Finding, redact: bool) -> dict[str, Any]:
         "author_email": f.author_email,
         "date": f.date,
         "verification": ver.to_dict(),
+        "confidence": f.confidence.value,
+        "confidence_reason": f.confidence_reason,
     }
     if f.subject is not None:
         rec["subject"] = f.subject

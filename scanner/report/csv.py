@@ -9,7 +9,9 @@ from collections.abc import Sequence
 from scanner.models import Finding
 from scanner.report.base import CONTRACT_FIELDS, ReportContext, finding_record
 
-COLUMNS = [c for c in CONTRACT_FIELDS if c != "verification"] + ["verification_status", "verification_detail"]
+_LATER = ("verification", "confidence", "confidence_reason")  # new columns go at the end: old readers keep working
+COLUMNS = [c for c in CONTRACT_FIELDS if c not in _LATER] + ["verification_status", "verification_detail",
+                                                             "confidence", "confidence_reason"]
 
 
 def render(findings: Sequence[Finding], ctx: ReportContext) -> str:

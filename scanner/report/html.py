@@ -17,7 +17,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from scanner.models import Finding, Severity, VerificationStatus
+from scanner.models import Confidence, Finding, Severity, VerificationStatus
 from scanner.report.base import ReportContext, mask
 
 NO_REPOSITORY = "(no repository)"
@@ -118,6 +118,7 @@ def _summary(findings: Sequence[Finding], iam: Sequence[Mapping[str, Any]]) -> s
         ("repositories", len({repository_of(f) for f in findings} - {NO_REPOSITORY})),
         ("committers", len({committer_of(f) for f in findings} - {NO_COMMITTER})),
         ("live credentials", live),
+        ("high confidence", sum(1 for f in findings if f.confidence is Confidence.HIGH)),
     ] + [(s.value, by_sev[s]) for s in Severity if by_sev[s]]
     items = "".join(f'<div class="card"><b>{n}</b><span>{e(label)}</span></div>' for label, n in cards)
     return f'<section id="totals"><h2>Totals</h2><div class="cards">{items}</div></section>'
@@ -209,8 +210,10 @@ def _findings_table(findings: Sequence[Finding]) -> str:
     rules = sorted({f.rule_id for f in findings})
     sev_opts = "".join(f'<option value="{e(s)}">{e(s)}</option>' for s in severities)
     rule_opts = "".join(f'<option value="{e(r)}">{e(r)}</option>' for r in rules)
-    head = ("<tr><th>Severity</th><th>Rule</th><th>Secret</th><th>Repository</th><th>Location</th><th>Commit</th>"
-            "<th>Author</th><th>Date</th><th>Status</th><th>Verified</th></tr>")
+    levels = [c.value for c in Confidence if any(f.confidence == c for f in findings)]
+    conf_opts = "".join(f'<option value="{e(c)}">{e(c)}</option>' for c in levels)
+    head = ("<tr><th>Severity</th><th>Confidence</th><th>Rule</th><th>Secret</th><th>Repository</th><th>Location</th>"
+            "<th>Commit</th><th>Author</th><th>Date</th><th>Status</th><th>Verified</th></tr>")
     rows = "\n".join(_finding_row(f) for f in findings)
     return (
         '<section id="list"><h2>Findings</h2><div class="filters">'
@@ -218,6 +221,8 @@ def _findings_table(findings: Sequence[Finding]) -> str:
         'aria-label="Filter findings">'
         f'<select id="filter-severity" aria-label="Severity"><option value="">all severities</option>{sev_opts}'
         "</select>"
+        f'<select id="filter-confidence" aria-label="Confidence"><option value="">all confidence levels</option>'
+        f"{conf_opts}</select>"
         f'<select id="filter-rule" aria-label="Rule"><option value="">all rules</option>{rule_opts}</select>'
         f'<span class="muted"><span id="shown-count">{len(findings)}</span> of {len(findings)} shown</span></div>'
         f'<table id="findings"><thead>{head}</thead><tbody>\n{rows}\n</tbody></table></section>'
@@ -228,8 +233,10 @@ def _finding_row(f: Finding) -> str:
     ver = f.verification.status.value if f.verification else "not_checked"
     commit = (f.commit or "")[:12]
     return (
-        f'<tr data-severity="{e(f.severity.value)}" data-rule="{e(f.rule_id)}">'
-        f'<td class="sev sev-{e(f.severity.value)}">{e(f.severity.value)}</td><td>{e(f.rule_id)}</td>'
+        f'<tr data-severity="{e(f.severity.value)}" data-confidence="{e(f.confidence.value)}" '
+        f'data-rule="{e(f.rule_id)}">'
+        f'<td class="sev sev-{e(f.severity.value)}">{e(f.severity.value)}</td>'
+        f'<td title="{e(f.confidence_reason)}">{e(f.confidence.value)}</td><td>{e(f.rule_id)}</td>'
         f'<td class="mono">{e(mask(f.secret))}</td><td class="mono">{e(repository_of(f))}</td>'
         f'<td class="mono">{e(f.path)}:{f.line}</td><td class="mono" title="{e(f.subject or "")}">{e(commit)}</td>'
         f"<td>{e(committer_of(f))}</td><td>{e(_day(f.date))}</td><td>{e(status_of(f))}</td><td>{e(ver)}</td></tr>"

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from scanner.errors import ConfigError
-from scanner.models import Finding, Severity, Verification, VerificationStatus
+from scanner.models import Confidence, Finding, Severity, Verification, VerificationStatus
 from scanner.report.base import CONTRACT_FIELDS, ReportContext, finding_record
 
 _REQUIRED = ("rule_id", "path", "line", "fingerprint", "secret")
@@ -62,6 +62,8 @@ def finding_from_record(rec: Any, where: str) -> Finding:
             author_email=rec.get("author_email"), date=rec.get("date"), subject=rec.get("subject"),
             linked=tuple(rec.get("linked", ())),
             verification=verification if ver else None, extra=extra,
+            confidence=Confidence(rec.get("confidence", "medium")),
+            confidence_reason=str(rec.get("confidence_reason", "")),
         )
     except (TypeError, ValueError) as e:
         raise ConfigError(f"{where}: malformed field ({e})") from e

@@ -60,7 +60,8 @@ def render(findings: Sequence[Finding], ctx: ReportContext) -> str:
             }}],
             "partialFingerprints": {"keysweep/v1": f.fingerprint},
         }
-        props: dict[str, Any] = {"severity": f.severity.value}
+        props: dict[str, Any] = {"severity": f.severity.value, "confidence": f.confidence.value,
+                                 "confidence_reason": f.confidence_reason}
         if f.commit:
             props.update(commit=f.commit, author_email=f.author_email, date=f.date)
         if f.verification is not None:

@@ -45,6 +45,8 @@ def render(findings: Sequence[Finding], ctx: ReportContext) -> str:
         secret = head.secret if ctx.show_secrets else mask(head.secret)
         lines.append(f"[{head.severity.value.upper()}] {head.rule_id}: {head.description}")
         lines.append(f"  secret {secret}" + (f"  ({len(group)} occurrences)" if len(group) > 1 else ""))
+        why = f" ({head.confidence_reason})" if head.confidence_reason else ""
+        lines.append(f"  confidence {head.confidence.value}{why}")
         if head.verification is not None and head.verification.status.value != "not_checked":
             v = head.verification
             lines.append(f"  verified: {v.status.value}" + (f" ({v.detail})" if v.detail else ""))
@@ -57,11 +59,14 @@ def render(findings: Sequence[Finding], ctx: ReportContext) -> str:
 
 def summary(findings: Sequence[Finding], ctx: ReportContext, distinct: int) -> str:
     if not findings:
-        head = "No secrets found."
+        head = f"No secrets found at {ctx.min_confidence} confidence or above." if ctx.hidden else "No secrets found."
     else:
         counts = Counter(f.severity for f in findings)
         parts = [f"{counts[s]} {s.value}" for s in Severity if counts[s]]
         head = f"{len(findings)} finding(s), {distinct} distinct secret(s): {', '.join(parts)}."
+    if ctx.hidden:
+        head += (f" {ctx.hidden} lower-confidence finding(s) below {ctx.min_confidence} hidden"
+                 " (--min-confidence low shows them).")
     scanned = ""
     if ctx.files_scanned:
         mb = ctx.bytes_scanned / 1e6

@@ -71,6 +71,8 @@ def secret_record(f: Finding) -> SecretRecord:
 
 def occurrence_record(f: Finding) -> OccurrenceRecord:
     extra = {k: v for k, v in f.extra.items() if k in _OCCURRENCE_FIELDS and _plain(v)}
+    # confidence depends on where the secret sits (a test folder lowers it): it belongs to the occurrence
+    extra.update(confidence=f.confidence.value, confidence_reason=f.confidence_reason)
     return OccurrenceRecord(
         fingerprint=f.fingerprint, path=f.path, line=f.line, end_line=f.end_line, column=f.column,
         end_column=f.end_column, commit=f.commit, author_name=f.author_name, author_email=f.author_email,
@@ -163,10 +165,12 @@ class RepositoryRecord:
 
 def to_finding(s: StoredOccurrence, current_run: int | None = None) -> Finding:
     """A stored occurrence as a Finding for the reporters. `secret` and `match` hold the mask only."""
-    from scanner.models import Severity
+    from scanner.models import Confidence, Severity
 
     o = s.occurrence
     extra: dict[str, Any] = dict(o.extra)
+    level = Confidence(extra.pop("confidence", "medium"))
+    reason = str(extra.pop("confidence_reason", ""))
     extra.update({
         "repository": s.repository,
         "repository_state": s.repository_state,
@@ -186,4 +190,5 @@ def to_finding(s: StoredOccurrence, current_run: int | None = None) -> Finding:
         secret=s.secret.secret_masked, match=s.secret.secret_masked, fingerprint=s.secret.fingerprint, entropy=0.0,
         commit=o.commit, author_name=o.author_name, author_email=o.author_email, date=o.date, subject=o.subject,
         linked=s.secret.linked, verification=s.secret.verification, extra=extra,
+        confidence=level, confidence_reason=reason,
     )

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from scanner.errors import ConfigError
-from scanner.models import Finding, Severity, Verification, VerificationStatus
+from scanner.models import Confidence, Finding, Severity, Verification, VerificationStatus
 from scanner.report import REPORTERS, render
 from scanner.report.base import CONTRACT_FIELDS, ReportContext, mask
 from scanner.report.json import load_findings
@@ -26,18 +26,21 @@ def sample() -> list[Finding]:
         Finding(rule_id="github-pat-classic", description="GitHub personal access token (classic)",
                 severity=Severity.CRITICAL, path="src/app config.py", line=3, end_line=3, column=10,
                 end_column=49, secret=SECRET, match=SECRET, fingerprint="github-pat-classic:0123456789abcdef0123",
-                entropy=4.9, line_text=f'TOKEN = "{SECRET}"'),
+                entropy=4.9, line_text=f'TOKEN = "{SECRET}"', confidence=Confidence.HIGH,
+                confidence_reason="github checksum valid"),
         Finding(rule_id="aws-access-key-id", description="AWS access key ID", severity=Severity.HIGH,
                 path="deploy/env.sh", line=1, end_line=1, column=23, end_column=42, secret=AWS,
                 match=AWS, fingerprint="aws-access-key-id:fedcba9876543210fedc", entropy=3.9,
                 commit="4f1c2d3e4f5a6b7c8d9e0f1a2b3c4d5e6f7a8b9c", author_name="Dana Dev",
                 author_email="dana@example.com", date="2024-05-06T07:08:09Z", subject="add deploy script",
                 line_text=f"export AWS_ACCESS_KEY_ID={AWS}",
-                verification=Verification(VerificationStatus.INVALID, "STS rejected the key", "2024-06-01T00:00:00Z")),
+                verification=Verification(VerificationStatus.INVALID, "STS rejected the key", "2024-06-01T00:00:00Z"),
+                confidence=Confidence.MEDIUM,
+                confidence_reason="provider prefix and format; lowered: test, example, documentation or vendored path"),
     ]
 
 
-CTX = ReportContext(tool_version="0.1.0", files_scanned=2, bytes_scanned=2048, seconds=0.5)
+CTX = ReportContext(tool_version="0.1.0", files_scanned=2, bytes_scanned=2048, seconds=0.5, hidden=3)
 EXT = {"text": "txt", "json": "json", "jsonl": "jsonl", "sarif": "sarif", "csv": "csv"}
 
 

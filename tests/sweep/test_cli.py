@@ -198,3 +198,15 @@ def test_exposure_live_reads_the_iam_record(tmp_path: Path, aws, monkeypatch: py
     assert "over-privileged" in rec["flags"]
     code, out, _ = ks("exposure", key_id, "--live")
     assert "user deploy-bot in account" in out and "Active" in out
+
+
+def test_the_store_keeps_every_confidence_level_and_reports_filter_them(tmp_path: Path, fleet: Fleet,
+                                                                       swept: Path) -> None:
+    fleet.docs.commit({"tests/test_db.py": 'DB_PASSWORD = "Zq8#rT2!vLw9pXk4"\n'}, "test password")
+    code, out, err = ks("sweep", str(fleet.root), "--store", str(swept), "--format", "json", "--new-only")
+    assert code == 0 and json.loads(out) == [], err  # the only new finding is low confidence
+    code, out, _ = ks("report", "--store", str(swept), "--format", "json", "--min-confidence", "low")
+    levels = {r["path"]: r["confidence"] for r in json.loads(out)}
+    assert levels["tests/test_db.py"] == "low" and levels["deploy/env.sh"] in ("high", "medium")
+    _, out, _ = ks("report", "--store", str(swept), "--format", "text")
+    assert "test_db.py" not in out and "1 lower-confidence finding(s) below medium hidden" in out

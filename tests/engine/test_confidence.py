@@ -1,0 +1,130 @@
+"""Confidence on every finding: the base level from the rule's shape, context lowering one step,
+checksum-valid and verified secrets never lowered, and `--min-confidence` on the reporting commands."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from functools import lru_cache
+from pathlib import Path
+
+import pytest
+
+from scanner.engine import Engine
+from scanner.engine.confidence import at_least, verified
+from scanner.models import Chunk, Confidence, Finding, Origin, Verification, VerificationStatus
+from scanner.rules import load_builtin_rules
+from tests.cloud.runcli import keysweep
+from tests.helpers import AWS_KEY_ID, GITHUB_PAT, RSA_KEY
+
+
+@lru_cache(maxsize=1)
+def engine() -> Engine:
+    return Engine(load_builtin_rules())
+
+
+def found(text: str, path: str = "app/settings.py") -> list[Finding]:
+    return engine().scan(Chunk(text, Origin(path=path)))
+
+
+def one(text: str, path: str = "app/settings.py") -> Finding:
+    [f] = found(text, path)
+    return f
+
+
+def test_checksum_valid_token_is_high_everywhere() -> None:
+    for path in ("app/settings.py", "tests/fixtures/test_auth.py", "docs/index.md"):
+        f = one(f'TOKEN = "{GITHUB_PAT}"\n', path)
+        assert f.confidence is Confidence.HIGH and "checksum" in f.confidence_reason, path
+
+
+def test_prefixed_format_is_high_and_test_context_lowers_it_one_step() -> None:
+    src = one(f"AWS_ACCESS_KEY_ID={AWS_KEY_ID}\n", "deploy/env.sh")
+    test = one(f"AWS_ACCESS_KEY_ID={AWS_KEY_ID}\n", "tests/deploy/env.sh")
+    assert src.confidence is Confidence.HIGH
+    assert test.confidence is Confidence.MEDIUM and "lowered" in test.confidence_reason
+
+
+def test_private_key_is_medium_and_low_in_a_fixture() -> None:
+    assert one(RSA_KEY, "deploy/id_rsa").confidence is Confidence.MEDIUM
+    assert one(RSA_KEY, "tests/fixtures/id_rsa").confidence is Confidence.LOW
+
+
+@pytest.mark.parametrize("value", ["Zq8#rT2!vLw9pXk4", "r7Kp2Wq9Xz4Lm8Tn3Vb6"])
+def test_strong_password_literal_in_source_is_medium(value: str) -> None:
+    f = one(f'DB_PASSWORD = "{value}"\n')
+    assert f.rule_id.startswith("generic") and f.confidence is Confidence.MEDIUM
+
+
+@pytest.mark.parametrize("value", ["Welcome2024#", "hunter2hunter2", "Abcde12345xyz!", "admin12345!"])
+def test_weak_or_typed_password_is_low(value: str) -> None:
+    fs = [f for f in found(f'DB_PASSWORD = "{value}"\n') if f.rule_id.startswith("generic")]
+    assert fs and all(f.confidence is Confidence.LOW for f in fs)
+
+
+def test_strong_password_in_a_test_file_is_lowered_to_low() -> None:
+    f = one('DB_PASSWORD = "Zq8#rT2!vLw9pXk4"\n', "tests/test_db.py")
+    assert f.confidence is Confidence.LOW and "test" in f.confidence_reason
+
+
+def test_a_live_verdict_raises_to_high_and_filtering_counts_what_is_hidden() -> None:
+    f = one('DB_PASSWORD = "Zq8#rT2!vLw9pXk4"\n', "tests/test_db.py")
+    live = replace(f, verification=Verification(VerificationStatus.VALID, "ok"))
+    dead = replace(f, verification=Verification(VerificationStatus.INVALID, "no"))
+    a, b = verified([live, dead])
+    assert a.confidence is Confidence.HIGH and b.confidence is Confidence.LOW
+    kept, hidden = at_least([a, b], Confidence.MEDIUM)
+    assert kept == [a] and hidden == 1
+
+
+@pytest.fixture
+def tree(tmp_path: Path) -> Path:
+    (tmp_path / "app").mkdir()
+    (tmp_path / "tests").mkdir()
+    (tmp_path / "app" / "env.sh").write_text(f"export AWS_ACCESS_KEY_ID={AWS_KEY_ID}\n")
+    (tmp_path / "tests" / "test_db.py").write_text('DB_PASSWORD = "Zq8#rT2!vLw9pXk4"\n')
+    return tmp_path
+
+
+def test_scan_hides_low_by_default_and_says_how_many(tree: Path) -> None:
+    code, out, _ = keysweep("scan", "--no-progress", str(tree))
+    assert code == 1
+    assert "AKIA" in out and "test_db.py" not in out
+    assert "1 lower-confidence finding(s) below medium hidden" in out and "--min-confidence low" in out
+    code, out, _ = keysweep("scan", "--no-progress", "--min-confidence", "low", "--format", "json", str(tree))
+    levels = {Path(f["path"]).name: (f["confidence"], f["confidence_reason"]) for f in json.loads(out)}
+    assert levels["env.sh"][0] == "high" and levels["test_db.py"][0] == "low" and levels["test_db.py"][1]
+
+
+def test_only_low_findings_exit_0_at_the_default_level(tree: Path) -> None:
+    (tree / "app" / "env.sh").unlink()
+    code, out, _ = keysweep("scan", "--no-progress", str(tree))
+    assert code == 0 and "No secrets found at medium confidence or above." in out
+    code, _, _ = keysweep("scan", "--no-progress", "--min-confidence", "high", str(tree))
+    assert code == 0
+
+
+def test_csv_and_sarif_carry_confidence(tree: Path) -> None:
+    _, out, _ = keysweep("scan", "--no-progress", "--format", "csv", str(tree))
+    head, row = out.splitlines()[:2]
+    assert head.endswith("confidence,confidence_reason") and ",high," in row
+    _, out, _ = keysweep("scan", "--no-progress", "--format", "sarif", str(tree))
+    [res] = json.loads(out)["runs"][0]["results"]
+    assert res["properties"]["confidence"] == "high"
+
+
+def test_git_history_and_report_from_findings_file_filter_by_confidence(tree: Path, tmp_path: Path) -> None:
+    import subprocess
+
+    run = ["git", "-C", str(tree)]
+    subprocess.run([*run, "init", "-q"], check=True)
+    subprocess.run([*run, "add", "."], check=True)
+    subprocess.run([*run, "-c", "user.name=a", "-c", "user.email=a@b.c", "commit", "-qm", "x"], check=True)
+    code, out, _ = keysweep("git", "--no-progress", "--min-confidence", "low", "--format", "json", str(tree))
+    assert code == 1 and sorted(f["confidence"] for f in json.loads(out)) == ["high", "low"]
+    findings = tmp_path / "findings.json"
+    findings.write_text(out)
+    code, out, _ = keysweep("report", "--findings", str(findings), "--format", "json")
+    assert [f["confidence"] for f in json.loads(out)] == ["high"]
+    _, out, _ = keysweep("report", "--findings", str(findings), "--format", "json", "--min-confidence", "low")
+    assert len(json.loads(out)) == 2
