@@ -24,7 +24,7 @@ from scanner.models import Confidence, Finding, Rule, VerificationStatus
 STRONG_CHECKSUMS = frozenset({"github", "npm"})
 
 CONTEXT_PATH = lazy(
-    r"(?i)(?:^|/)(?:tests?|testing|spec|specs|__tests__|__mocks__|fixtures?|testdata|test_?data|test_?files"
+    r"(?i)(?:^|/)(?:t|tests?|testing|unit_?tests?|integration_?tests?|spec|specs|__tests__|__mocks__|fixtures?|testdata|test_?data|test_?files"
     r"|examples?|samples?|mocks?|demos?|docs?|documentation|vendor|vendored|third_party|thirdparty"
     r"|node_modules|site-packages)(?:/|$)"
     r"|(?:^|/)(?:test_[^/]*|[^/]*_tests?\.[a-z]+|[^/]*\.(?:spec|test)\.[a-z]+|conftest\.py"
@@ -33,10 +33,14 @@ CONTEXT_PATH = lazy(
 # values people type when they need a credential-shaped string in a test
 _MADE_UP = lazy(
     r"(?i)test|fake|dummy|example|sample|mock|stub|bogus|invalid|secret|passw|hunter2|foo|qwerty|asdf|deadbeef"
+    r"|place_?holder|changeit|letmein|welcome|admin"
     r"|(.)\1{4}"
 )
 _SHORT_VALUE = 120  # longer values (keys, certificates) contain test words by chance
 _RUN = 5  # this many consecutive ascending characters (`12345`, `abcde`) look typed, not generated
+_FORMAT = lazy(r"%[sdr(]|\{\d*\}|\{[a-z_]+\}")  # a format string (`%s`, `{0}`, `{name}`), not a value
+# leetspeak undone both ways a typed `pa33w0rd` or `s3cr3t` can mean
+_LEET = (str.maketrans("013457@$", "oieastas"), str.maketrans("0134579@$", "oisastgas"))
 _UUID = lazy(r"^[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}$")
 _B64 = lazy(r"^[A-Za-z0-9+/]{16,}={0,2}$")
 
@@ -84,6 +88,8 @@ def weakness(secret: str) -> str | None:
         return "word-like value"
     if made_up(v):
         return "value looks made up"
+    if _FORMAT.search(v):
+        return "format string"
     if _plain_text_base64(v):
         return "base64 of plain text"
     if flt._char_classes(v) < 2 or shannon(v) < 3.0:
@@ -107,7 +113,7 @@ def _slot(rule: Rule) -> bool:
 
 def made_up(v: str) -> bool:
     """Test words, a character repeated five times, or a typed run such as `12345` or `abcde`."""
-    if _MADE_UP.search(v):
+    if any(_MADE_UP.search(v.translate(table)) for table in ({}, *_LEET)):
         return True
     run = 1
     for a, b in zip(v, v[1:], strict=False):
