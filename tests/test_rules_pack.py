@@ -142,6 +142,11 @@ PROVIDERS = {
     "credential-files": ["netrc-", "git-credentials", "pgpass-", "npmrc-", "pypirc-", "docker-config-auth",
                          "htpasswd-", "s3cfg-", "filezilla-", "winscp-", "sftp-client-config-", "jetbrains-"],
     "generic": ["generic-password", "generic-secret", "generic-token", "generic-api-key"],
+    "password-material": ["crypt-password-hash", "mysql-password-hash", "postgres-password-hash",
+                          "sql-dump-user-password-hash", "django-password-hash", "rails-master-key",
+                          "rails-secret-key-base", "django-secret-key", "laravel-app-key", "symfony-app-secret",
+                          "php-config-password-", "mail-client-password", "game-server-rcon-password",
+                          "base64-private-key"],
 }
 
 

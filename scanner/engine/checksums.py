@@ -85,9 +85,20 @@ def basic_auth(value: str) -> bool:
     return bool(sep and password) and text.isprintable() and len(user) <= 256
 
 
+def base64_private_key(value: str) -> bool:
+    """Base64 (maybe wrapped, maybe with literal `\\n`) of a PEM block that holds a private key."""
+    compact = "".join(value.replace("\\n", "\n").split())
+    raw = _b64decode(compact[:108])  # the header is enough: 81 bytes of "-----BEGIN ... PRIVATE KEY-----"
+    if raw is None:
+        return False
+    text = raw.decode("ascii", errors="replace")
+    return text.startswith("-----BEGIN ") and "PRIVATE KEY-----" in text.split("\n", 1)[0]
+
+
 CHECKSUMS: dict[str, Callable[[str], bool]] = {
     "github": github_checksum,
     "npm": npm_checksum,
     "jwt": jwt_structure,
     "basic-auth": basic_auth,
+    "base64-private-key": base64_private_key,
 }
