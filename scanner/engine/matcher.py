@@ -12,7 +12,7 @@ import regex
 
 from scanner.engine import decode as decode_mod
 from scanner.engine import filters as flt
-from scanner.engine.confidence import assess
+from scanner.engine.confidence import CONTEXT_PATH, assess
 from scanner.engine.entropy import shannon
 from scanner.engine.prefilter import Prefilter, window
 from scanner.models import Chunk, Finding, Origin, Rule
@@ -138,7 +138,7 @@ class Engine:
 
     def path_signature(self, path: str) -> tuple[bool, ...]:
         """What about a path changes the findings for the same content (for content caching)."""
-        head = (bool(flt.TEST_PATH.search(path)), self.path_allowed(path))
+        head = (bool(flt.TEST_PATH.search(path)), bool(CONTEXT_PATH.search(path)), self.path_allowed(path))
         if not _gate_hit(self._path_sig_gate, bool(self._path_sig_rules), path):
             return head  # no rule's path pattern matches it (one backwards search instead of one per rule)
         return (*head, *(bool(c.path.search(path)) for c in self._path_sig_rules if c.path is not None))

@@ -128,3 +128,12 @@ def test_git_history_and_report_from_findings_file_filter_by_confidence(tree: Pa
     assert [f["confidence"] for f in json.loads(out)] == ["high"]
     _, out, _ = keysweep("report", "--findings", str(findings), "--format", "json", "--min-confidence", "low")
     assert len(json.loads(out)) == 2
+
+
+def test_identical_files_in_source_and_docs_keep_their_own_confidence(tmp_path: Path) -> None:
+    for folder in ("src", "docs"):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "env.sh").write_text(f"AWS_ACCESS_KEY_ID={AWS_KEY_ID}\n")
+    _, out, _ = keysweep("scan", "--no-progress", "--min-confidence", "low", "--format", "json", str(tmp_path))
+    levels = {Path(f["path"]).parent.name: f["confidence"] for f in json.loads(out)}
+    assert levels == {"src": "high", "docs": "medium"}
