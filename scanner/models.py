@@ -36,10 +36,13 @@ class Confidence(enum.StrEnum):
 
     @property
     def rank(self) -> int:
-        return {"high": 2, "medium": 1, "low": 0}[self.value]
+        return _CONFIDENCE_RANK[self]
 
     def lowered(self) -> Confidence:
         return Confidence.LOW if self is not Confidence.HIGH else Confidence.MEDIUM
+
+
+_CONFIDENCE_RANK = {c: i for i, c in enumerate(reversed(list(Confidence)))}
 
 
 class VerificationStatus(enum.StrEnum):

@@ -11,14 +11,14 @@ from typing import Any
 import regex
 
 from scanner.errors import RuleError
-from scanner.models import Example, Rule, Severity
+from scanner.models import Confidence, Example, Rule, Severity
 
 _KNOWN_FIELDS = {
     "id", "description", "severity", "keywords", "regex", "secret_group", "entropy",
     "allowlist", "stopwords", "path", "path_only", "checksum", "verifier", "multiline", "requires",
     "tags", "examples", "negatives", "references", "confidence",
 }
-CONFIDENCES = ("high", "medium", "low")
+CONFIDENCES = tuple(c.value for c in Confidence)  # high, medium, low
 _REQUIRED = ("id", "description", "severity", "regex")
 
 

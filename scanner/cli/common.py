@@ -13,12 +13,12 @@ import click
 
 from scanner import __version__
 from scanner.cli import EXIT_FINDINGS, EXIT_OK, configure_logging
-from scanner.engine.confidence import at_least, verified
+from scanner.engine.confidence import shown
 from scanner.models import Confidence, Finding, Rule, VerificationStatus
 
 F = TypeVar("F", bound=Callable[..., Any])
 FORMATS = ("text", "json", "jsonl", "sarif", "csv")
-CONFIDENCE_LEVELS = ("low", "medium", "high")
+CONFIDENCE_LEVELS = tuple(c.value for c in reversed(Confidence))  # low, medium, high
 log = logging.getLogger(__name__)
 
 
@@ -86,8 +86,7 @@ def finish(findings: Sequence[Finding], how: Finish, rules: Sequence[Rule] = (),
         out = verify_findings(out, VerifySettings.load(os.environ, user_config_path()))
         if how.only_verified:
             out = [f for f in out if f.verification and f.verification.status == VerificationStatus.VALID]
-        out = verified(out)
-    out, hidden = at_least(out, Confidence(how.min_confidence))
+    out, hidden = shown(out, how.min_confidence)
     if hidden:
         log.info("%d finding(s) below %s confidence not reported", hidden, how.min_confidence)
     write_report(out, how, rules, {**(stats or {}), "hidden": hidden, "min_confidence": how.min_confidence})

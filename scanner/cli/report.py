@@ -10,13 +10,13 @@ from scanner.cli import EXIT_OK
 from scanner.cli.common import confidence_option, setup
 from scanner.cli.sweep_common import (
     REPORT_FORMATS,
-    at_confidence,
     context,
     emit,
     open_store,
     render,
     store_options,
 )
+from scanner.engine.confidence import shown
 
 if TYPE_CHECKING:
     from scanner.models import Finding
@@ -53,7 +53,7 @@ def report(fmt: str, output: str | None, findings_files: tuple[str, ...], store_
     else:
         findings, source = _from_store(store_path, lock_timeout, include_resolved)
     iam = load_iam_report(iam_file) if iam_file else []
-    findings, hidden = at_confidence(findings, min_confidence)
+    findings, hidden = shown(findings, min_confidence)
     emit(render(fmt, findings, context(source, iam, hidden, min_confidence)), output)
     return EXIT_OK
 

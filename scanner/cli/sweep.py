@@ -14,13 +14,13 @@ from scanner.cli import EXIT_FINDINGS, EXIT_OK, EXIT_RUNTIME
 from scanner.cli.common import confidence_option, setup
 from scanner.cli.sweep_common import (
     REPORT_FORMATS,
-    at_confidence,
     context,
     emit,
     open_store,
     render,
     store_options,
 )
+from scanner.engine.confidence import shown
 
 if TYPE_CHECKING:
     from scanner.models import Finding
@@ -90,8 +90,8 @@ def sweep(targets: tuple[str, ...], repos_file: str | None, store_path: str | No
         spec = _engine_spec(config_path)
         result = run_sweep(store, repos, spec, options, verify=_verifier(spec) if verify else None,
                            on_outcome=_tell, tool_version=__version__, key_status=statuses)
-        shown = result.new if new_only else result.open
-        findings, hidden = at_confidence(_as_findings(shown, result.run_id, fmt), min_confidence)
+        reported = result.new if new_only else result.open
+        findings, hidden = shown(_as_findings(reported, result.run_id, fmt), min_confidence)
         emit(render(fmt, findings, context(f"store {store.path}, run {result.run_id}", (), hidden, min_confidence)),
              output)
     _summary(result)

@@ -77,14 +77,6 @@ def emit(text: str, output: str | None) -> None:
         raise ConfigError(f"{output}: cannot write report: {e.strerror}") from e
 
 
-def at_confidence(findings: Sequence[Finding], min_confidence: str) -> tuple[list[Finding], int]:
-    """`--min-confidence`: the findings shown (a live verdict counts as high) and how many are hidden."""
-    from scanner.engine.confidence import at_least, verified
-    from scanner.models import Confidence
-
-    return at_least(verified(findings), Confidence(min_confidence))
-
-
 def context(source: str, iam: Sequence[Mapping[str, Any]] = (), hidden: int = 0,
             min_confidence: str = "medium") -> ReportContext:
     """Reports from the store are always masked (it holds no plaintext)."""

@@ -24,8 +24,8 @@ from scanner.models import Confidence, Finding, Rule, VerificationStatus
 STRONG_CHECKSUMS = frozenset({"github", "npm"})
 
 CONTEXT_PATH = lazy(
-    r"(?i)(?:^|/)(?:t|tests?|testing|unit_?tests?|integration_?tests?|spec|specs|__tests__|__mocks__|fixtures?|testdata|test_?data|test_?files"
-    r"|examples?|samples?|mocks?|demos?|docs?|documentation|vendor|vendored|third_party|thirdparty"
+    r"(?i)(?:^|/)(?:t|tests?|testing|unit_?tests?|integration_?tests?|spec|specs|__tests__|__mocks__"
+    r"|fixtures?|testdata|test_?data|test_?files|examples?|samples?|mocks?|demos?|docs?|documentation|vendor|vendored|third_party|thirdparty"
     r"|node_modules|site-packages)(?:/|$)"
     r"|(?:^|/)(?:test_[^/]*|[^/]*_tests?\.[a-z]+|[^/]*\.(?:spec|test)\.[a-z]+|conftest\.py"
     r"|[^/]*\.(?:example|sample|dist|template|tmpl)|[^/]*\.(?:md|rst|adoc|ipynb))$"
@@ -160,3 +160,8 @@ def at_least(findings: Sequence[Finding], level: Confidence) -> tuple[list[Findi
     """The findings at `level` or above, and how many were hidden."""
     kept = [f for f in findings if f.confidence.rank >= level.rank]
     return kept, len(findings) - len(kept)
+
+
+def shown(findings: Sequence[Finding], min_confidence: str) -> tuple[list[Finding], int]:
+    """`--min-confidence`: the findings reported (a live verdict counts as high) and how many are hidden."""
+    return at_least(verified(findings), Confidence(min_confidence))
