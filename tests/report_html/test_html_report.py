@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from scanner.models import Severity, VerificationStatus
+from scanner.models import Confidence, Severity, VerificationStatus
 from scanner.report.base import ReportContext, mask
 from scanner.report.html import render
 from tests.report_html.cdp import Browser, Page, find_chromium
@@ -27,7 +27,8 @@ def sample_findings():
     return [
         replace(key, extra=repo), replace(sec, extra=repo),
         make_finding(GITHUB_TOKEN, "github-pat-classic", path=f"src/{HOSTILE}.py", author_name=HOSTILE,
-                     subject="</script><script>window.pwned=2</script>", extra={"repository": "/srv/git/web"}),
+                     subject="</script><script>window.pwned=2</script>", extra={"repository": "/srv/git/web"},
+                     confidence=Confidence.HIGH, confidence_reason="checksum github valid"),
         make_finding("hunter2hunter2hunter2", "generic-password", path="ops/db.cfg", severity=Severity.MEDIUM,
                      author_email="ops@example.com", author_name="Ops", extra={"repository": "/srv/git/web"}),
         make_finding("plainfile-secret-value-123", "generic-password", path="notes.txt", commit=None,
@@ -83,8 +84,11 @@ def report_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-VISIBLE = ("Array.from(document.querySelectorAll('#findings tbody tr')).filter(tr => tr.offsetParent !== null)"
-           ".map(tr => tr.getAttribute('data-rule') + ' ' + tr.cells[4].textContent)")
+# The Location column is found by its header, so adding a column does not silently shift what is read.
+VISIBLE = ("(() => { const col = Array.from(document.querySelectorAll('#findings thead th'))"
+           ".findIndex(th => th.textContent === 'Location');"
+           " return Array.from(document.querySelectorAll('#findings tbody tr')).filter(tr => tr.offsetParent !== null)"
+           ".map(tr => tr.getAttribute('data-rule') + ' ' + tr.cells[col].textContent); })()")
 
 
 def visible(page: Page) -> list[str]:
@@ -103,6 +107,17 @@ def test_filtering_in_the_page(browser: Browser, report_file: Path) -> None:
     page.choose("#filter-severity", "")
     page.choose("#filter-rule", "generic-password")
     assert visible(page) == ["generic-password notes.txt:3", "generic-password ops/db.cfg:3"]
+
+
+def test_confidence_filter_and_fragment(browser: Browser, report_file: Path) -> None:
+    page = browser.open(report_file.as_uri())
+    page.choose("#filter-confidence", "high")
+    assert visible(page) == [f"github-pat-classic src/{HOSTILE}.py:3"]
+    assert page.evaluate("document.getElementById('shown-count').textContent") == "1"
+    page.choose("#filter-confidence", "medium")
+    assert len(visible(page)) == 4
+    page = browser.open(report_file.as_uri() + "#confidence=high")
+    assert visible(page) == [f"github-pat-classic src/{HOSTILE}.py:3"]
 
 
 def test_link_fragment_sets_the_initial_filter(browser: Browser, report_file: Path) -> None:
