@@ -75,6 +75,12 @@ class Finish:
 def finish(findings: Sequence[Finding], how: Finish, rules: Sequence[Rule] = (),
            stats: dict[str, Any] | None = None) -> int:
     """Baseline, verification, render, write; returns the exit code (0 none, 1 findings)."""
+    return finish_with(findings, how, rules, stats)[0]
+
+
+def finish_with(findings: Sequence[Finding], how: Finish, rules: Sequence[Rule] = (),
+                stats: dict[str, Any] | None = None) -> tuple[int, list[Finding]]:
+    """`finish`, also returning the findings reported (after the baseline, verification and confidence)."""
     out = list(findings)
     if how.baseline_path:
         from scanner.baseline import load_baseline, without_baseline
@@ -90,7 +96,7 @@ def finish(findings: Sequence[Finding], how: Finish, rules: Sequence[Rule] = (),
     if hidden:
         log.info("%d finding(s) below %s confidence not reported", hidden, how.min_confidence)
     write_report(out, how, rules, {**(stats or {}), "hidden": hidden, "min_confidence": how.min_confidence})
-    return EXIT_FINDINGS if out else EXIT_OK
+    return (EXIT_FINDINGS if out else EXIT_OK), out
 
 
 def write_report(findings: Sequence[Finding], how: Finish, rules: Sequence[Rule], stats: dict[str, Any]) -> None:
@@ -102,12 +108,17 @@ def write_report(findings: Sequence[Finding], how: Finish, rules: Sequence[Rule]
     text = render(how.fmt, findings, ctx)
     if how.output:
         try:
-            with open(how.output, "w", encoding="utf-8") as fh:
+            with open(how.output, "w", encoding="utf-8", errors="surrogateescape") as fh:
                 fh.write(text)
         except OSError as e:
             from scanner.errors import ConfigError
 
             raise ConfigError(f"{how.output}: cannot write report: {e.strerror}") from e
+        from scanner.report.text import distinct_secrets, summary
+
+        # the report went to a file: the one-line summary still reaches whoever ran the command
+        sys.stderr.write(f"keysweep: {summary(findings, ctx, distinct_secrets(findings))} "
+                         f"Report written to {how.output}.\n")
     else:
         sys.stdout.write(text)
         sys.stdout.flush()

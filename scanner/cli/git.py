@@ -7,21 +7,41 @@ from typing import TYPE_CHECKING
 
 import click
 
-from scanner.cli.common import Finish, finding_options, finish, output_options, setup
+from scanner.cli.common import Finish, finding_options, finish, finish_with, output_options, setup
 
 if TYPE_CHECKING:
     from scanner.config import FileConfig
     from scanner.engine import Engine
+    from scanner.models import Finding
 
 WAYS_OUT = """\
 keysweep: commit blocked: the staged changes add {n} secret(s) (listed above, masked).
 Ways out:
   1. remove it: edit the file, `git add` it again, and rotate the secret if it was ever shared;
   2. not a secret (test value, example)? mark the line with a `keysweep:allow` comment;
-  3. a known secret you accept for now? add it to the baseline:
-       keysweep baseline create --output .keysweep-baseline.json
-     and run the hook with `--baseline .keysweep-baseline.json` (only new secrets then fail).
+  3. a secret you accept? record it in the baseline (only these fingerprints, nothing else in the tree):
+       {python} -m scanner baseline add {fingerprints} --baseline {baseline}
+       git add {baseline}
+     {hook_args}
+  4. commit anyway, this once: `SKIP=keysweep git commit ...` (pre-commit skips this hook only)
+     or `git commit --no-verify` (skips every hook).
 """
+HOOK_ARGS_SET = "(the hook already reads it: only secrets not in it block a commit)"
+HOOK_ARGS_UNSET = ("and give the hook the baseline: `args: [--baseline, {baseline}]` in .pre-commit-config.yaml "
+                   "(only new secrets then block)")
+DEFAULT_HOOK_BASELINE = ".keysweep-baseline.json"
+
+
+def ways_out(shown: list[Finding], baseline_path: str | None) -> str:
+    """The hook's advice, counted after the baseline, with a command that works inside pre-commit's own
+    environment (where `keysweep` may not be on PATH): this interpreter runs keysweep."""
+    import shlex
+
+    fps = sorted({f.fingerprint for f in shown})
+    baseline = baseline_path or DEFAULT_HOOK_BASELINE
+    hook_args = HOOK_ARGS_SET if baseline_path else HOOK_ARGS_UNSET.format(baseline=shlex.quote(baseline))
+    return WAYS_OUT.format(n=len({fp.rsplit(":", 1)[-1] for fp in fps}), python=shlex.quote(sys.executable),
+                           fingerprints=" ".join(fps), baseline=shlex.quote(baseline), hook_args=hook_args)
 
 
 @click.command("git")
@@ -81,10 +101,9 @@ def _staged(repo: str, config: FileConfig, size: int, exclude: tuple[str, ...], 
     result = scan_staged(repo, engine, size, exclude)
     for w in result.warnings:
         warn_line(w)
-    code = finish(result.findings, how, engine.rules, {"bytes_scanned": result.bytes_scanned})
+    code, shown = finish_with(result.findings, how, engine.rules, {"bytes_scanned": result.bytes_scanned})
     if code:
-        n = len({f.fingerprint for f in result.findings})
-        sys.stderr.write(WAYS_OUT.format(n=n))
+        sys.stderr.write(ways_out(shown, how.baseline_path))
     return code
 
 

@@ -241,6 +241,29 @@ def inline_allow(c: Candidate) -> str | None:
     return None
 
 
+_FINGERPRINT_TAIL = lazy(r"^[0-9a-f]{20}$")
+
+
+def keysweep_fingerprint(c: Candidate) -> str | None:
+    """The value is the hash part of a keysweep fingerprint (`generic-password:3df370fdf9b7066229db`) in a
+    baseline, a report or a log: keysweep's own output, not a secret."""
+    s = c.secret
+    if len(s) != 20 or not _FINGERPRINT_TAIL.match(s):
+        return None
+    line = c.line_text
+    i = line.find(":" + s)
+    while i >= 0:
+        j = i
+        while j > 0 and (line[j - 1].isalnum() or line[j - 1] in "._-"):
+            j -= 1
+        rule_id = line[j:i]
+        after = line[i + 21:i + 22]
+        if "-" in rule_id and rule_id[:1].isalnum() and not (after and after in "0123456789abcdef"):
+            return "keysweep fingerprint"
+        i = line.find(":" + s, i + 1)
+    return None
+
+
 def doc_example(c: Candidate) -> str | None:
     return "vendor documentation example" if c.secret in DOC_EXAMPLES else None
 
@@ -498,6 +521,7 @@ def _max_consonant_run(word: str) -> int:
 
 # Order matters: cheapest and most decisive first.
 DEFAULT_FILTERS: tuple[Filter, ...] = (
+    keysweep_fingerprint,
     doc_example,
     single_char_run,
     checksum,

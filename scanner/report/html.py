@@ -68,6 +68,7 @@ def render(findings: Sequence[Finding], ctx: ReportContext) -> str:
         f'<meta http-equiv="Content-Security-Policy" content="{e(csp)}">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
         '<meta name="referrer" content="no-referrer">',
+        '<meta name="generator" content="keysweep">',
         f"<title>{e(title)}</title>",
         f"<style>{css}</style>",
         "</head><body>",

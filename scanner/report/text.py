@@ -53,8 +53,13 @@ def render(findings: Sequence[Finding], ctx: ReportContext) -> str:
         for f in group:
             lines.extend(_occurrence(f, ctx))
         lines.append("")
-    lines.append(summary(findings, ctx, len(groups)))
+    lines.append(summary(findings, ctx, distinct_secrets(findings)))
     return "\n".join(lines) + "\n"
+
+
+def distinct_secrets(findings: Sequence[Finding]) -> int:
+    """Secrets, not rule matches: one secret found by two rules counts once (fingerprints end in its hash)."""
+    return len({f.fingerprint.rsplit(":", 1)[-1] for f in findings})
 
 
 def summary(findings: Sequence[Finding], ctx: ReportContext, distinct: int) -> str:

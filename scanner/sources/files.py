@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, replace
 
 from scanner.engine import Engine
 from scanner.models import Chunk, Finding, Origin
+from scanner.sources.artefacts import own_artefact, skip_note
 from scanner.sources.walk import FileEntry
 
 log = logging.getLogger(__name__)
@@ -108,6 +109,11 @@ class _Batch:
                 continue
             if len(data) > self.max_size:
                 notes.append(f"{e.path}: over --max-file-size ({self.max_size} bytes); skipped")
+                skipped += 1
+                continue
+            kind = own_artefact(data)
+            if kind is not None:
+                notes.append(skip_note(e.path, kind))
                 skipped += 1
                 continue
             if is_binary(data):

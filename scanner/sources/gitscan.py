@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 
 from scanner.engine import Engine
 from scanner.models import Chunk, Finding, Origin
+from scanner.sources.artefacts import HEAD_BYTES, own_artefact, skip_note
 from scanner.sources.gitblobs import Change, bounds, parse_raw
 from scanner.sources.gitcmd import (
     Blob,
@@ -308,6 +309,11 @@ class _Task:
         if got.data is None:
             self.warn_once("big:" + got.sha, f"{path} in commit {short}: {got.size} bytes is over --max-file-size "
                                              f"({self.ctx.max_size}); skipped")
+            self.out.skipped += 1
+            return None
+        kind = own_artefact(got.data[:HEAD_BYTES])
+        if kind is not None:
+            self.out.notes.append(skip_note(f"{path} in commit {short}", kind))
             self.out.skipped += 1
             return None
         if got.data.find(b"\0", 0, SNIFF_BYTES) >= 0:  # (no copy of the sniffed part)

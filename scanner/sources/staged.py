@@ -9,12 +9,14 @@ engine (which compiles only the rules whose keywords occur in the staged text).
 from __future__ import annotations
 
 import io
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from scanner.engine import Engine
 from scanner.errors import SourceError
 from scanner.models import Chunk, Finding, Origin
+from scanner.sources.artefacts import HEAD_BYTES, own_artefact, skip_note
 from scanner.sources.gitcmd import DIFF_OPTIONS, CatFile, ObjectUnreadable, run_git
 from scanner.sources.gitdiff import (
     FileDiff,
@@ -27,6 +29,8 @@ from scanner.sources.gitdiff import (
     removed_lines,
 )
 from scanner.sources.walk import excluded
+
+log = logging.getLogger(__name__)
 
 SNIFF_BYTES = 8192
 
@@ -80,6 +84,10 @@ def scan_staged(repo: str, engine: Engine, max_size: int, exclude: Sequence[str]
                 continue
             if not fd.text_ok:
                 warnings.append(f"{fd.path}: not valid UTF-8; scanned with replacement characters")
+            kind = own_artefact(fd.text[:HEAD_BYTES].encode("utf-8", "surrogatepass")) if fd.new_file else None
+            if kind is not None:
+                log.info("%s", skip_note(fd.path, kind))
+                continue
             nbytes += len(fd.text)
             found = on_added_lines(engine.scan(Chunk(text=fd.text, origin=Origin(path=fd.path))), fd)
             findings.extend(found)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 APPLICATION_ID = 0x6B737770  # "kswp": marks the SQLite file as a keysweep store
 
 TABLES = """
@@ -87,10 +87,12 @@ CREATE INDEX IF NOT EXISTS occurrences_run ON occurrences(first_seen_run);
 CREATE TABLE IF NOT EXISTS head_presence (             -- secrets present at each repository's HEAD
     repo_id     INTEGER NOT NULL REFERENCES repositories(id) ON DELETE CASCADE,
     path        TEXT NOT NULL,
-    fingerprint TEXT NOT NULL,
+    fingerprint TEXT NOT NULL,                      -- as the HEAD scan found it (its rule may differ)
+    hash20      TEXT NOT NULL DEFAULT '',           -- the secret: presence joins by this, not by rule
     PRIMARY KEY (repo_id, path, fingerprint)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS head_presence_fp ON head_presence(fingerprint);
+CREATE INDEX IF NOT EXISTS head_presence_hash ON head_presence(hash20);
 CREATE TABLE IF NOT EXISTS run_repositories (
     run_id          INTEGER NOT NULL REFERENCES runs(id),
     repo_id         INTEGER NOT NULL REFERENCES repositories(id),
@@ -105,5 +107,12 @@ CREATE TABLE IF NOT EXISTS run_repositories (
 );
 """
 
-# version -> SQL that upgrades a store from version-1 to version (none yet).
-MIGRATIONS: dict[int, str] = {}
+# version -> SQL that upgrades a store from version-1 to version.
+MIGRATIONS: dict[int, str] = {
+    # 2: HEAD presence by secret, not by rule: one secret found by another rule at HEAD is still open
+    2: """
+ALTER TABLE head_presence ADD COLUMN hash20 TEXT NOT NULL DEFAULT '';
+UPDATE head_presence SET hash20 = substr(fingerprint, -20);
+CREATE INDEX IF NOT EXISTS head_presence_hash ON head_presence(hash20)
+""",
+}

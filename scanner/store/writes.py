@@ -17,12 +17,13 @@ from scanner.store.records import (
     secret_record,
 )
 
-# A secret is open while some repository's HEAD holds it; keys known to be deactivated stay resolved.
+# A secret is open while some repository's HEAD holds it (found there by any rule); keys known to be
+# deactivated stay resolved.
 _REFRESH = """
 UPDATE findings SET
-    resolved_at = CASE WHEN EXISTS (SELECT 1 FROM head_presence h WHERE h.fingerprint = findings.fingerprint)
+    resolved_at = CASE WHEN EXISTS (SELECT 1 FROM head_presence h WHERE h.hash20 = findings.hash20)
                        THEN NULL ELSE COALESCE(resolved_at, :now) END,
-    resolved_reason = CASE WHEN EXISTS (SELECT 1 FROM head_presence h WHERE h.fingerprint = findings.fingerprint)
+    resolved_reason = CASE WHEN EXISTS (SELECT 1 FROM head_presence h WHERE h.hash20 = findings.hash20)
                        THEN NULL ELSE 'removed-from-head' END
 WHERE COALESCE(resolved_reason, '') != 'deactivated' AND fingerprint IN ({subset})
 """
@@ -133,8 +134,8 @@ def _update_head(conn: sqlite3.Connection, repo_id: int, head: HeadScan) -> None
     else:
         conn.executemany("DELETE FROM head_presence WHERE repo_id = ? AND path = ?",
                          ((repo_id, p) for p in head.paths))
-    conn.executemany("INSERT OR IGNORE INTO head_presence(repo_id, path, fingerprint) VALUES (?, ?, ?)",
-                     ((repo_id, path, fp) for fp, path in head.hits))
+    conn.executemany("INSERT OR IGNORE INTO head_presence(repo_id, path, fingerprint, hash20) VALUES (?, ?, ?, ?)",
+                     ((repo_id, path, fp, fp.rsplit(":", 1)[-1]) for fp, path in head.hits))
 
 
 def _apply_verdicts(conn: sqlite3.Connection, out: RepoOutcome, now: str) -> None:

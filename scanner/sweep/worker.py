@@ -153,6 +153,7 @@ def head_scan(repo: Path, engine: Engine, max_size: int, old_head: str | None, n
 
 def _hits(repo: Path, engine: Engine, blobs: Mapping[str, tuple[str, int]],
           max_size: int) -> frozenset[tuple[str, str]]:
+    from scanner.sources.artefacts import own_artefact
     from scanner.sources.files import is_binary, scan_text
 
     hits = {(f.fingerprint, path) for path in blobs for f in engine.scan_path(path)}
@@ -161,7 +162,7 @@ def _hits(repo: Path, engine: Engine, blobs: Mapping[str, tuple[str, int]],
         if size <= max_size:
             by_blob.setdefault(blob, []).append(path)
     for blob, data in gitutil.read_blobs(repo, list(by_blob)):
-        if is_binary(data):
+        if is_binary(data) or own_artefact(data) is not None:
             continue
         text = data.decode("utf-8", errors="replace")
         for path in by_blob[blob]:

@@ -77,7 +77,7 @@ def test_staged_blocks_the_commit_and_explains_the_ways_out(repo: GitRepo) -> No
     code, out, err = keysweep("git", "--staged", cwd=repo.path)
     assert code == 1
     assert "app/settings.py:11" in out and PAT_B not in out and PAT_B not in err
-    assert "commit blocked" in err and "keysweep:allow" in err and "keysweep baseline create" in err
+    assert "commit blocked" in err and "keysweep:allow" in err and "baseline add" in err
     repo.write("app/settings.py", lines(*filler(10), f'GITHUB_TOKEN = "{PAT_B}"  # keysweep:allow'))
     repo.git("add", "-A")
     assert keysweep("git", "--staged", cwd=repo.path)[0] == 0

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from scanner.models import VerificationStatus
+from scanner.models import Severity, VerificationStatus
 from scanner.store import HeadScan, OccurrenceQuery, RepoOutcome, Store, StoreError
 from tests.store.builders import AWS_KEY_ID, AWS_SECRET, GITHUB_TOKEN, aws_pair, make_finding
 
@@ -197,3 +197,35 @@ def test_default_path_follows_xdg(tmp_path: Path) -> None:
 
     assert default_store_path({"XDG_DATA_HOME": str(tmp_path)}) == tmp_path / "keysweep" / "keysweep.db"
     assert default_store_path({"HOME": "/x"}).parts[-3:] == ("share", "keysweep", "keysweep.db")
+
+
+def test_secret_found_by_another_rule_at_head_stays_open(store: Store) -> None:
+    """History found the secret with one rule, HEAD with another (a comment after it): still at HEAD."""
+    added = make_finding(AWS_SECRET, "s3cfg-secret-key", path=".s3cfg", severity=Severity.CRITICAL)
+    at_head = make_finding(AWS_SECRET, "generic-secret", path=".s3cfg")
+    store.record(store.begin_run([REPO]), scanned([added], head_hits=[(at_head.fingerprint, ".s3cfg")]))
+    (o,) = store.occurrences(OccurrenceQuery(open_only=True))
+    assert o.secret.rule_id == "s3cfg-secret-key" and o.at_head and o.history.is_open
+    store.record(store.begin_run([REPO]), scanned([], head_hits=[], full=False, paths=[".s3cfg"]))
+    (o,) = store.occurrences()
+    assert (o.history.resolved_reason, o.at_head) == ("removed-from-head", False)
+
+
+def test_version_1_store_is_migrated_and_joins_by_secret(tmp_path: Path) -> None:
+    path = tmp_path / "ks.db"
+    added = make_finding(GITHUB_TOKEN, "rule-a", path="a.py")
+    with Store(path) as s:
+        s.record(s.begin_run([REPO]), scanned([added]))
+    conn = sqlite3.connect(path)  # make it look like a store written by schema 1
+    conn.executescript("DROP INDEX head_presence_hash; ALTER TABLE head_presence DROP COLUMN hash20; "
+                       "UPDATE meta SET value = '1' WHERE key = 'schema_version';")
+    conn.commit()
+    conn.close()
+    with Store(path) as s:
+        other = make_finding(GITHUB_TOKEN, "rule-b", path="a.py")
+        s.record(s.begin_run([REPO]), scanned([], head_hits=[(other.fingerprint, "a.py")], full=True))
+        (o,) = s.occurrences(OccurrenceQuery(open_only=True))
+        assert o.secret.rule_id == "rule-a" and o.at_head
+    conn = sqlite3.connect(path)
+    assert conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0] == "2"
+    conn.close()
