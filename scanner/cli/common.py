@@ -108,7 +108,7 @@ def write_report(findings: Sequence[Finding], how: Finish, rules: Sequence[Rule]
     text = render(how.fmt, findings, ctx)
     if how.output:
         try:
-            with open(how.output, "w", encoding="utf-8", errors="surrogateescape") as fh:
+            with open(how.output, "w", encoding="utf-8") as fh:
                 fh.write(text)
         except OSError as e:
             from scanner.errors import ConfigError

@@ -52,9 +52,10 @@ def open_store(explicit: str | None, lock_timeout: float, create: bool) -> Store
 
 def render(fmt: str, findings: Sequence[Finding], ctx: ReportContext) -> str:
     if fmt == "html":
+        from scanner.report.base import encodable
         from scanner.report.html import render as render_html
 
-        return render_html(findings, ctx)
+        return encodable(fmt, render_html(findings, ctx))
     from scanner.report import render as render_any
 
     return render_any(fmt, findings, ctx)

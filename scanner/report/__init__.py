@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from scanner.models import Finding
-from scanner.report.base import ReportContext
+from scanner.report.base import ReportContext, encodable
 
 
 def _text(f: Sequence[Finding], c: ReportContext) -> str:
@@ -39,4 +39,4 @@ REPORTERS: dict[str, Renderer] = {"text": _text, "json": _json, "jsonl": _jsonl,
 
 
 def render(fmt: str, findings: Sequence[Finding], context: ReportContext) -> str:
-    return REPORTERS[fmt](findings, context)
+    return encodable(fmt, REPORTERS[fmt](findings, context))

@@ -30,6 +30,31 @@ class ReportContext:
     extra: Mapping[str, Any] = field(default_factory=dict)
 
 
+_JSON_FORMATS = frozenset({"json", "jsonl", "sarif"})
+
+
+def encodable(fmt: str, text: str) -> str:
+    """A report that any UTF-8 writer accepts. Names of files in other encodings reach us as lone
+    surrogates (Python's surrogateescape): JSON formats get `\\udcXX` escapes, which JSON readers turn
+    back into the same name; the other formats show the byte as `\\xXX`."""
+    if text.isascii():
+        return text
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        pass
+    out = []
+    for ch in text:
+        o = ord(ch)
+        if 0xD800 <= o <= 0xDFFF:
+            out.append(f"\\u{o:04x}" if fmt in _JSON_FORMATS
+                       else (f"\\x{o - 0xDC00:02x}" if o >= 0xDC80 else f"\\u{o:04x}"))
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
 def mask(secret: str) -> str:
     """Keep a short recognisable prefix (e.g. 'ghp_', 'AKIA'); hide the rest."""
     if len(secret) <= 8:

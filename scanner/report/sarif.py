@@ -21,7 +21,7 @@ def _uri(path: str) -> str:
     p = path.replace("\\", "/")
     while p.startswith("./"):
         p = p[2:]
-    return quote(p, safe="/:@-._~")
+    return quote(p.encode("utf-8", "surrogateescape"), safe="/:@-._~")  # a name's own bytes, %-encoded
 
 
 def _rule_descriptor(rule_id: str, description: str, severity: Severity) -> dict[str, Any]:
