@@ -35,10 +35,31 @@ def test_deep_nesting_needs_no_recursion(tmp_path: Path) -> None:
         Path("k.env").write_text(f"K={AWS_KEY_ID}\n")
     finally:
         os.chdir(here)
-    code, out, err = invoke(["scan", str(tmp_path), "--format", "json", "--no-progress"])
-    assert code == 1, err
-    (f,) = json.loads(out)
-    assert f["path"].count("/n") == 1200
+    try:
+        code, out, err = invoke(["scan", str(tmp_path), "--format", "json", "--no-progress"])
+        assert code == 1, err
+        (f,) = json.loads(out)
+        assert f["path"].count("/n") == 1200
+    finally:
+        _remove_deep(tmp_path)
+
+
+def _remove_deep(root: Path) -> None:
+    """Bottom up without recursion (shutil.rmtree, and so pytest's clean-up, recurses per level)."""
+    here = os.getcwd()
+    try:
+        os.chdir(root)
+        depth = 0
+        while os.path.isdir("n"):
+            os.chdir("n")
+            depth += 1
+        for name in os.listdir("."):
+            os.unlink(name)
+        for _ in range(depth):
+            os.chdir("..")
+            os.rmdir("n")
+    finally:
+        os.chdir(here)
 
 
 @pytest.mark.parametrize("fmt", ["text", "json", "jsonl", "csv", "sarif"])
