@@ -10,9 +10,9 @@ from typing import BinaryIO, Protocol
 
 from scanner.config import FileConfig, ScanOptions
 from scanner.engine import Engine
-from scanner.models import Finding, Origin, Rule
+from scanner.models import Finding, Rule
 from scanner.rules import load_builtin_rules, merge_rules
-from scanner.sources.files import FileResult, read_stdin_text, scan_entries, scan_text
+from scanner.sources.files import FileResult, scan_entries, scan_stdin
 from scanner.sources.walk import FileEntry, walk
 
 log = logging.getLogger(__name__)
@@ -80,12 +80,12 @@ def scan(targets: Sequence[str], engine: Engine, options: ScanOptions,
     paths = [t for t in targets if t != "-"]
     if len(paths) != len(targets) and stdin is not None:
         stdin_warnings: list[str] = []
-        text = read_stdin_text(stdin, stdin_warnings)
+        piped = scan_stdin(engine, stdin, options.max_file_size, stdin_warnings)
         for w in stdin_warnings:
             _warn(w)
-        findings.extend(scan_text(engine, "<stdin>", text, Origin(path="<stdin>")))
+        findings.extend(piped.findings)
         scanned += 1
-        nbytes += len(text)
+        nbytes += piped.bytes_read
     entries = list(walk(paths, options.exclude, _warn, options.follow_symlinks))
     bar = progress(len(entries), sum(e.size for e in entries)) if progress else None
     tick = bar.update if bar is not None else None

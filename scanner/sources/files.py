@@ -9,11 +9,14 @@ import multiprocessing as mp
 import os
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
+from typing import BinaryIO
 
 from scanner.engine import Engine
+from scanner.iac import file_kind
 from scanner.models import Chunk, Finding, Origin
 from scanner.sources.artefacts import own_artefact, skip_note
 from scanner.sources.walk import FileEntry
+from scanner.sources.windows import StreamResult, scan_stream
 
 log = logging.getLogger(__name__)
 
@@ -21,6 +24,7 @@ SNIFF_BYTES = 8192
 BATCH_BYTES = 4 * 1024 * 1024
 BATCH_FILES = 256
 PARALLEL_MIN_BYTES = 2 * 1024 * 1024
+STREAM_MIN_BYTES = 16 * 1024 * 1024  # larger files are read in windows, not whole (Terraform files excepted)
 
 
 @dataclass(frozen=True)
@@ -100,6 +104,15 @@ class _Batch:
                 notes.append(f"{e.path}: {e.size} bytes is over --max-file-size ({self.max_size}); skipped")
                 skipped += 1
                 continue
+            if e.size > STREAM_MIN_BYTES and file_kind(e.path) is None:
+                res = self.stream(e, warnings, notes)
+                if res is None:
+                    skipped += 1
+                    continue
+                scanned += 1
+                nbytes += res.bytes_read
+                findings.extend(res.findings)
+                continue
             try:
                 with open(e.real, "rb") as fh:
                     data = fh.read(self.max_size + 1)
@@ -135,6 +148,26 @@ class _Batch:
                 self.remember(digest, e.path, found)
             findings.extend(found)
         return FileResult(tuple(findings), tuple(warnings), tuple(notes), nbytes, scanned, skipped)
+
+
+    def stream(self, e: FileEntry, warnings: list[str], notes: list[str]) -> StreamResult | None:
+        """A large file, read and scanned window by window (memory stays near the window size)."""
+        try:
+            with open(e.real, "rb") as fh:
+                if is_binary(fh.read(SNIFF_BYTES)):
+                    notes.append(f"{e.path}: binary file; skipped")
+                    return None
+                fh.seek(0)
+                res = scan_stream(self.engine.scan, e.path, fh, self.max_size)
+        except OSError as err:
+            warnings.append(f"{e.path}: cannot read: {err.strerror or err}")
+            return None
+        if res.invalid_utf8:
+            warnings.append(f"{e.path}: not valid UTF-8; scanned with replacement characters")
+        if res.truncated:
+            warnings.append(f"{e.path}: grew past --max-file-size ({self.max_size} bytes) while read; "
+                            "the rest was not scanned")
+        return res
 
 
 _WORKER: _Batch | None = None
@@ -194,9 +227,15 @@ def scan_entries(engine: Engine, entries: Sequence[FileEntry], jobs: int, max_si
         _WORKER = None
 
 
-def read_stdin_text(stream: object, warnings: list[str]) -> str:
-    data = stream.read()  # type: ignore[attr-defined]
-    return decode_text(data, "<stdin>", warnings)
+def scan_stdin(engine: Engine, stream: BinaryIO, max_size: int, warnings: list[str]) -> StreamResult:
+    """Standard input as a stream: at most `max_size` bytes are read (an endless pipe stops there)."""
+    res = scan_stream(engine.scan, "<stdin>", stream, max_size)
+    if res.invalid_utf8:
+        warnings.append("<stdin>: not valid UTF-8; scanned with replacement characters")
+    if res.truncated:
+        warnings.append(f"<stdin>: more than --max-file-size ({max_size} bytes); the first {max_size} bytes "
+                        "were scanned, the rest was not read")
+    return res
 
 
 def cpu_jobs(requested: int) -> int:
