@@ -37,6 +37,7 @@ class ScanResult:
     bytes_scanned: int = 0
     seconds: float = 0.0
     warnings: tuple[str, ...] = field(default=())
+    checksum_dropped: int = 0
 
 
 def ruleset(config: FileConfig | None = None) -> list[Rule]:
@@ -77,6 +78,7 @@ def scan(targets: Sequence[str], engine: Engine, options: ScanOptions,
 
     findings: list[Finding] = []
     scanned = skipped = nbytes = 0
+    before_stdin = engine.checksum_dropped
     paths = [t for t in targets if t != "-"]
     if len(paths) != len(targets) and stdin is not None:
         stdin_warnings: list[str] = []
@@ -86,6 +88,7 @@ def scan(targets: Sequence[str], engine: Engine, options: ScanOptions,
         findings.extend(piped.findings)
         scanned += 1
         nbytes += piped.bytes_read
+    dropped = engine.checksum_dropped - before_stdin  # batches (here or in workers) report their own
     entries = list(walk(paths, options.exclude, _warn, options.follow_symlinks))
     bar = progress(len(entries), sum(e.size for e in entries)) if progress else None
     tick = bar.update if bar is not None else None
@@ -103,5 +106,6 @@ def scan(targets: Sequence[str], engine: Engine, options: ScanOptions,
         scanned += res.files_scanned
         skipped += res.files_skipped
         nbytes += res.bytes_scanned
+        dropped += res.checksum_dropped
     return ScanResult(sort_findings(findings), scanned, skipped, nbytes, time.perf_counter() - t0,
-                      tuple(warnings))
+                      tuple(warnings), dropped)

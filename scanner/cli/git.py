@@ -101,7 +101,8 @@ def _staged(repo: str, config: FileConfig, size: int, exclude: tuple[str, ...], 
     result = scan_staged(repo, engine, size, exclude)
     for w in result.warnings:
         warn_line(w)
-    code, shown = finish_with(result.findings, how, engine.rules, {"bytes_scanned": result.bytes_scanned})
+    code, shown = finish_with(result.findings, how, engine.rules, {"bytes_scanned": result.bytes_scanned,
+                                                                  "checksum_dropped": engine.checksum_dropped})
     if code:
         sys.stderr.write(ways_out(shown, how.baseline_path))
     return code
@@ -124,4 +125,5 @@ def _history(repo: str, config: FileConfig, size: int, exclude: tuple[str, ...],
     result = scan_history(repo, engine, options, warn=warn_line, progress=progress_factory(no_progress, "commits"))
     logging.getLogger(__name__).info("swept %d commit(s), %.1f MB of added lines, in %.2fs", result.commits,
                                      result.bytes_scanned / 1e6, result.seconds)
-    return finish(sort_findings(result.findings), how, engine.rules, {"seconds": result.seconds})
+    return finish(sort_findings(result.findings), how, engine.rules,
+                  {"seconds": result.seconds, "checksum_dropped": result.checksum_dropped})

@@ -49,5 +49,5 @@ def scan(paths: tuple[str, ...], fmt: str, output: str | None, redact: bool, sho
                       progress=progress_factory(no_progress))
     how = Finish(fmt, output, redact, show_secrets, baseline_path, verify, only_verified, min_confidence)
     stats = {"files_scanned": result.files_scanned, "bytes_scanned": result.bytes_scanned,
-             "seconds": result.seconds}
+             "seconds": result.seconds, "checksum_dropped": result.checksum_dropped}
     return finish(result.findings, how, engine.rules, stats)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import bisect
 import hashlib
+import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
@@ -17,6 +18,8 @@ from scanner.engine.entropy import shannon
 from scanner.engine.prefilter import Prefilter, window
 from scanner.models import Chunk, Finding, Origin, Rule
 from scanner.rules import PATTERN_FLAGS, compile_pattern
+
+log = logging.getLogger(__name__)
 
 MAX_LINE_TEXT = 400
 PAIR_DISTANCE_LINES = 5
@@ -116,6 +119,9 @@ class Engine:
         self._allow_paths = [regex.compile(p) for p in al.paths]
         self._allow_secrets = [regex.compile(p) for p in al.regexes]
         self._allow_stop = tuple(s.lower() for s in al.stopwords)
+        # candidates whose provider checksum did not verify: dropped for precision, but counted and named
+        # (at -v) so that a user wondering about a token knows why; per process (workers report deltas)
+        self.checksum_dropped = 0
 
     # -- public -------------------------------------------------------------------------
 
@@ -210,7 +216,13 @@ class Engine:
         start, end = m.span()
         cand = flt.Candidate(rule=c.rule, secret=secret, match=m.group(0), line_text=locator.line_text(start, end),
                              path=chunk.origin.path, key=key)
-        if self._rejected(c, cand):
+        reason = self._rejected(c, cand)
+        if reason is not None:
+            if reason == "checksum mismatch":  # (a generic rule on the same token says "vendor ...")
+                self.checksum_dropped += 1
+                line, _ = locator.position(s_start)
+                log.info("%s:%d: %s candidate dropped: its %s checksum does not verify", chunk.origin.path, line,
+                         c.rule.id, c.rule.checksum)
             return None
         ent = shannon(secret)
         if c.rule.entropy is not None and ent < c.rule.entropy:
@@ -228,14 +240,15 @@ class Engine:
         """False for rules the configuration disables (also for rules defined outside the engine)."""
         return rule_id not in self.disabled
 
-    def _rejected(self, c: _Compiled, cand: flt.Candidate) -> bool:
+    def _rejected(self, c: _Compiled, cand: flt.Candidate) -> str | None:
+        """Why a candidate is not a finding, or None."""
         if flt.inline_allow(cand):
-            return True
+            return "inline allow"
         if any(a.search(cand.secret) for a in c.allow):
-            return True
+            return "rule allowlist"
         if self.secret_allowed(cand.secret):
-            return True
-        return flt.first_reason(cand) is not None
+            return "allowlist"
+        return flt.first_reason(cand)
 
     def _hit(self, c: _Compiled, cand: flt.Candidate, chunk: Chunk, loc: _Locator,
              start: int, end: int, s_start: int, s_end: int, ent: float) -> _Hit:

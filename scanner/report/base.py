@@ -27,6 +27,7 @@ class ReportContext:
     tool_version: str = ""
     hidden: int = 0  # findings below min_confidence that the report leaves out
     min_confidence: str = "medium"
+    checksum_dropped: int = 0  # candidates dropped because their provider checksum did not verify
     extra: Mapping[str, Any] = field(default_factory=dict)
 
 

@@ -72,6 +72,9 @@ def summary(findings: Sequence[Finding], ctx: ReportContext, distinct: int) -> s
     if ctx.hidden:
         head += (f" {ctx.hidden} lower-confidence finding(s) below {ctx.min_confidence} hidden"
                  " (--min-confidence low shows them).")
+    if ctx.checksum_dropped:
+        head += (f" {ctx.checksum_dropped} token-shaped candidate(s) dropped: their provider checksum does not"
+                 " verify (-v names them).")
     scanned = ""
     if ctx.files_scanned:
         mb = ctx.bytes_scanned / 1e6

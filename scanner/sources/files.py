@@ -35,6 +35,7 @@ class FileResult:
     bytes_scanned: int = 0
     files_scanned: int = 0
     files_skipped: int = 0
+    checksum_dropped: int = 0
 
 
 @dataclass
@@ -98,6 +99,7 @@ class _Batch:
         warnings: list[str] = []
         notes: list[str] = []
         scanned = skipped = nbytes = 0
+        dropped_before = self.engine.checksum_dropped
         for e in entries:
             findings.extend(self.engine.scan_path(e.path))
             if e.size > self.max_size:
@@ -147,7 +149,8 @@ class _Batch:
             if digest is not None:
                 self.remember(digest, e.path, found)
             findings.extend(found)
-        return FileResult(tuple(findings), tuple(warnings), tuple(notes), nbytes, scanned, skipped)
+        return FileResult(tuple(findings), tuple(warnings), tuple(notes), nbytes, scanned, skipped,
+                          self.engine.checksum_dropped - dropped_before)
 
 
     def stream(self, e: FileEntry, warnings: list[str], notes: list[str]) -> StreamResult | None:

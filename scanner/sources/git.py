@@ -83,6 +83,7 @@ class HistoryResult:
     files_skipped: int = 0
     seconds: float = 0.0
     warnings: tuple[str, ...] = ()
+    checksum_dropped: int = 0
 
 
 def scan_history(repo: str | Path, engine: Engine, options: GitOptions | None = None, exclude: Sequence[str] = (),
@@ -112,7 +113,7 @@ def scan_history(repo: str | Path, engine: Engine, options: GitOptions | None = 
     ctx = ScanContext(info.cwd, engine, opts.max_file_size, opts.exclude, missing)
     bar = progress(len(commits), 0) if progress and commits else None
     hits: list[tuple[int, Finding]] = []
-    nbytes = skipped = 0
+    nbytes = skipped = dropped = 0
     object_warnings = 0
     presence = HeadPresence(info)
     try:
@@ -122,6 +123,7 @@ def scan_history(repo: str | Path, engine: Engine, options: GitOptions | None = 
                 presence.start({f.secret for _order, f in hits})
             nbytes += res.bytes_scanned
             skipped += res.skipped
+            dropped += res.checksum_dropped
             if bar is not None:
                 bar.update(res.commits)
             for w in res.warnings:
@@ -144,7 +146,8 @@ def scan_history(repo: str | Path, engine: Engine, options: GitOptions | None = 
     findings = with_presence(findings, presence.result({f.secret for f in findings}, _warn))
     gitrepo.close()
     settle()  # the workers stopped their git processes meanwhile: none is left behind
-    return HistoryResult(tuple(findings), len(commits), nbytes, skipped, time.perf_counter() - t0, tuple(warnings))
+    return HistoryResult(tuple(findings), len(commits), nbytes, skipped, time.perf_counter() - t0, tuple(warnings),
+                         dropped)
 
 
 # -- parallel runs ----------------------------------------------------------------------------

@@ -72,6 +72,7 @@ class TaskResult:
     bytes_scanned: int = 0
     skipped: int = 0
     commits: int = 0
+    checksum_dropped: int = 0
 
 
 @dataclass
@@ -460,10 +461,12 @@ def scan_commits(ctx: ScanContext, shas: Sequence[str], base: int) -> TaskResult
     readers = _take_readers(ctx)
     task = _Task(ctx, readers)
     task.out.commits = len(shas)
+    before = ctx.engine.checksum_dropped
     try:
         task.run(shas, base)
     except BaseException:
         readers.close()
         raise
     _IDLE.append(readers)
+    task.out.checksum_dropped = ctx.engine.checksum_dropped - before
     return task.out

@@ -179,3 +179,15 @@ def test_config_disables_and_allowlists_structural_terraform_findings(tmp_path: 
     (tmp_path / ".keysweep.toml").write_text('[allowlist]\nregexes = ["^hvs_Q7x9"]\n')
     code, out, _ = invoke(["scan", str(tmp_path), "--format", "json"])
     assert code == 0, out
+
+
+BAD_CHECKSUM = "ghp_aB3dE5fG7hJ9kL1mN3pQ5rS7tU9vW1xY3zA5"  # ghp_ + 36 characters, checksum wrong
+
+
+def test_checksum_failures_are_dropped_but_counted_and_named(tmp_path: Path) -> None:
+    (tmp_path / "ci.sh").write_text(f"export GH_TOKEN={BAD_CHECKSUM}\n")
+    code, out, err = invoke(["scan", str(tmp_path), "--no-progress"])
+    assert code == 0 and "1 token-shaped candidate(s) dropped: their provider checksum does not verify" in out
+    code, out, err = invoke(["scan", str(tmp_path), "--no-progress", "-v"])
+    assert "ci.sh:1: github-pat-classic candidate dropped: its github checksum does not verify" in err
+    assert BAD_CHECKSUM not in err + out

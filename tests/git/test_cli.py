@@ -115,3 +115,14 @@ def test_pre_commit_hook_declaration() -> None:
     assert hook["entry"].split() == ["keysweep", "git", "--staged"]
     assert hook["language"] == "python" and hook["pass_filenames"] is False
     assert hook["stages"] == ["pre-commit"]
+
+
+def test_staged_counts_checksum_failures(repo: GitRepo) -> None:
+    repo.write("ci.sh", lines("export GH_TOKEN=ghp_aB3dE5fG7hJ9kL1mN3pQ5rS7tU9vW1xY3zA5"))
+    repo.git("add", "-A")
+    code, out, err = keysweep("git", "--staged", "-v", cwd=repo.path)
+    assert code == 0 and "1 token-shaped candidate(s) dropped" in out
+    assert "github-pat-classic candidate dropped" in err
+    repo.git("commit", "-qm", "ci")
+    code, out, _ = keysweep("git", str(repo.path), "--no-progress")
+    assert code == 0 and "1 token-shaped candidate(s) dropped" in out
