@@ -144,7 +144,7 @@ class Finding:
     secret: str
     match: str
     fingerprint: str
-    entropy: float
+    entropy: float | None  # None where the secret is not at hand (findings read back from the store)
     commit: str | None = None
     author_name: str | None = None
     author_email: str | None = None

@@ -54,7 +54,13 @@ def report(fmt: str, output: str | None, findings_files: tuple[str, ...], store_
         findings, source = _from_store(store_path, lock_timeout, include_resolved)
     iam = load_iam_report(iam_file) if iam_file else []
     findings, hidden = shown(findings, min_confidence)
-    emit(render(fmt, findings, context(source, iam, hidden, min_confidence)), output)
+    ctx = context(source, iam, hidden, min_confidence)
+    emit(render(fmt, findings, ctx), output)
+    if output:
+        from scanner.report.text import distinct_secrets, summary
+
+        click.echo(f"keysweep: {summary(findings, ctx, distinct_secrets(findings))} Report written to {output}.",
+                   err=True)
     return EXIT_OK
 
 

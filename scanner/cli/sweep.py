@@ -92,8 +92,8 @@ def sweep(targets: tuple[str, ...], repos_file: str | None, store_path: str | No
                            on_outcome=_tell, tool_version=__version__, key_status=statuses)
         reported = result.new if new_only else result.open
         findings, hidden = shown(_as_findings(reported, result.run_id, fmt), min_confidence)
-        emit(render(fmt, findings, context(f"store {store.path}, run {result.run_id}", (), hidden, min_confidence)),
-             output)
+        emit(render(fmt, findings, context(f"store {store.path}, run {result.run_id}", (), hidden, min_confidence,
+                                           _nothing_found(result, new_only))), output)
     _summary(result)
     if result.status == "failed":
         return EXIT_RUNTIME
@@ -151,6 +151,18 @@ def _as_findings(occurrences: Sequence[StoredOccurrence], run_id: int, fmt: str)
     if fmt == "text":  # the text report has no repository column: lead the path with it
         out = [replace(f, path=f"{Path(str(f.extra['repository'])).name}/{f.path}") for f in out]
     return out
+
+
+def _nothing_found(r: SweepResult, new_only: bool) -> str:
+    """An empty report says why it is empty: nothing could be swept, nothing new, or nothing open."""
+    swept = sum(1 for o in r.outcomes if o.status in ("scanned", "unchanged"))
+    if not swept:
+        return "Nothing was swept: no repository could be read (see the errors above)."
+    failed = len(r.outcomes) - swept
+    tail = f" ({failed} repositories could not be swept.)" if failed else ""
+    if new_only:
+        return f"No new secrets since the last sweep; {len(r.open)} open secret occurrence(s) remain." + tail
+    return "No open secrets in the swept repositories." + tail
 
 
 def _summary(r: SweepResult) -> None:

@@ -79,13 +79,14 @@ def emit(text: str, output: str | None) -> None:
 
 
 def context(source: str, iam: Sequence[Mapping[str, Any]] = (), hidden: int = 0,
-            min_confidence: str = "medium") -> ReportContext:
+            min_confidence: str = "medium", nothing_found: str | None = None) -> ReportContext:
     """Reports from the store are always masked (it holds no plaintext)."""
     from datetime import UTC, datetime
 
     from scanner import __version__
     from scanner.report.base import ReportContext
 
-    return ReportContext(redact=True, tool_version=__version__, hidden=hidden, min_confidence=min_confidence, extra={
+    return ReportContext(redact=True, tool_version=__version__, hidden=hidden, min_confidence=min_confidence,
+                         nothing_found=nothing_found, extra={
         "generated_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"), "source": source,
         "iam_credentials": list(iam)})

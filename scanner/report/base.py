@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from scanner.engine.lazyre import lazy
 from scanner.models import Finding, Rule, Verification
 
 CONTRACT_FIELDS = (
@@ -28,6 +29,7 @@ class ReportContext:
     hidden: int = 0  # findings below min_confidence that the report leaves out
     min_confidence: str = "medium"
     checksum_dropped: int = 0  # candidates dropped because their provider checksum did not verify
+    nothing_found: str | None = None  # the text report's line when there is nothing to list (else "No secrets found.")
     extra: Mapping[str, Any] = field(default_factory=dict)
 
 
@@ -56,8 +58,14 @@ def encodable(fmt: str, text: str) -> str:
     return "".join(out)
 
 
+_MASKED = lazy(r"\A(?:[^*\n]{0,6}\*+|-----BEGIN[^\n]*-----(?: \*\*\*\*)+)\Z")
+
+
 def mask(secret: str) -> str:
-    """Keep a short recognisable prefix (e.g. 'ghp_', 'AKIA'); hide the rest."""
+    """Keep a short recognisable prefix (e.g. 'ghp_', 'AKIA'); hide the rest. A mask is left as it is
+    (findings read back from the store hold only their mask)."""
+    if _MASKED.match(secret):
+        return secret
     if len(secret) <= 8:
         return "*" * len(secret)
     keep = 4 if len(secret) < 40 else 6

@@ -57,7 +57,7 @@ def finding_from_record(rec: Any, where: str) -> Finding:
             line=int(rec["line"]), end_line=int(rec.get("end_line") or rec["line"]),
             column=int(rec.get("column", 1)), end_column=int(rec.get("end_column", 1)),
             secret=str(rec["secret"]), match=str(rec.get("match", rec["secret"])),
-            fingerprint=str(rec["fingerprint"]), entropy=float(rec.get("entropy", 0.0)),
+            fingerprint=str(rec["fingerprint"]), entropy=None if rec.get("entropy") is None else float(rec["entropy"]),
             commit=rec.get("commit"), author_name=rec.get("author_name"),
             author_email=rec.get("author_email"), date=rec.get("date"), subject=rec.get("subject"),
             linked=tuple(rec.get("linked", ())),

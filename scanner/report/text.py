@@ -63,7 +63,9 @@ def distinct_secrets(findings: Sequence[Finding]) -> int:
 
 
 def summary(findings: Sequence[Finding], ctx: ReportContext, distinct: int) -> str:
-    if not findings:
+    if not findings and ctx.nothing_found:
+        head = ctx.nothing_found
+    elif not findings:
         head = f"No secrets found at {ctx.min_confidence} confidence or above." if ctx.hidden else "No secrets found."
     else:
         counts = Counter(f.severity for f in findings)

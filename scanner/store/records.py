@@ -187,7 +187,7 @@ def to_finding(s: StoredOccurrence, current_run: int | None = None) -> Finding:
     return Finding(
         rule_id=s.secret.rule_id, description=s.secret.description, severity=Severity(s.secret.severity),
         path=o.path, line=o.line, end_line=o.end_line, column=o.column, end_column=o.end_column,
-        secret=s.secret.secret_masked, match=s.secret.secret_masked, fingerprint=s.secret.fingerprint, entropy=0.0,
+        secret=s.secret.secret_masked, match=s.secret.secret_masked, fingerprint=s.secret.fingerprint, entropy=None,
         commit=o.commit, author_name=o.author_name, author_email=o.author_email, date=o.date, subject=o.subject,
         linked=s.secret.linked, verification=s.secret.verification, extra=extra,
         confidence=level, confidence_reason=reason,

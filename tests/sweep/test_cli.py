@@ -44,7 +44,7 @@ def test_sweep_reports_open_findings_then_only_news(tmp_path: Path, fleet: Fleet
     assert {r["status"] for r in records} == {"open"} and AWS_SECRET not in out
     assert "3 unchanged" in err and "0 new findings, 2 open" in err
     code, out, _ = ks("sweep", str(fleet.root), "--store", str(swept), "--new-only")
-    assert code == 0 and "No secrets found" in out
+    assert code == 0 and "No new secrets since the last sweep; 2 open secret occurrence(s) remain." in out
     fleet.docs.commit({"deploy.sh": f"export GITHUB_TOKEN={github_pat()}\n"}, "deploy")
     code, out, _ = ks("sweep", str(fleet.root), "--store", str(swept), "--new-only", "--format", "json")
     assert code == 1 and [(r["path"], r["status"]) for r in json.loads(out)] == [("deploy.sh", "new")]
@@ -66,9 +66,23 @@ def test_repos_file_and_a_bad_entry(tmp_path: Path, fleet: Fleet) -> None:
 
 
 def test_every_repository_failing_is_exit_3(tmp_path: Path) -> None:
-    code, _, err = ks("sweep", "file:///nonexistent/a.git", "--store", str(tmp_path / "ks.db"),
+    code, out, err = ks("sweep", "file:///nonexistent/a.git", "--store", str(tmp_path / "ks.db"),
                       "--clone-dir", str(tmp_path / "clones"))
     assert code == 3 and "cannot fetch file:///nonexistent/a.git" in err
+    assert "Nothing was swept: no repository could be read" in out and "No secrets found" not in out
+
+
+def test_reports_from_the_store_mask_once_and_have_no_entropy(tmp_path: Path, swept: Path) -> None:
+    from scanner.report.base import mask
+
+    code, out, _ = ks("report", "--store", str(swept), "--format", "text")
+    assert code == 0 and f"secret {mask(AWS_SECRET)}" in out  # 6 characters kept, as in a scan's report
+    code, out, _ = ks("report", "--store", str(swept), "--format", "json")
+    records = json.loads(out)
+    assert records and all(r["entropy"] is None for r in records)
+    assert {r["secret"] for r in records} >= {mask(AWS_SECRET)}
+    code, out, err = ks("report", "--store", str(swept), "--format", "csv", "-o", str(tmp_path / "r.csv"))
+    assert code == 0 and out == "" and "2 finding(s)" in err and "Report written to" in err
 
 
 def test_usage_errors(tmp_path: Path) -> None:
