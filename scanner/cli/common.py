@@ -7,7 +7,7 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 import click
 
@@ -15,6 +15,9 @@ from scanner import __version__
 from scanner.cli import EXIT_FINDINGS, EXIT_OK, configure_logging
 from scanner.engine.confidence import shown
 from scanner.models import Confidence, Finding, Rule, VerificationStatus
+
+if TYPE_CHECKING:
+    from scanner.trust import Suppressions, Trusted
 
 F = TypeVar("F", bound=Callable[..., Any])
 FORMATS = ("text", "json", "jsonl", "sarif", "csv")
@@ -70,6 +73,24 @@ class Finish:
     verify: bool
     only_verified: bool
     min_confidence: str = "medium"
+    suppress: Suppressions | None = None  # the config's allowlist, applied after the scan (see scanner.trust)
+
+
+def load_trusted(config_path: str | None, targets: Sequence[str]) -> Trusted:
+    """The config for these targets, with what it may suppress split off (scanner.trust)."""
+    from scanner.config import find_config, load_config
+    from scanner.trust import protect, trust
+
+    config = load_config(find_config(config_path, targets))
+    ids: frozenset[str] = frozenset()
+    if config.rules:
+        from scanner.rulecache import cached_builtin_rules
+
+        ids = frozenset(r.id for r in cached_builtin_rules())
+    t = protect(config, trust(config, bool(config_path), targets), ids)
+    for n in t.notes:
+        warn_line(n)
+    return t
 
 
 def finish(findings: Sequence[Finding], how: Finish, rules: Sequence[Rule] = (),
@@ -92,10 +113,18 @@ def finish_with(findings: Sequence[Finding], how: Finish, rules: Sequence[Rule] 
         out = verify_findings(out, VerifySettings.load(os.environ, user_config_path()))
         if how.only_verified:
             out = [f for f in out if f.verification and f.verification.status == VerificationStatus.VALID]
+    suppressed = 0
+    if how.suppress is not None:
+        from scanner.trust import apply
+
+        applied = apply(out, how.suppress)
+        out, suppressed = applied.findings, applied.suppressed
     out, hidden = shown(out, how.min_confidence)
     if hidden:
         log.info("%d finding(s) below %s confidence not reported", hidden, how.min_confidence)
-    write_report(out, how, rules, {**(stats or {}), "hidden": hidden, "min_confidence": how.min_confidence})
+    extra = {"hidden": hidden, "min_confidence": how.min_confidence, "config_suppressed": suppressed,
+             "config_source": how.suppress.source if how.suppress else None}
+    write_report(out, how, rules, {**(stats or {}), **extra})
     return (EXIT_FINDINGS if out else EXIT_OK), out
 
 

@@ -67,14 +67,17 @@ def git(repo: str, fmt: str, output: str | None, redact: bool, show_secrets: boo
     """Scan a repository's history: every line any commit added, on every ref (branches, tags,
     remotes, stash), attributed to the commit that introduced it. With --staged, only what the
     next commit would add."""
-    from scanner.config import DEFAULT_MAX_FILE_SIZE, find_config, load_config, parse_size
+    from scanner.cli.common import load_trusted
+    from scanner.config import DEFAULT_MAX_FILE_SIZE, parse_size
     from scanner.errors import ConfigError
 
     setup(verbose)
-    config = load_config(find_config(config_path, [repo]))
+    trusted = load_trusted(config_path, [repo])
+    config = trusted.config
     size = parse_size(max_file_size) if max_file_size else (config.max_file_size or DEFAULT_MAX_FILE_SIZE)
     paths_out = tuple(exclude) + config.exclude
-    how = Finish(fmt, output, redact, show_secrets, baseline_path, verify, only_verified, min_confidence)
+    how = Finish(fmt, output, redact, show_secrets, baseline_path, verify, only_verified, min_confidence,
+                 trusted.suppressions)
     if staged:
         if branches or since_commit or commit_range or max_commits:
             raise ConfigError("--staged cannot be combined with --branch, --since-commit, --range or --max-commits")

@@ -33,11 +33,13 @@ def scan(paths: tuple[str, ...], fmt: str, output: str | None, redact: bool, sho
          max_file_size: str | None, no_decode: bool) -> int:
     """Scan files and folders (default: the current folder); '-' reads stdin."""
     from scanner import api
-    from scanner.config import DEFAULT_MAX_FILE_SIZE, ScanOptions, find_config, load_config, parse_size
+    from scanner.cli.common import load_trusted
+    from scanner.config import DEFAULT_MAX_FILE_SIZE, ScanOptions, parse_size
 
     setup(verbose)
     targets = list(paths) or ["."]
-    config = load_config(find_config(config_path, targets))
+    trusted = load_trusted(config_path, targets)
+    config = trusted.config
     size = parse_size(max_file_size) if max_file_size else (config.max_file_size or DEFAULT_MAX_FILE_SIZE)
     options = ScanOptions(exclude=tuple(exclude) + config.exclude, max_file_size=size, jobs=jobs,
                           decode=not no_decode)
@@ -47,7 +49,8 @@ def scan(paths: tuple[str, ...], fmt: str, output: str | None, redact: bool, sho
         return EXIT_USAGE
     result = api.scan(targets, engine, options, warn=warn_line, stdin=sys.stdin.buffer,
                       progress=progress_factory(no_progress))
-    how = Finish(fmt, output, redact, show_secrets, baseline_path, verify, only_verified, min_confidence)
+    how = Finish(fmt, output, redact, show_secrets, baseline_path, verify, only_verified, min_confidence,
+                 trusted.suppressions)
     stats = {"files_scanned": result.files_scanned, "bytes_scanned": result.bytes_scanned,
              "seconds": result.seconds, "checksum_dropped": result.checksum_dropped}
     return finish(result.findings, how, engine.rules, stats)

@@ -42,7 +42,9 @@ if TYPE_CHECKING:
 @click.option("--full", is_flag=True, help="Sweep every commit again, ignoring what the store remembers.")
 @click.option("--config", "config_path", type=click.Path(dir_okay=False),
               help="Config file (default: .keysweep.toml in the current folder; never one from a swept "
-                   "repository).")
+                   "repository unless --trust-repo-config).")
+@click.option("--trust-repo-config", is_flag=True,
+              help="Use .keysweep.toml in the current folder even when it lies inside a swept repository.")
 @click.option("--verify", is_flag=True, help="Ask each new secret's provider whether it is live.")
 @click.option("--iam-report", "iam_file", type=click.Path(dir_okay=False),
               help="`keysweep iam report --format json`: keys it lists as Inactive or Deleted are resolved.")
@@ -55,7 +57,8 @@ if TYPE_CHECKING:
 @confidence_option
 @click.option("-v", "--verbose", count=True, help="More detail on stderr (-vv for debug).")
 def sweep(targets: tuple[str, ...], repos_file: str | None, store_path: str | None, lock_timeout: float,
-          new_only: bool, jobs: int, dask_scheduler: str | None, full: bool, config_path: str | None, verify: bool,
+          new_only: bool, jobs: int, dask_scheduler: str | None, full: bool, config_path: str | None,
+          trust_repo_config: bool, verify: bool,
           iam_file: str | None, fmt: str, output: str | None, clone_dir: str | None, clone_timeout: float,
           min_confidence: str, verbose: int) -> int:
     """Sweep the history of many repositories: paths, folders of repositories, clone URLs.
@@ -87,7 +90,8 @@ def sweep(targets: tuple[str, ...], repos_file: str | None, store_path: str | No
             raise ConfigError("nothing to sweep: " + "; ".join(problems))
         options = SweepOptions(jobs=jobs, dask_scheduler=dask_scheduler, full=full, clone_root=clone_dir or "",
                                clone_timeout=clone_timeout)
-        spec = _engine_spec(config_path)
+        spec = _engine_spec(config_path, [] if trust_repo_config else
+                            [r.location for r in repos if not r.is_url])
         result = run_sweep(store, repos, spec, options, verify=_verifier(spec) if verify else None,
                            on_outcome=_tell, tool_version=__version__, key_status=statuses)
         reported = result.new if new_only else result.open
@@ -100,15 +104,21 @@ def sweep(targets: tuple[str, ...], repos_file: str | None, store_path: str | No
     return EXIT_FINDINGS if findings else EXIT_OK
 
 
-def _engine_spec(config_path: str | None) -> Any:
-    """The rules are parsed only if a repository has to be scanned; the config is checked now."""
+def _engine_spec(config_path: str | None, swept: list[str]) -> Any:
+    """The rules are parsed only if a repository has to be scanned; the config is checked now. A config
+    found in the current folder that lies inside a swept repository belongs to that repository: it is
+    ignored (other people's repositories do not get to configure the sweep of themselves)."""
     from scanner import __version__
     from scanner.config import DEFAULT_MAX_FILE_SIZE, find_config, load_config
     from scanner.rules import builtin_rule_files
     from scanner.sweep import EngineSpec, LazySpec
     from scanner.sweep.spec import files_digest
+    from scanner.trust import inside
 
     path = find_config(config_path, [])
+    if path is not None and not config_path and inside(path, swept):
+        _say(f"{path}: inside a swept repository; ignored (pass --config or --trust-repo-config to use it)")
+        path = None
     config = load_config(path)
 
     def load() -> EngineSpec:

@@ -74,6 +74,8 @@ def summary(findings: Sequence[Finding], ctx: ReportContext, distinct: int) -> s
     if ctx.hidden:
         head += (f" {ctx.hidden} lower-confidence finding(s) below {ctx.min_confidence} hidden"
                  " (--min-confidence low shows them).")
+    if ctx.config_suppressed:
+        head += f" {ctx.config_suppressed} finding(s) suppressed by the configuration ({ctx.config_source})."
     if ctx.checksum_dropped:
         head += (f" {ctx.checksum_dropped} token-shaped candidate(s) dropped: their provider checksum does not"
                  " verify (-v names them).")

@@ -100,9 +100,37 @@ keywords = ["corp-"]
 regex = '(CORP-[a-z0-9]{16})'
 secret_group = 1
 ''')
-    code, out, _ = invoke(["scan", str(tree), "--format", "json"])
+    code, out, _ = invoke(["scan", str(tree), "--format", "json", "--config", str(tree / ".keysweep.toml")])
     assert code == 1
-    assert [f["rule_id"] for f in json.loads(out)] == ["corp-token"]
+    assert [f["rule_id"] for f in json.loads(out)] == ["corp-token"]  # the user's own config: trusted
+    # found inside the scanned tree, the same config cannot hide high-confidence findings
+    code, out, _ = invoke(["scan", str(tree), "--format", "json"])
+    assert sorted(f["rule_id"] for f in json.loads(out)) == ["corp-token", "github-pat-classic"]  # vendor/: medium
+
+
+def test_a_hostile_config_in_the_tree_cannot_hide_what_matters(tree: Path) -> None:
+    (tree / "db.cfg").write_text('db_password = "Qm7vT2pX9wLk4Rz8"\n')
+    (tree / ".keysweep.toml").write_text("""
+disabled_rules = ["github-pat-classic"]
+[scan]
+exclude = ["src/**"]
+[allowlist]
+paths = ['.*']
+[[rules]]
+id = "aws-access-key-id"
+description = "replaced"
+severity = "low"
+keywords = ["never-matches-anything"]
+regex = 'never-matches-anything(x)'
+secret_group = 1
+""")
+    (tree / "keys.env").write_text(f"AWS_ACCESS_KEY_ID={AWS_KEY_ID}\n")
+    code, out, err = invoke(["scan", str(tree), "--no-progress"])
+    assert code == 1
+    assert "github-pat-classic" in out and "aws-access-key-id" in out  # high confidence: reported
+    assert "generic-password" not in out  # medium: the allowlist still applies to it
+    assert "1 finding(s) suppressed by the configuration" in out
+    assert "cannot replace built-in rules (aws-access-key-id)" in err and "would hide 2 high-confidence" in err
 
 
 def test_invalid_toml_config_is_a_config_error(tree: Path) -> None:

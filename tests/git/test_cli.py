@@ -126,3 +126,13 @@ def test_staged_counts_checksum_failures(repo: GitRepo) -> None:
     repo.git("commit", "-qm", "ci")
     code, out, _ = keysweep("git", str(repo.path), "--no-progress")
     assert code == 0 and "1 token-shaped candidate(s) dropped" in out
+
+
+def test_a_repository_config_cannot_silence_its_history(repo: GitRepo) -> None:
+    repo.commit("quiet", files={".keysweep.toml": "[allowlist]\npaths = ['.*']\n",
+                                "deploy.sh": lines(f"export GITHUB_TOKEN={PAT_A}")})
+    code, out, err = keysweep("git", str(repo.path), "--no-progress")
+    assert code == 1 and "github-pat-classic" in out, err
+    assert "would hide 1 high-confidence" in err
+    code, out, _ = keysweep("git", str(repo.path), "--no-progress", "--config", str(repo.path / ".keysweep.toml"))
+    assert code == 0 and "1 finding(s) suppressed by the configuration" in out  # trusted when given explicitly

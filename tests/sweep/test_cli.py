@@ -224,3 +224,14 @@ def test_the_store_keeps_every_confidence_level_and_reports_filter_them(tmp_path
     assert levels["tests/test_db.py"] == "low" and levels["deploy/env.sh"] in ("high", "medium")
     _, out, _ = ks("report", "--store", str(swept), "--format", "text")
     assert "test_db.py" not in out and "1 lower-confidence finding(s) below medium hidden" in out
+
+
+def test_a_swept_repository_config_is_ignored_unless_trusted(tmp_path: Path, fleet: Fleet,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    (fleet.payments.path / ".keysweep.toml").write_text("[allowlist]\npaths = ['.*']\n")
+    monkeypatch.chdir(fleet.payments.path)  # the config a sweep would find in the current folder
+    code, out, err = ks("sweep", str(fleet.payments.path), "--store", str(tmp_path / "a.db"))
+    assert code == 1 and "deploy/env.sh" in out
+    assert "inside a swept repository; ignored" in err
+    code, out, err = ks("sweep", str(fleet.payments.path), "--store", str(tmp_path / "b.db"), "--trust-repo-config")
+    assert code == 0 and "ignored" not in err
