@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from scanner.cli import EXIT_RUNTIME
 from scanner.cli.common import Finish, finding_options, finish, finish_with, output_options, setup
 
 if TYPE_CHECKING:
@@ -59,11 +60,15 @@ def ways_out(shown: list[Finding], baseline_path: str | None) -> str:
 @click.option("--max-file-size", default=None, metavar="SIZE",
               help="Skip file versions larger than SIZE (e.g. 10MB, the default).")
 @click.option("--no-decode", is_flag=True, help="Do not decode and rescan base64 values.")
+@click.option("--allow-partial", is_flag=True,
+              help="Accept a history that could not be read in full (corrupt objects): exit by the findings "
+                   "instead of 3.")
 def git(repo: str, fmt: str, output: str | None, redact: bool, show_secrets: bool, config_path: str | None,
         baseline_path: str | None, verify: bool, only_verified: bool, min_confidence: str, jobs: int,
         no_progress: bool, verbose: int,
         branches: tuple[str, ...], since_commit: str | None, commit_range: str | None, max_commits: int | None,
-        staged: bool, exclude: tuple[str, ...], max_file_size: str | None, no_decode: bool) -> int:
+        staged: bool, exclude: tuple[str, ...], max_file_size: str | None, no_decode: bool,
+        allow_partial: bool) -> int:
     """Scan a repository's history: every line any commit added, on every ref (branches, tags,
     remotes, stash), attributed to the commit that introduced it. With --staged, only what the
     next commit would add."""
@@ -83,7 +88,7 @@ def git(repo: str, fmt: str, output: str | None, redact: bool, show_secrets: boo
             raise ConfigError("--staged cannot be combined with --branch, --since-commit, --range or --max-commits")
         return _staged(repo, config, size, paths_out, not no_decode, how)
     return _history(repo, config, size, paths_out, not no_decode, how, jobs, no_progress,
-                    branches, since_commit, commit_range, max_commits)
+                    branches, since_commit, commit_range, max_commits, allow_partial)
 
 
 def _engine(config: FileConfig, decode: bool) -> Engine:
@@ -113,7 +118,7 @@ def _staged(repo: str, config: FileConfig, size: int, exclude: tuple[str, ...], 
 
 def _history(repo: str, config: FileConfig, size: int, exclude: tuple[str, ...], decode: bool, how: Finish, jobs: int,
              no_progress: bool, branches: tuple[str, ...], since_commit: str | None, commit_range: str | None,
-             max_commits: int | None) -> int:
+             max_commits: int | None, allow_partial: bool) -> int:
     import logging
 
     from scanner.api import sort_findings
@@ -128,5 +133,11 @@ def _history(repo: str, config: FileConfig, size: int, exclude: tuple[str, ...],
     result = scan_history(repo, engine, options, warn=warn_line, progress=progress_factory(no_progress, "commits"))
     logging.getLogger(__name__).info("swept %d commit(s), %.1f MB of added lines, in %.2fs", result.commits,
                                      result.bytes_scanned / 1e6, result.seconds)
-    return finish(sort_findings(result.findings), how, engine.rules,
-                  {"seconds": result.seconds, "checksum_dropped": result.checksum_dropped})
+    code = finish(sort_findings(result.findings), how, engine.rules,
+                  {"seconds": result.seconds, "checksum_dropped": result.checksum_dropped,
+                   "incomplete": result.incomplete})
+    if result.incomplete and not allow_partial:
+        sys.stderr.write(f"keysweep: the history of {repo} could not be read in full ({'; '.join(result.incomplete)})"
+                         "; exit 3 (--allow-partial accepts a partial scan)\n")
+        return EXIT_RUNTIME
+    return code

@@ -31,7 +31,8 @@ class ReportContext:
     checksum_dropped: int = 0  # candidates dropped because their provider checksum did not verify
     config_suppressed: int = 0  # findings a config's allowlist or disabled rules hid
     config_source: str | None = None
-    nothing_found: str | None = None  # the text report's line when there is nothing to list (else "No secrets found.")
+    nothing_found: str | None = None  # the text report's line when there is nothing to list
+    incomplete: tuple[str, ...] = ()  # why the scan could not read everything it was asked to
     extra: Mapping[str, Any] = field(default_factory=dict)
 
 

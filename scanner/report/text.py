@@ -74,6 +74,9 @@ def summary(findings: Sequence[Finding], ctx: ReportContext, distinct: int) -> s
     if ctx.hidden:
         head += (f" {ctx.hidden} lower-confidence finding(s) below {ctx.min_confidence} hidden"
                  " (--min-confidence low shows them).")
+    if ctx.incomplete:
+        head = ("Incomplete scan: " + "; ".join(ctx.incomplete) + " (see the warnings); what could be read: "
+                + head[0].lower() + head[1:])
     if ctx.config_suppressed:
         head += f" {ctx.config_suppressed} finding(s) suppressed by the configuration ({ctx.config_source})."
     if ctx.checksum_dropped:

@@ -33,6 +33,7 @@ from typing import Protocol
 
 from scanner.config import DEFAULT_MAX_FILE_SIZE
 from scanner.engine import Engine
+from scanner.errors import SourceError
 from scanner.models import Finding
 from scanner.sources.gitcmd import git_version, run_git
 from scanner.sources.gitdiff import probe
@@ -42,9 +43,11 @@ from scanner.sources.gitrepo import (
     Selection,
     commit_list,
     commit_metadata,
+    damaged,
     missing_objects,
     open_repo,
     rev_args,
+    salvage_commits,
 )
 from scanner.sources.gitscan import ScanContext, TaskResult, close_readers, scan_commits
 from scanner.sources.shares import SharedRuns, settle
@@ -84,6 +87,7 @@ class HistoryResult:
     seconds: float = 0.0
     warnings: tuple[str, ...] = ()
     checksum_dropped: int = 0
+    incomplete: tuple[str, ...] = ()  # why part of the history could not be read (empty: all of it was)
 
 
 def scan_history(repo: str | Path, engine: Engine, options: GitOptions | None = None, exclude: Sequence[str] = (),
@@ -109,7 +113,16 @@ def scan_history(repo: str | Path, engine: Engine, options: GitOptions | None = 
     if info.partial:
         missing = missing_objects(info, args)
         _warn(f"partial clone: {len(missing)} object(s) are not present locally; they are skipped, never fetched")
-    commits = commit_list(info, args, sel.max_commits)
+    incomplete: list[str] = []
+    try:
+        commits = commit_list(info, args, sel.max_commits)
+    except SourceError as e:
+        if not damaged(str(e)):
+            raise
+        commits = salvage_commits(info)
+        _warn(f"git cannot walk the history ({str(e).split(': ', 1)[-1]}); scanning the {len(commits)} commit "
+              "object(s) the repository holds instead (their order, branches and reachability are unknown)")
+        incomplete.append("the history could not be walked")
     ctx = ScanContext(info.cwd, engine, opts.max_file_size, opts.exclude, missing)
     bar = progress(len(commits), 0) if progress and commits else None
     hits: list[tuple[int, Finding]] = []
@@ -141,13 +154,15 @@ def scan_history(repo: str | Path, engine: Engine, options: GitOptions | None = 
         bar.close()
     if object_warnings > MAX_OBJECT_WARNINGS:
         _warn(f"... and {object_warnings - MAX_OBJECT_WARNINGS} more object(s) could not be read")
+    if object_warnings and not info.partial:  # a partial clone lacks objects by design (said above)
+        incomplete.append(f"{object_warnings} object(s) could not be read")
     findings = attribute(hits)
     findings = with_metadata(findings, commit_metadata(gitrepo, {f.commit for f in findings if f.commit}))
     findings = with_presence(findings, presence.result({f.secret for f in findings}, _warn))
     gitrepo.close()
     settle()  # the workers stopped their git processes meanwhile: none is left behind
     return HistoryResult(tuple(findings), len(commits), nbytes, skipped, time.perf_counter() - t0, tuple(warnings),
-                         dropped)
+                         dropped, tuple(incomplete))
 
 
 # -- parallel runs ----------------------------------------------------------------------------
@@ -242,7 +257,7 @@ def present_at_head(info: RepoInfo, secrets: Iterable[str], warn: Callable[[str]
                       stdin="".join(f"{p}\n" for p in patterns).encode("utf-8", "surrogatepass"), ok=(0, 1))
     except Exception as e:  # noqa: BLE001 - presence is a hint; the findings stand without it
         warn(f"cannot check which secrets are still at HEAD: {e}")
-        return {s: False for s in wanted}
+        return {}  # unknown: the findings say nothing about HEAD rather than "not at HEAD"
     found = set(out.decode("utf-8", "replace").split("\n"))
     return {s: p in found for s, p in wanted.items()}
 
@@ -279,8 +294,10 @@ class HeadPresence:
             known = {**known, **present_at_head(self.info, rest, self._warnings.append)}
         for w in dict.fromkeys(self._warnings):  # git grep failing twice is one warning
             warn(w)
-        return {s: known[s] for s in secrets}
+        return {s: known[s] for s in secrets if s in known}
 
 
 def with_presence(findings: Sequence[Finding], present: Mapping[str, bool]) -> list[Finding]:
-    return [replace(f, extra={**f.extra, "present_in_head": present.get(f.secret, False)}) for f in findings]
+    """present_in_head where it is known (a failed check leaves it out)."""
+    return [replace(f, extra={**f.extra, "present_in_head": present[f.secret]}) if f.secret in present else f
+            for f in findings]

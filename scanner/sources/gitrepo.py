@@ -119,6 +119,23 @@ def commit_list(info: RepoInfo, args: Sequence[str], max_commits: int | None) ->
     return out.decode("ascii").split()
 
 
+_DAMAGE = ("bad object", "corrupt", "missing", "unable to read", "invalid", "fatal: packfile", "did not receive")
+
+
+def damaged(message: str) -> bool:
+    """True when a git error says the object store is damaged (not that the user asked for a bad name)."""
+    low = message.lower()
+    return any(d in low for d in _DAMAGE) and "unknown revision" not in low and "ambiguous argument" not in low
+
+
+def salvage_commits(info: RepoInfo) -> list[str]:
+    """Every commit object the object store lists (from pack indexes and loose objects), whether or not a
+    ref reaches it: what can still be scanned when the history cannot be walked."""
+    out = run_git(info.cwd, "cat-file", "--batch-all-objects", "--batch-check=%(objectname) %(objecttype)",
+                  check=False)
+    return [line.split()[0].decode() for line in out.split(b"\n") if line.endswith(b" commit")]
+
+
 def missing_objects(info: RepoInfo, args: Sequence[str]) -> frozenset[str]:
     """Objects a partial clone lacks, listed without fetching them."""
     out = run_git(info.cwd, "rev-list", "--objects", "--missing=print", *args, "--", check=False)

@@ -186,3 +186,50 @@ def test_a_tree_git_cannot_read_is_one_warning_and_the_sweep_goes_on(repo: GitRe
     assert {PAT_A, PAT_B} <= secrets(result)  # the commits before and after it are swept
     bad = [w for w in result.warnings if w.startswith(f"commit {broken[:12]}: git cannot list its changes")]
     assert len(bad) == 1, result.warnings
+
+
+def _corrupt_pack(repo: GitRepo) -> str:
+    repo.commit("v1", files={"big.txt": lines(*filler(300), f'T = "{PAT_A}"')})
+    repo.commit("v2", files={"big.txt": lines(*filler(301))})
+    repo.commit("other", files={"b.py": lines(f'T = "{PAT_B}"')})
+    repo.git("repack", "-q", "-a", "-d")
+    repo.git("prune-packed")
+    blob = repo.git("rev-parse", "HEAD~2:big.txt")
+    idx = next((repo.path / ".git" / "objects" / "pack").glob("*.idx"))
+    row = next(r.split() for r in repo.git("verify-pack", "-v", str(idx)).splitlines() if r.startswith(blob))
+    size, offset = int(row[3]), int(row[4])
+    pack = idx.with_suffix(".pack")
+    pack.chmod(0o644)
+    data = bytearray(pack.read_bytes())
+    for i in range(offset + 4, offset + size - 4):
+        data[i] ^= 0x5A
+    pack.write_bytes(bytes(data))
+    return blob
+
+
+def test_a_partly_unreadable_history_says_so_and_exits_3(repo: GitRepo) -> None:
+    from tests.git.test_cli import keysweep
+
+    blob = _corrupt_pack(repo)
+    (why,) = sweep(repo.path).incomplete
+    assert why.endswith("object(s) could not be read")
+    code, out, err = keysweep("git", str(repo.path), "--no-progress")
+    assert code == 3, err
+    assert out.startswith("[") and f"Incomplete scan: {why}" in out  # the findings are still listed
+    assert blob in err and "--allow-partial" in err
+    code, out, _ = keysweep("git", str(repo.path), "--no-progress", "--allow-partial")
+    assert code == 1 and "Incomplete scan" in out
+
+
+def test_a_truncated_pack_is_not_reported_as_clean(repo: GitRepo) -> None:
+    from tests.git.test_cli import keysweep
+
+    repo.commit("tok", files={"b.py": lines(f'T = "{PAT_B}"')})
+    repo.git("repack", "-q", "-a", "-d")
+    repo.git("prune-packed")
+    pack = next((repo.path / ".git" / "objects" / "pack").glob("*.pack"))
+    pack.chmod(0o644)
+    pack.write_bytes(pack.read_bytes()[: pack.stat().st_size // 2])
+    code, out, err = keysweep("git", str(repo.path), "--no-progress")
+    assert code == 3 and "Traceback" not in err
+    assert "git cannot walk the history" in err and "Incomplete scan: the history could not be walked" in out
