@@ -48,6 +48,7 @@ from scanner.sources.gitrepo import (
     open_repo,
     rev_args,
     salvage_commits,
+    submodules_at_head,
 )
 from scanner.sources.gitscan import ScanContext, TaskResult, close_readers, scan_commits
 from scanner.sources.shares import SharedRuns, settle
@@ -112,7 +113,14 @@ def scan_history(repo: str | Path, engine: Engine, options: GitOptions | None = 
     missing: frozenset[str] = frozenset()
     if info.partial:
         missing = missing_objects(info, args)
-        _warn(f"partial clone: {len(missing)} object(s) are not present locally; they are skipped, never fetched")
+        if missing:
+            _warn(f"partial clone: {len(missing)} object(s) are not present locally; they are skipped, "
+                  "never fetched")
+    subs = submodules_at_head(info)
+    if subs:
+        shown = ", ".join(f"{p} ({c[:10]})" for p, c in subs[:10]) + (" ..." if len(subs) > 10 else "")
+        _warn(f"{len(subs)} submodule(s) not entered: {shown}; their history is in their own repositories "
+              "(scan each with `keysweep git PATH`)")
     incomplete: list[str] = []
     try:
         commits = commit_list(info, args, sel.max_commits)
@@ -157,7 +165,7 @@ def scan_history(repo: str | Path, engine: Engine, options: GitOptions | None = 
     if object_warnings and not info.partial:  # a partial clone lacks objects by design (said above)
         incomplete.append(f"{object_warnings} object(s) could not be read")
     findings = attribute(hits)
-    findings = with_metadata(findings, commit_metadata(gitrepo, {f.commit for f in findings if f.commit}))
+    findings = with_metadata(findings, commit_metadata(info, {f.commit for f in findings if f.commit}))
     findings = with_presence(findings, presence.result({f.secret for f in findings}, _warn))
     gitrepo.close()
     settle()  # the workers stopped their git processes meanwhile: none is left behind

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import git
 
-from scanner.errors import ConfigError
+from scanner.errors import ConfigError, SourceError
 from scanner.sources.gitcmd import run_git
 
 
@@ -53,7 +53,8 @@ def open_repo(path: str) -> tuple[git.Repo, RepoInfo]:
     except (git.InvalidGitRepositoryError, git.GitCommandError) as e:
         raise ConfigError(f"{path}: not a git repository") from e
     git_dir = str(repo.git_dir)
-    cwd = str(repo.working_tree_dir) if not repo.bare and repo.working_tree_dir else git_dir
+    bare = bool(repo.bare) or _given_as_git_dir(path, git_dir)
+    cwd = str(repo.working_tree_dir) if not bare and repo.working_tree_dir else git_dir
     shallow = os.path.join(git_dir, "shallow")
     boundaries = 0
     if os.path.exists(shallow):
@@ -61,7 +62,14 @@ def open_repo(path: str) -> tuple[git.Repo, RepoInfo]:
             boundaries = sum(1 for line in fh if line.strip())
     partial = bool(run_git(cwd, "config", "--get-regexp", r"^(extensions\.partialclone|remote\..*\.promisor)$",
                            check=False).strip())
-    return repo, RepoInfo(cwd, git_dir, bool(repo.bare), head, boundaries, partial)
+    return repo, RepoInfo(cwd, git_dir, bare, head, boundaries, partial)
+
+
+def _given_as_git_dir(given: str, git_dir: str) -> bool:
+    """The user gave the git directory itself (a `.git` folder, a `--separate-git-dir` store, a mirror or
+    cache without a `config` file): git is run there, as git itself would be. gitpython would take the
+    parent folder for its work tree, which it may not be at all."""
+    return os.path.realpath(given) == os.path.realpath(git_dir)
 
 
 def _resolve(repo: git.Repo, ref: str, what: str) -> str:
@@ -136,19 +144,56 @@ def salvage_commits(info: RepoInfo) -> list[str]:
     return [line.split()[0].decode() for line in out.split(b"\n") if line.endswith(b" commit")]
 
 
+def submodules_at_head(info: RepoInfo) -> list[tuple[str, str]]:
+    """(path, commit) of each submodule HEAD's tree records: their history is another repository's."""
+    if info.head is None:
+        return []
+    out = run_git(info.cwd, "ls-tree", "-r", "-z", "--full-tree", info.head, check=False)
+    subs = []
+    for entry in out.split(b"\0"):
+        meta, _, path = entry.partition(b"\t")
+        parts = meta.split()
+        if len(parts) == 3 and parts[0] == b"160000":
+            subs.append((path.decode("utf-8", "replace"), parts[2].decode()))
+    return subs
+
+
 def missing_objects(info: RepoInfo, args: Sequence[str]) -> frozenset[str]:
     """Objects a partial clone lacks, listed without fetching them."""
     out = run_git(info.cwd, "rev-list", "--objects", "--missing=print", *args, "--", check=False)
     return frozenset(line[1:].decode() for line in out.split(b"\n") if line.startswith(b"?"))
 
 
-def commit_metadata(repo: git.Repo, shas: Iterable[str]) -> Mapping[str, CommitMeta]:
+_META_FORMAT = "%H%x00%an%x00%ae%x00%aI%x00%s%x00"
+
+
+def commit_metadata(info: RepoInfo, shas: Iterable[str]) -> Mapping[str, CommitMeta]:
+    """Author, date and subject of each commit, read by git in the repository's own folder (one
+    process for all of them; one per commit only when some cannot be read)."""
+    wanted = sorted(set(shas))
     out: dict[str, CommitMeta] = {}
-    for sha in shas:
-        try:
-            c = repo.commit(sha)
-            out[sha] = CommitMeta(str(c.author.name or ""), str(c.author.email or ""),
-                                  c.authored_datetime.isoformat(), str(c.summary))
-        except (ValueError, git.BadName, git.GitCommandError) as e:
-            out[sha] = CommitMeta("", "", "", f"(commit metadata unreadable: {e})")
+    if not wanted:
+        return out
+    try:
+        raw = run_git(info.cwd, "log", "--no-walk=unsorted", f"--format={_META_FORMAT}", "--stdin",
+                      stdin="".join(f"{s}\n" for s in wanted).encode())
+        out.update(_parse_meta(raw))
+    except SourceError:
+        for sha in wanted:  # a damaged object: the others still get their metadata
+            try:
+                out.update(_parse_meta(run_git(info.cwd, "log", "--no-walk", f"--format={_META_FORMAT}", sha)))
+            except SourceError as e:
+                out[sha] = CommitMeta("", "", "", f"(commit metadata unreadable: {e})")
+    for sha in wanted:
+        out.setdefault(sha, CommitMeta("", "", "", "(commit metadata unreadable)"))
+    return out
+
+
+def _parse_meta(raw: bytes) -> dict[str, CommitMeta]:
+    fields = raw.decode("utf-8", "replace").split("\x00")
+    out: dict[str, CommitMeta] = {}
+    for i in range(0, len(fields) - 4, 5):
+        sha = fields[i].strip()
+        if sha:
+            out[sha] = CommitMeta(fields[i + 1], fields[i + 2], fields[i + 3], fields[i + 4])
     return out
