@@ -47,11 +47,19 @@ class Suppressions:
     allowlist: Allowlist = field(default_factory=Allowlist)
     disabled: frozenset[str] = frozenset()
     exclude: tuple[str, ...] = ()  # an untrusted config's excludes (a trusted one's skip files when walking)
+    roots: tuple[str, ...] = ()  # the folder targets: excludes match paths relative to them
+
+    def relative(self, path: str) -> str:
+        for root in self.roots:
+            prefix = root.rstrip("/") + "/"
+            if root not in (".", "") and path.startswith(prefix):
+                return path[len(prefix):]
+        return path[2:] if path.startswith("./") else path
 
     def reason(self, f: Finding) -> str | None:
         if f.rule_id in self.disabled:
             return "rule disabled"
-        if self.exclude and excluded(f.path.lstrip("./"), self.exclude):
+        if self.exclude and excluded(self.relative(f.path), self.exclude):
             return "path excluded"
         if any(regex.search(p, f.path) for p in self.allowlist.paths):
             return "path allowlisted"
@@ -72,7 +80,7 @@ class Trusted:
     notes: tuple[str, ...] = ()
 
 
-def protect(config: FileConfig, trusted: bool, builtin_ids: frozenset[str]) -> Trusted:
+def protect(config: FileConfig, trusted: bool, builtin_ids: frozenset[str], roots: Sequence[str] = ()) -> Trusted:
     """The engine is built without the config's allowlist and disabled rules: they are applied to its
     findings afterwards. An untrusted config's excludes move there too, and its replacements of built-in
     rules are dropped."""
@@ -87,7 +95,8 @@ def protect(config: FileConfig, trusted: bool, builtin_ids: frozenset[str]) -> T
             notes.append(f"{config.path}: a config inside the scanned content cannot replace built-in rules "
                          f"({', '.join(replaced)}); pass it with --config to trust it")
     sup = Suppressions(source=config.path, trusted=trusted, allowlist=config.allowlist,
-                       disabled=frozenset(config.disabled_rules), exclude=() if trusted else config.exclude)
+                       disabled=frozenset(config.disabled_rules), exclude=() if trusted else config.exclude,
+                       roots=tuple(roots))
     engine_config = replace(config, rules=rules, disabled_rules=(), allowlist=Allowlist(),
                             exclude=config.exclude if trusted else ())
     return Trusted(engine_config, sup, tuple(notes))

@@ -87,7 +87,7 @@ def load_trusted(config_path: str | None, targets: Sequence[str]) -> Trusted:
         from scanner.rulecache import cached_builtin_rules
 
         ids = frozenset(r.id for r in cached_builtin_rules())
-    t = protect(config, trust(config, bool(config_path), targets), ids)
+    t = protect(config, trust(config, bool(config_path), targets), ids, [t for t in targets if os.path.isdir(t)])
     for n in t.notes:
         warn_line(n)
     return t

@@ -219,3 +219,14 @@ def test_checksum_failures_are_dropped_but_counted_and_named(tmp_path: Path) -> 
     code, out, err = invoke(["scan", str(tmp_path), "--no-progress", "-v"])
     assert "ci.sh:1: github-pat-classic candidate dropped: its github checksum does not verify" in err
     assert BAD_CHECKSUM not in err + out
+
+
+def test_an_in_tree_exclude_still_hides_weaker_findings(tmp_path: Path) -> None:
+    (tmp_path / "conf").mkdir()
+    (tmp_path / "conf" / "db.cfg").write_text('db_password = "Qm7vT2pX9wLk4Rz8"\n')
+    (tmp_path / "app.cfg").write_text('db_password = "Zr8wQ3nL6vK1pT5x"\n')
+    (tmp_path / ".keysweep.toml").write_text('[scan]\nexclude = ["conf/**"]\n')
+    code, out, _ = invoke(["scan", str(tmp_path), "--format", "json"])
+    assert code == 1 and [f["path"] for f in json.loads(out)] == [f"{tmp_path}/app.cfg"]
+    code, out, _ = invoke(["scan", str(tmp_path), "--no-progress"])
+    assert "1 finding(s) suppressed by the configuration" in out
