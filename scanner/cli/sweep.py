@@ -181,5 +181,7 @@ def _summary(r: SweepResult) -> None:
         counts[o.status] = counts.get(o.status, 0) + 1
     parts = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
     commits = sum(len(o.new_commits) for o in r.outcomes)
+    suppressed = sum(o.suppressed for o in r.outcomes)
+    hidden = f"; {suppressed} suppressed by the configuration's allowlist" if suppressed else ""
     click.echo(f"keysweep: sweep #{r.run_id}: {len(r.outcomes)} repositories ({parts}), {commits} new commits; "
-               f"{len(r.new)} new findings, {len(r.open)} open", err=True)
+               f"{len(r.new)} new findings, {len(r.open)} open{hidden}", err=True)

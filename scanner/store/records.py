@@ -140,6 +140,7 @@ class RepoOutcome:
     attempts: int = 1
     seconds: float = 0.0
     rules_digest: str = ""
+    suppressed: int = 0  # findings the sweep's config allowlist hid (not stored)
 
 
 @dataclass(frozen=True)

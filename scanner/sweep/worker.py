@@ -25,6 +25,8 @@ from scanner.sweep.targets import RepoTarget
 
 if TYPE_CHECKING:
     from scanner.engine import Engine
+    from scanner.models import Finding
+    from scanner.trust import Suppressions
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +58,17 @@ class RepoTask:
 def engine_for(spec: EngineSpec) -> Engine:
     from scanner.engine import Engine
 
-    return Engine(list(spec.rules), allowlist=spec.allowlist, decode=spec.decode)
+    # the allowlist is applied to the findings afterwards (suppressions_for), so what it hides is counted
+    return Engine(list(spec.rules), decode=spec.decode)
+
+
+def suppressions_for(spec: EngineSpec) -> Suppressions | None:
+    from scanner.trust import Suppressions
+
+    al = spec.allowlist
+    if al is None or not (al.paths or al.regexes or al.stopwords):
+        return None
+    return Suppressions(source="config", trusted=True, allowlist=al)
 
 
 class _Missing(Exception):
@@ -114,10 +126,15 @@ def _sweep(task: RepoTask) -> RepoOutcome:
     history = scan_history(repo, engine, exclude, task.git_jobs, task.spec.max_file_size) if commits else None
     for w in history.warnings if history else ():
         log.warning("%s: %s", target.location, w)
+    from scanner.trust import apply
+
+    sup = suppressions_for(task.spec)
+    applied = apply(history.findings if history else (), sup)
     return RepoOutcome(
         location=target.location, name=target.name, status="scanned", tips=tips, head_commit=head,
-        new_commits=tuple(commits), findings=history.findings if history else (),
-        head=head_scan(repo, engine, task.spec.max_file_size, task.state.previous_head, head), rules_digest=digest)
+        new_commits=tuple(commits), findings=tuple(applied.findings),
+        head=head_scan(repo, engine, task.spec.max_file_size, task.state.previous_head, head, sup),
+        rules_digest=digest, suppressed=applied.suppressed)
 
 
 def locate(task: RepoTask) -> Path:
@@ -138,7 +155,8 @@ def locate(task: RepoTask) -> Path:
     return path
 
 
-def head_scan(repo: Path, engine: Engine, max_size: int, old_head: str | None, new_head: str | None) -> HeadScan | None:
+def head_scan(repo: Path, engine: Engine, max_size: int, old_head: str | None, new_head: str | None,
+              sup: Suppressions | None = None) -> HeadScan | None:
     """The secrets at HEAD: the whole tree the first time, then only the paths that changed."""
     if new_head is None:
         return HeadScan(full=True)
@@ -147,16 +165,19 @@ def head_scan(repo: Path, engine: Engine, max_size: int, old_head: str | None, n
     if old_head and gitutil.existing(repo, [old_head]):
         paths = gitutil.changed_paths(repo, old_head, new_head)
         blobs = gitutil.tree_blobs(repo, new_head, paths)
-        return HeadScan(full=False, paths=tuple(paths), hits=_hits(repo, engine, blobs, max_size))
-    return HeadScan(full=True, hits=_hits(repo, engine, gitutil.tree_blobs(repo, new_head), max_size))
+        return HeadScan(full=False, paths=tuple(paths), hits=_hits(repo, engine, blobs, max_size, sup))
+    return HeadScan(full=True, hits=_hits(repo, engine, gitutil.tree_blobs(repo, new_head), max_size, sup))
 
 
 def _hits(repo: Path, engine: Engine, blobs: Mapping[str, tuple[str, int]],
-          max_size: int) -> frozenset[tuple[str, str]]:
+          max_size: int, sup: Suppressions | None = None) -> frozenset[tuple[str, str]]:
     from scanner.sources.artefacts import own_artefact
     from scanner.sources.files import is_binary, scan_text
 
-    hits = {(f.fingerprint, path) for path in blobs for f in engine.scan_path(path)}
+    def keep(f: Finding) -> bool:
+        return sup is None or sup.reason(f) is None
+
+    hits = {(f.fingerprint, path) for path in blobs for f in engine.scan_path(path) if keep(f)}
     by_blob: dict[str, list[str]] = {}
     for path, (blob, size) in blobs.items():
         if size <= max_size:
@@ -166,7 +187,7 @@ def _hits(repo: Path, engine: Engine, blobs: Mapping[str, tuple[str, int]],
             continue
         text = data.decode("utf-8", errors="replace")
         for path in by_blob[blob]:
-            hits.update((f.fingerprint, path) for f in scan_text(engine, path, text))
+            hits.update((f.fingerprint, path) for f in scan_text(engine, path, text) if keep(f))
     return frozenset(hits)
 
 

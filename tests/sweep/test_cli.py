@@ -235,3 +235,11 @@ def test_a_swept_repository_config_is_ignored_unless_trusted(tmp_path: Path, fle
     assert "inside a swept repository; ignored" in err
     code, out, err = ks("sweep", str(fleet.payments.path), "--store", str(tmp_path / "b.db"), "--trust-repo-config")
     assert code == 0 and "ignored" not in err
+
+
+def test_what_the_sweep_config_suppresses_is_counted(tmp_path: Path, fleet: Fleet) -> None:
+    config = tmp_path / "ks.toml"
+    config.write_text("[allowlist]\npaths = ['^deploy/']\n")
+    code, out, err = ks("sweep", str(fleet.payments.path), "--store", str(tmp_path / "ks.db"), "--config", str(config))
+    assert code == 0 and "deploy/env.sh" not in out
+    assert "2 suppressed by the configuration's allowlist" in err
