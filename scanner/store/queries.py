@@ -24,7 +24,8 @@ SELECT f.fingerprint, f.rule_id, f.description, f.severity, f.secret_hash, f.sec
        f.resolved_at, f.resolved_reason,
        o.path, o.line, o.end_line, o.col, o.end_col, o.commit_id, o.author_name, o.author_email, o.date,
        o.subject, o.extra, o.first_seen_run, r.location, r.state,
-       EXISTS (SELECT 1 FROM head_presence h WHERE h.repo_id = o.repo_id AND h.hash20 = f.hash20)
+       EXISTS (SELECT 1 FROM head_presence h WHERE h.repo_id = o.repo_id AND h.hash20 = f.hash20
+               AND instr(h.path, char(31)) = 0)
 FROM occurrences o JOIN findings f ON f.fingerprint = o.fingerprint JOIN repositories r ON r.id = o.repo_id
 """
 _ORDER = " ORDER BY r.location, COALESCE(o.date, ''), o.path, o.line, o.col, f.fingerprint"

@@ -117,11 +117,20 @@ class StoredOccurrence:
 
 @dataclass(frozen=True)
 class HeadScan:
-    """Which secrets HEAD holds: the whole tree (full) or just the paths that changed since last time."""
+    """Which secrets HEAD holds: the whole tree (full) or just the paths that changed since last time.
+
+    Branch tips other than HEAD are recorded too, their paths qualified as `ref + TIP_SEP + path`: a
+    secret still at the tip of any branch stays open. `tip_paths` are the qualified paths re-examined,
+    `dropped_refs` the branches whose rows are replaced (new, rewritten or deleted branches)."""
 
     full: bool
     paths: tuple[str, ...] = ()  # with full=False: the paths re-examined at the new HEAD
-    hits: frozenset[tuple[str, str]] = frozenset()  # (fingerprint, path) present at HEAD
+    hits: frozenset[tuple[str, str]] = frozenset()  # (fingerprint, path) present at HEAD or a branch tip
+    tip_paths: tuple[str, ...] = ()
+    dropped_refs: tuple[str, ...] = ()
+
+
+TIP_SEP = "\x1f"  # git ref names cannot hold control characters
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from scanner.models import VerificationStatus
 from scanner.store.records import (
+    TIP_SEP,
     HeadScan,
     OccurrenceRecord,
     RepoOutcome,
@@ -129,11 +130,15 @@ def _insert_occurrence(conn: sqlite3.Connection, run_id: int, repo_id: int, o: O
 
 
 def _update_head(conn: sqlite3.Connection, repo_id: int, head: HeadScan) -> None:
-    if head.full:
-        conn.execute("DELETE FROM head_presence WHERE repo_id = ?", (repo_id,))
+    if head.full:  # HEAD's own rows (branch tips are qualified with TIP_SEP and kept)
+        conn.execute("DELETE FROM head_presence WHERE repo_id = ? AND instr(path, ?) = 0", (repo_id, TIP_SEP))
     else:
         conn.executemany("DELETE FROM head_presence WHERE repo_id = ? AND path = ?",
                          ((repo_id, p) for p in head.paths))
+    conn.executemany("DELETE FROM head_presence WHERE repo_id = ? AND substr(path, 1, ?) = ?",
+                     ((repo_id, len(ref) + 1, ref + TIP_SEP) for ref in head.dropped_refs))
+    conn.executemany("DELETE FROM head_presence WHERE repo_id = ? AND path = ?",
+                     ((repo_id, p) for p in head.tip_paths))
     conn.executemany("INSERT OR IGNORE INTO head_presence(repo_id, path, fingerprint, hash20) VALUES (?, ?, ?, ?)",
                      ((repo_id, path, fp, fp.rsplit(":", 1)[-1]) for fp, path in head.hits))
 

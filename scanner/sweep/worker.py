@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from scanner.errors import KeysweepError, SourceError
-from scanner.store.records import HeadScan, RepoOutcome
+from scanner.store.records import TIP_SEP, HeadScan, RepoOutcome
 from scanner.sweep import gitutil
 from scanner.sweep.history import scan_history
 from scanner.sweep.spec import EngineSpec
@@ -133,7 +133,8 @@ def _sweep(task: RepoTask) -> RepoOutcome:
     return RepoOutcome(
         location=target.location, name=target.name, status="scanned", tips=tips, head_commit=head,
         new_commits=tuple(commits), findings=tuple(applied.findings),
-        head=head_scan(repo, engine, task.spec.max_file_size, task.state.previous_head, head, sup),
+        head=with_tips(head_scan(repo, engine, task.spec.max_file_size, task.state.previous_head, head, sup),
+                       tips_scan(repo, engine, task.spec.max_file_size, task.state, tips, head, sup)),
         rules_digest=digest, suppressed=applied.suppressed)
 
 
@@ -169,6 +170,50 @@ def head_scan(repo: Path, engine: Engine, max_size: int, old_head: str | None, n
     return HeadScan(full=True, hits=_hits(repo, engine, gitutil.tree_blobs(repo, new_head), max_size, sup))
 
 
+def branch_tips(tips: Mapping[str, str]) -> dict[str, str]:
+    """Local and remote-tracking branches (tags are releases, not work in progress; `*/HEAD` aliases)."""
+    return {r: c for r, c in tips.items()
+            if r.startswith(("refs/heads/", "refs/remotes/")) and not r.endswith("/HEAD")}
+
+
+def tips_scan(repo: Path, engine: Engine, max_size: int, state: RepoState, tips: Mapping[str, str],
+              head: str | None, sup: Suppressions | None = None) -> HeadScan:
+    """What the branch tips other than HEAD hold, as qualified rows (records.TIP_SEP). A branch at HEAD's
+    commit needs no rows of its own; a moved branch is re-examined on the paths that changed, a new or
+    rewritten one in full. Blobs shared by several branches are read and scanned once."""
+    old_tips = branch_tips(state.previous_tips)
+    new_tips = branch_tips(tips)
+    dropped: list[str] = [r for r in old_tips if r not in new_tips]
+    re_examined: list[str] = []
+    entries: dict[str, tuple[str, int]] = {}
+    for ref, tip in sorted(new_tips.items()):
+        old = old_tips.get(ref)
+        if tip == head:
+            if old is not None and old != state.previous_head:
+                dropped.append(ref)
+            continue
+        if old == tip and old != state.previous_head:
+            continue  # unchanged and recorded
+        prefix = ref + TIP_SEP
+        if old is not None and old != state.previous_head and gitutil.existing(repo, [old]):
+            paths = gitutil.changed_paths(repo, old, tip)
+            re_examined.extend(prefix + p for p in paths)
+            blobs = gitutil.tree_blobs(repo, tip, paths)
+        else:
+            dropped.append(ref)
+            blobs = gitutil.tree_blobs(repo, tip)
+        entries.update((prefix + p, b) for p, b in blobs.items())
+    hits = _hits(repo, engine, entries, max_size, sup) if entries else frozenset()
+    return HeadScan(full=False, hits=hits, tip_paths=tuple(re_examined), dropped_refs=tuple(dropped))
+
+
+def with_tips(head: HeadScan | None, tips: HeadScan) -> HeadScan | None:
+    if not (tips.hits or tips.tip_paths or tips.dropped_refs):
+        return head
+    base = head if head is not None else HeadScan(full=False)
+    return replace(base, hits=base.hits | tips.hits, tip_paths=tips.tip_paths, dropped_refs=tips.dropped_refs)
+
+
 def _hits(repo: Path, engine: Engine, blobs: Mapping[str, tuple[str, int]],
           max_size: int, sup: Suppressions | None = None) -> frozenset[tuple[str, str]]:
     from scanner.sources.artefacts import own_artefact
@@ -177,7 +222,10 @@ def _hits(repo: Path, engine: Engine, blobs: Mapping[str, tuple[str, int]],
     def keep(f: Finding) -> bool:
         return sup is None or sup.reason(f) is None
 
-    hits = {(f.fingerprint, path) for path in blobs for f in engine.scan_path(path) if keep(f)}
+    def real(key: str) -> str:  # a branch tip's rows are qualified with the ref (records.TIP_SEP)
+        return key.split(TIP_SEP, 1)[-1]
+
+    hits = {(f.fingerprint, path) for path in blobs for f in engine.scan_path(real(path)) if keep(f)}
     by_blob: dict[str, list[str]] = {}
     for path, (blob, size) in blobs.items():
         if size <= max_size:
@@ -187,7 +235,7 @@ def _hits(repo: Path, engine: Engine, blobs: Mapping[str, tuple[str, int]],
             continue
         text = data.decode("utf-8", errors="replace")
         for path in by_blob[blob]:
-            hits.update((f.fingerprint, path) for f in scan_text(engine, path, text) if keep(f))
+            hits.update((f.fingerprint, path) for f in scan_text(engine, real(path), text) if keep(f))
     return frozenset(hits)
 
 

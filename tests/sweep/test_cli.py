@@ -243,3 +243,31 @@ def test_what_the_sweep_config_suppresses_is_counted(tmp_path: Path, fleet: Flee
     code, out, err = ks("sweep", str(fleet.payments.path), "--store", str(tmp_path / "ks.db"), "--config", str(config))
     assert code == 0 and "deploy/env.sh" not in out
     assert "2 suppressed by the configuration's allowlist" in err
+
+
+def test_a_secret_at_the_tip_of_any_branch_stays_open(tmp_path: Path) -> None:
+    from tests.git.builder import PAT_A, GitRepo, lines
+
+    repo = GitRepo(tmp_path / "svc")
+    repo.commit("token", files={"ci.sh": lines(f"export GH={PAT_A}")})
+    repo.git("branch", "release")  # the release branch keeps the token
+    repo.commit("drop token", files={"ci.sh": lines("export GH=$GH")})
+    store = str(tmp_path / "ks.db")
+
+    def open_ones() -> list[dict]:
+        code, out, _ = ks("report", "--store", store, "--format", "json")
+        return json.loads(out)
+
+    assert ks("sweep", str(repo.path), "--store", store)[0] == 1
+    (rec,) = open_ones()
+    assert rec["rule_id"] == "github-pat-classic" and rec["present_in_head"] is False  # open: on release
+    repo.git("checkout", "-q", "release")
+    repo.commit("release work", files={"notes.txt": "v2\n"})  # release moves; the token is still there
+    repo.git("checkout", "-q", "main")
+    ks("sweep", str(repo.path), "--store", store)
+    assert len(open_ones()) == 1
+    repo.git("branch", "-D", "release")
+    ks("sweep", str(repo.path), "--store", store)
+    assert open_ones() == []  # no branch holds it any more: resolved
+    code, out, _ = ks("report", "--store", store, "--format", "json", "--all")
+    assert [r["resolved_reason"] for r in json.loads(out)] == ["removed-from-head"]
