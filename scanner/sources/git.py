@@ -165,6 +165,10 @@ def scan_history(repo: str | Path, engine: Engine, options: GitOptions | None = 
     if object_warnings and not info.partial:  # a partial clone lacks objects by design (said above)
         incomplete.append(f"{object_warnings} object(s) could not be read")
     findings = attribute(hits)
+    salvaged = salvage(info, engine, opts.max_file_size, _warn)
+    if salvaged is not None:
+        findings.extend(salvaged)
+        incomplete.append("a damaged pack was read only up to the damage")
     findings = with_metadata(findings, commit_metadata(info, {f.commit for f in findings if f.commit}))
     findings = with_presence(findings, presence.result({f.secret for f in findings}, _warn))
     gitrepo.close()
@@ -303,6 +307,29 @@ class HeadPresence:
         for w in dict.fromkeys(self._warnings):  # git grep failing twice is one warning
             warn(w)
         return {s: known[s] for s in secrets if s in known}
+
+
+def salvage(info: RepoInfo, engine: Engine, max_size: int, warn: Callable[[str], None]) -> list[Finding] | None:
+    """Findings in the blobs that can still be decoded from damaged (truncated) packs; None when no pack
+    is damaged. They carry no commit, and the path names the blob: the trees naming them may be lost."""
+    from scanner.models import Chunk, Origin
+    from scanner.sources.files import is_binary
+    from scanner.sources.salvage import damaged_packs, recovered_blobs
+
+    packs = damaged_packs(info.git_dir)
+    if not packs:
+        return None
+    out: list[Finding] = []
+    notes: list[str] = []
+    for pack in packs:
+        for blob in recovered_blobs(pack, max_size, notes):
+            if is_binary(blob.data):
+                continue
+            origin = Origin(path=f"{blob.pack}!{blob.sha}")
+            out.extend(engine.scan(Chunk(text=blob.data.decode("utf-8", "replace"), origin=origin)))
+    for n in notes:
+        warn(n)
+    return out
 
 
 def with_presence(findings: Sequence[Finding], present: Mapping[str, bool]) -> list[Finding]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from pathlib import Path
 
@@ -233,3 +234,26 @@ def test_a_truncated_pack_is_not_reported_as_clean(repo: GitRepo) -> None:
     code, out, err = keysweep("git", str(repo.path), "--no-progress")
     assert code == 3 and "Traceback" not in err
     assert "git cannot walk the history" in err and "Incomplete scan: the history could not be walked" in out
+
+
+def test_blobs_before_the_damage_in_a_truncated_pack_are_scanned(repo: GitRepo) -> None:
+    from tests.git.test_cli import keysweep
+
+    repo.commit("tok", files={"b.py": lines(f'T = "{PAT_B}"'), "big.txt": lines(*filler(3000))})
+    repo.git("repack", "-q", "-a", "-d")
+    repo.git("prune-packed")
+    blob = repo.git("rev-parse", "HEAD:b.py")
+    idx = next((repo.path / ".git" / "objects" / "pack").glob("*.idx"))
+    row = next(r.split() for r in repo.git("verify-pack", "-v", str(idx)).splitlines() if r.startswith(blob))
+    end = int(row[4]) + int(row[3])  # the token blob's offset + its size in the pack
+    pack = idx.with_suffix(".pack")
+    pack.chmod(0o644)
+    data = pack.read_bytes()
+    assert end < len(data) - 20
+    pack.write_bytes(data[:end + 1])  # cut just after the token blob
+    code, out, err = keysweep("git", str(repo.path), "--no-progress", "--format", "json", "--allow-partial")
+    found = json.loads(out)
+    assert code == 1 and [f["secret"] for f in found] == [PAT_B], err
+    assert found[0]["path"] == f"{pack.name}!{blob}" and found[0]["commit"] is None
+    assert "damaged pack;" in err and "scanned without path or commit" in err
+    assert keysweep("git", str(repo.path), "--no-progress")[0] == 3
