@@ -38,6 +38,7 @@ class ScanResult:
     seconds: float = 0.0
     warnings: tuple[str, ...] = field(default=())
     checksum_dropped: int = 0
+    timed_out: int = 0  # rule searches that ran out of their time budget
 
 
 def ruleset(config: FileConfig | None = None) -> list[Rule]:
@@ -79,6 +80,7 @@ def scan(targets: Sequence[str], engine: Engine, options: ScanOptions,
     findings: list[Finding] = []
     scanned = skipped = nbytes = 0
     before_stdin = engine.checksum_dropped
+    timed_before = engine.timed_out
     paths = [t for t in targets if t != "-"]
     if len(paths) != len(targets) and stdin is not None:
         stdin_warnings: list[str] = []
@@ -89,6 +91,7 @@ def scan(targets: Sequence[str], engine: Engine, options: ScanOptions,
         scanned += 1
         nbytes += piped.bytes_read
     dropped = engine.checksum_dropped - before_stdin  # batches (here or in workers) report their own
+    timed = engine.timed_out - timed_before
     entries = list(walk(paths, options.exclude, _warn, options.follow_symlinks))
     bar = progress(len(entries), sum(e.size for e in entries)) if progress else None
     tick = bar.update if bar is not None else None
@@ -107,5 +110,6 @@ def scan(targets: Sequence[str], engine: Engine, options: ScanOptions,
         skipped += res.files_skipped
         nbytes += res.bytes_scanned
         dropped += res.checksum_dropped
+        timed += res.timed_out
     return ScanResult(sort_findings(findings), scanned, skipped, nbytes, time.perf_counter() - t0,
-                      tuple(warnings), dropped)
+                      tuple(warnings), dropped, timed)

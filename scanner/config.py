@@ -12,7 +12,7 @@ from typing import Any
 from scanner.engine.matcher import Allowlist
 from scanner.errors import ConfigError
 from scanner.models import Rule
-from scanner.rules import check_verifiers, load_rules_file, parse_rule
+from scanner.rules import check_backtracking, check_verifiers, load_rules_file, parse_rule
 
 CONFIG_NAME = ".keysweep.toml"
 DEFAULT_MAX_FILE_SIZE = 10 * 1024 * 1024
@@ -93,6 +93,7 @@ def load_config(path: Path | None) -> FileConfig:
         raise ConfigError(f"{src}: 'rules' must be an array of tables ([[rules]])")
     rules = [parse_rule(r, src) for r in raw_rules]
     check_verifiers(rules)
+    check_backtracking(rules)
     for extra in _strings(data, "rules_files", src):
         rules.extend(load_rules_file(path.parent / extra))
     scan = _table(data, "scan", src)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import tomllib
 from collections.abc import Iterable, Mapping, Sequence
 from importlib import resources
@@ -47,10 +48,24 @@ def load_rules_file(path: str | Path) -> list[Rule]:
         text = p.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as e:
         raise RuleError(str(p), None, None, f"cannot read rules file: {e}") from e
-    rules = parse_rules_text(text, str(p))
+    source = str(p)
+    if is_builtin_source(source):  # a user file that happens to be called rules/<built-in name>
+        source = "./" + source
+    rules = parse_rules_text(text, source)
     _check_unique(rules)
     check_verifiers(rules)
+    check_backtracking(rules)
     return rules
+
+
+@functools.cache
+def _builtin_sources() -> frozenset[str]:
+    return frozenset(name for name, _text in builtin_rule_files())
+
+
+def is_builtin_source(source: str) -> bool:
+    """Rules from the shipped files (tested linear on hostile lines, see tests/engine/test_rule_cost.py)."""
+    return source.startswith("rules/") and source in _builtin_sources()
 
 
 def parse_rules_text(text: str, source: str, validate: bool = True) -> list[Rule]:
@@ -154,6 +169,35 @@ def merge_rules(base: Sequence[Rule], extra: Iterable[Rule], disabled: Iterable[
     for r in extra:
         by_id[r.id] = r
     return [r for rid, r in by_id.items() if rid not in off]
+
+
+PROBE_CHARS = 20_000
+PROBE_SECONDS = 0.25
+
+
+def _probes(rule: Rule) -> list[str]:
+    kw = (list(rule.keywords) or [""])[0]
+    n = PROBE_CHARS
+    return [kw + "a" * n + "!", kw + "=" + "a" * n + "!", kw + " " * n + "!", kw + "0" * n + "!",
+            (kw + " ") * (n // (len(kw) + 1)), "a" * n + kw + "!"]
+
+
+def check_backtracking(rules: Sequence[Rule]) -> None:
+    """A user rule whose regex backtracks without limit is refused at load: each is tried on a few long
+    adversarial lines built from its keyword, and one that does not finish within PROBE_SECONDS on
+    20,000 characters (a linear regex takes a millisecond) is a load error. At scan time every search
+    also runs under the engine's budget, so a rule that passes this probe still cannot stall a scan."""
+    for r in rules:
+        pattern = compile_pattern(r.regex, r.source, r.id, "regex", r.multiline)
+        for text in _probes(r):
+            try:
+                for _ in pattern.finditer(text, timeout=PROBE_SECONDS):
+                    pass
+            except TimeoutError:
+                raise RuleError(r.source, r.id, "regex", f"backtracks without limit: a {PROBE_CHARS}-character "
+                                "line built from its keyword took more than "
+                                f"{PROBE_SECONDS} s; rewrite it without nested or overlapping repetition "
+                                "(e.g. `(a+)+`, `(a|aa)+`) and bound open-ended repeats (`{0,200}`)") from None
 
 
 def check_verifiers(rules: Sequence[Rule]) -> None:

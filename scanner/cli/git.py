@@ -110,7 +110,8 @@ def _staged(repo: str, config: FileConfig, size: int, exclude: tuple[str, ...], 
     for w in result.warnings:
         warn_line(w)
     code, shown = finish_with(result.findings, how, engine.rules, {"bytes_scanned": result.bytes_scanned,
-                                                                  "checksum_dropped": engine.checksum_dropped})
+                                                                  "checksum_dropped": engine.checksum_dropped,
+                                                                  "timed_out": engine.timed_out})
     if code:
         sys.stderr.write(ways_out(shown, how.baseline_path))
     return code
@@ -135,7 +136,7 @@ def _history(repo: str, config: FileConfig, size: int, exclude: tuple[str, ...],
                                      result.bytes_scanned / 1e6, result.seconds)
     code = finish(sort_findings(result.findings), how, engine.rules,
                   {"seconds": result.seconds, "checksum_dropped": result.checksum_dropped,
-                   "incomplete": result.incomplete})
+                   "timed_out": result.timed_out, "incomplete": result.incomplete})
     if result.incomplete and not allow_partial:
         sys.stderr.write(f"keysweep: the history of {repo} could not be read in full ({'; '.join(result.incomplete)})"
                          "; exit 3 (--allow-partial accepts a partial scan)\n")

@@ -52,5 +52,6 @@ def scan(paths: tuple[str, ...], fmt: str, output: str | None, redact: bool, sho
     how = Finish(fmt, output, redact, show_secrets, baseline_path, verify, only_verified, min_confidence,
                  trusted.suppressions)
     stats = {"files_scanned": result.files_scanned, "bytes_scanned": result.bytes_scanned,
-             "seconds": result.seconds, "checksum_dropped": result.checksum_dropped}
+             "seconds": result.seconds, "checksum_dropped": result.checksum_dropped,
+             "timed_out": result.timed_out}
     return finish(result.findings, how, engine.rules, stats)

@@ -17,7 +17,7 @@ from scanner.engine.confidence import CONTEXT_PATH, assess
 from scanner.engine.entropy import shannon
 from scanner.engine.prefilter import Prefilter, window
 from scanner.models import Chunk, Finding, Origin, Rule
-from scanner.rules import PATTERN_FLAGS, compile_pattern
+from scanner.rules import PATTERN_FLAGS, compile_pattern, is_builtin_source
 
 log = logging.getLogger(__name__)
 
@@ -26,6 +26,13 @@ PAIR_DISTANCE_LINES = 5
 # A rule's regex runs on the lines around its keyword occurrences; past this many occurrences in
 # one chunk it runs once over the whole chunk instead (still in C).
 WINDOW_MAX_OCCURRENCES = 1024
+# Every regex search runs under a time budget: a rule that backtracks without limit on some text costs at
+# most this, the scan goes on, and a rule that runs out SET_ASIDE_AFTER times is set aside for the run.
+RULE_BUDGET_SECONDS = 2.0
+SET_ASIDE_AFTER = 3
+# Searches of shipped rules over windows shorter than this run without the timer (it costs a few
+# microseconds a call, and those rules are tested linear); user rules are always timed.
+UNTIMED_WINDOW = 4096
 
 
 def secret_hash(secret: str) -> str:
@@ -49,7 +56,7 @@ class Allowlist:
 class _Compiled:
     """A rule with its regexes compiled on first use (start-up compiles only what a text needs)."""
 
-    __slots__ = ("rule", "_pattern", "_allow", "_path", "group", "generic")
+    __slots__ = ("rule", "_pattern", "_allow", "_path", "group", "generic", "shipped")
 
     def __init__(self, rule: Rule) -> None:
         self.rule = rule
@@ -58,6 +65,7 @@ class _Compiled:
         self._path: Any = None
         self.group: int | str = rule.secret_group if rule.secret_group is not None else 0
         self.generic = "generic" in rule.tags
+        self.shipped = is_builtin_source(rule.source)  # linear by test: small windows need no timer
 
     @property
     def path(self) -> Any:
@@ -122,6 +130,10 @@ class Engine:
         # candidates whose provider checksum did not verify: dropped for precision, but counted and named
         # (at -v) so that a user wondering about a token knows why; per process (workers report deltas)
         self.checksum_dropped = 0
+        self.timed_out = 0  # rule searches that ran out of their budget (per process, like checksum_dropped)
+        self._timeouts: dict[str, int] = {}
+        self._set_aside: set[str] = set()
+        self.budget = RULE_BUDGET_SECONDS
 
     # -- public -------------------------------------------------------------------------
 
@@ -181,28 +193,55 @@ class Engine:
 
     # -- internals ----------------------------------------------------------------------
 
+    def _ran_out(self, c: _Compiled, path: str, offset: int) -> None:
+        rid = c.rule.id
+        self.timed_out += 1
+        n = self._timeouts[rid] = self._timeouts.get(rid, 0) + 1
+        log.warning("%s: rule %s ran out of its %.1f s budget at offset %d; the rest of this text was not "
+                    "searched with it", path, rid, self.budget, offset)
+        if n >= SET_ASIDE_AFTER:
+            self._set_aside.add(rid)
+            log.warning("rule %s ran out of its budget %d times; it is set aside for the rest of this run",
+                        rid, n)
+
+    def _matches(self, c: _Compiled, text: str, windows: Iterable[tuple[int, int, bool]], path: str) -> list[Any]:
+        """Every match of the rule in the windows, each search under the budget (matches are collected
+        first, so the time spent confirming them does not count against it)."""
+        pattern = c.pattern
+        out: list[Any] = []
+        floor = 0  # end of the last match: a match running past its window's cut may cover later windows
+        for ws, we, cut in windows:
+            start = max(ws, floor)
+            budget = None if c.shipped and we - start < UNTIMED_WINDOW else self.budget
+            try:
+                for m in pattern.finditer(text, start, we, timeout=budget):
+                    if cut and m.end() == we:  # it may go on past the cut: match it again up to the line's end
+                        m = pattern.match(text, m.start(), _line_end(text, we), timeout=self.budget)
+                        if m is None:
+                            continue
+                    floor = m.end()
+                    out.append(m)
+            except TimeoutError:
+                self._ran_out(c, path, start)
+                break
+        return out
+
     def _run_rule(self, c: _Compiled, chunk: Chunk, ends: list[int] | None) -> Iterable[_Hit]:
         text = chunk.text
         path = chunk.origin.path
+        if c.rule.id in self._set_aside:
+            return
         if c.path is not None and not c.path.search(path):
             return
         locator = _Locator(text, chunk)
-        pattern = c.pattern
         if c.rule.multiline or ends is None or len(ends) > self._window_max:
             windows: Iterable[tuple[int, int, bool]] = ((0, len(text), False),)
         else:
             windows = _windows(text, ends)
-        floor = 0  # end of the last match: a match running past its window's cut may cover later windows
-        for ws, we, cut in windows:
-            for m in pattern.finditer(text, max(ws, floor), we):
-                if cut and m.end() == we:  # it may go on past the cut: match it again up to the line's end
-                    m = pattern.match(text, m.start(), _line_end(text, we))
-                    if m is None:
-                        continue
-                floor = m.end()
-                hit = self._confirm(c, chunk, locator, m)
-                if hit is not None:
-                    yield hit
+        for m in self._matches(c, text, windows, path):
+            hit = self._confirm(c, chunk, locator, m)
+            if hit is not None:
+                yield hit
 
     def _confirm(self, c: _Compiled, chunk: Chunk, locator: _Locator, m: Any) -> _Hit | None:
         try:

@@ -29,6 +29,7 @@ class ReportContext:
     hidden: int = 0  # findings below min_confidence that the report leaves out
     min_confidence: str = "medium"
     checksum_dropped: int = 0  # candidates dropped because their provider checksum did not verify
+    timed_out: int = 0  # rule searches that ran out of their time budget (the rest of that text unsearched)
     config_suppressed: int = 0  # findings a config's allowlist or disabled rules hid
     config_source: str | None = None
     nothing_found: str | None = None  # the text report's line when there is nothing to list

@@ -79,6 +79,9 @@ def summary(findings: Sequence[Finding], ctx: ReportContext, distinct: int) -> s
                 + head[0].lower() + head[1:])
     if ctx.config_suppressed:
         head += f" {ctx.config_suppressed} finding(s) suppressed by the configuration ({ctx.config_source})."
+    if ctx.timed_out:
+        head += (f" {ctx.timed_out} rule search(es) ran out of their time budget; the text after that point"
+                 " was not searched with those rules (see the warnings).")
     if ctx.checksum_dropped:
         head += (f" {ctx.checksum_dropped} token-shaped candidate(s) dropped: their provider checksum does not"
                  " verify (-v names them).")

@@ -36,6 +36,7 @@ class FileResult:
     files_scanned: int = 0
     files_skipped: int = 0
     checksum_dropped: int = 0
+    timed_out: int = 0
 
 
 @dataclass
@@ -100,6 +101,7 @@ class _Batch:
         notes: list[str] = []
         scanned = skipped = nbytes = 0
         dropped_before = self.engine.checksum_dropped
+        timed_before = self.engine.timed_out
         for e in entries:
             findings.extend(self.engine.scan_path(e.path))
             if e.size > self.max_size:
@@ -150,7 +152,7 @@ class _Batch:
                 self.remember(digest, e.path, found)
             findings.extend(found)
         return FileResult(tuple(findings), tuple(warnings), tuple(notes), nbytes, scanned, skipped,
-                          self.engine.checksum_dropped - dropped_before)
+                          self.engine.checksum_dropped - dropped_before, self.engine.timed_out - timed_before)
 
 
     def stream(self, e: FileEntry, warnings: list[str], notes: list[str]) -> StreamResult | None:

@@ -88,6 +88,7 @@ class HistoryResult:
     seconds: float = 0.0
     warnings: tuple[str, ...] = ()
     checksum_dropped: int = 0
+    timed_out: int = 0
     incomplete: tuple[str, ...] = ()  # why part of the history could not be read (empty: all of it was)
 
 
@@ -134,7 +135,7 @@ def scan_history(repo: str | Path, engine: Engine, options: GitOptions | None = 
     ctx = ScanContext(info.cwd, engine, opts.max_file_size, opts.exclude, missing)
     bar = progress(len(commits), 0) if progress and commits else None
     hits: list[tuple[int, Finding]] = []
-    nbytes = skipped = dropped = 0
+    nbytes = skipped = dropped = timed = 0
     object_warnings = 0
     presence = HeadPresence(info)
     try:
@@ -145,6 +146,7 @@ def scan_history(repo: str | Path, engine: Engine, options: GitOptions | None = 
             nbytes += res.bytes_scanned
             skipped += res.skipped
             dropped += res.checksum_dropped
+            timed += res.timed_out
             if bar is not None:
                 bar.update(res.commits)
             for w in res.warnings:
@@ -174,7 +176,7 @@ def scan_history(repo: str | Path, engine: Engine, options: GitOptions | None = 
     gitrepo.close()
     settle()  # the workers stopped their git processes meanwhile: none is left behind
     return HistoryResult(tuple(findings), len(commits), nbytes, skipped, time.perf_counter() - t0, tuple(warnings),
-                         dropped, tuple(incomplete))
+                         dropped, timed, tuple(incomplete))
 
 
 # -- parallel runs ----------------------------------------------------------------------------

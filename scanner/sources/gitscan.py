@@ -73,6 +73,7 @@ class TaskResult:
     skipped: int = 0
     commits: int = 0
     checksum_dropped: int = 0
+    timed_out: int = 0
 
 
 @dataclass
@@ -462,6 +463,7 @@ def scan_commits(ctx: ScanContext, shas: Sequence[str], base: int) -> TaskResult
     task = _Task(ctx, readers)
     task.out.commits = len(shas)
     before = ctx.engine.checksum_dropped
+    timed_before = ctx.engine.timed_out
     try:
         task.run(shas, base)
     except BaseException:
@@ -469,4 +471,5 @@ def scan_commits(ctx: ScanContext, shas: Sequence[str], base: int) -> TaskResult
         raise
     _IDLE.append(readers)
     task.out.checksum_dropped = ctx.engine.checksum_dropped - before
+    task.out.timed_out = ctx.engine.timed_out - timed_before
     return task.out
