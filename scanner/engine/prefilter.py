@@ -103,7 +103,10 @@ class Prefilter:
         if text.isascii():
             low_b = text.encode("ascii").lower()
             return _collect(low_b, self._bytes_matches(low_b), self._plan_b, self._gate, cap), True
-        lower = text.lower()
+        # U+0130 (İ) is the one character whose lower case is two characters long: folded to "I" first,
+        # the offsets stay valid (else one such character anywhere in a chunk would send every rule over
+        # the whole chunk instead of the windows around its keywords)
+        lower = (text.replace("\u0130", "I") if "\u0130" in text else text).lower()
         return _collect(lower, self._matches(lower), self._plan, self._gate_s, cap), len(lower) == len(text)
 
     def keyword_ends(self, data: bytes) -> list[tuple[int, str]]:

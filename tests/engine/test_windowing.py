@@ -97,3 +97,20 @@ def test_many_keyword_occurrences_fall_back_to_a_whole_chunk_run() -> None:
     found = windowed.scan(chunk)
     assert found == whole.scan(chunk)
     assert [f.line for f in found if f.rule_id == "generic-password"] == [WINDOW_MAX_OCCURRENCES + 51]
+
+
+def test_a_dotted_capital_i_keeps_keyword_offsets_valid() -> None:
+    """'İ' lower-cases to two characters; folded first, the keyword offsets still point into the text,
+    so the rules keep running around their keywords instead of over the whole chunk."""
+    from scanner.engine import Engine
+    from scanner.engine.prefilter import Prefilter
+    from scanner.models import Chunk, Origin
+    from scanner.rules import load_builtin_rules
+
+    text = "İstanbul ofisi\n" * 3 + "password = 'Qm7vT2pX9wLk4Rz8'\n"
+    pf = Prefilter([["password"]])
+    occ, valid = pf.occurrences(text, 1024)
+    assert valid and [text[e - 7:e + 1] for e in occ[0]] == ["password"]
+    rule = next(r for r in load_builtin_rules() if r.id == "generic-password")
+    (f,) = Engine([rule]).scan(Chunk(text=text, origin=Origin(path="app.cfg")))
+    assert (f.line, f.column, f.secret) == (4, 1, "Qm7vT2pX9wLk4Rz8")
