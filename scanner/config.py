@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from scanner import ruledecl
 from scanner.engine.matcher import Allowlist
 from scanner.errors import ConfigError
 from scanner.models import Rule
@@ -17,7 +18,7 @@ from scanner.rules import check_backtracking, check_verifiers, load_rules_file, 
 CONFIG_NAME = ".keysweep.toml"
 DEFAULT_MAX_FILE_SIZE = 10 * 1024 * 1024
 _SIZE_UNITS = {"": 1, "b": 1, "kb": 1024, "k": 1024, "mb": 1024**2, "m": 1024**2, "gb": 1024**3, "g": 1024**3}
-_TOP_LEVEL = {"rules", "disabled_rules", "rules_files", "allowlist", "scan", "verify"}
+_TOP_LEVEL = {"rules", "prefixed", "context", "disabled_rules", "rules_files", "allowlist", "scan", "verify"}
 
 
 @dataclass(frozen=True)
@@ -91,7 +92,7 @@ def load_config(path: Path | None) -> FileConfig:
     raw_rules = data.get("rules", [])
     if not isinstance(raw_rules, list):
         raise ConfigError(f"{src}: 'rules' must be an array of tables ([[rules]])")
-    rules = [parse_rule(r, src) for r in raw_rules]
+    rules = [parse_rule(r, src) for r in [*raw_rules, *ruledecl.expand(data, src)]]
     check_verifiers(rules)
     check_backtracking(rules)
     for extra in _strings(data, "rules_files", src):

@@ -11,6 +11,7 @@ from typing import Any
 
 import regex
 
+from scanner import ruledecl
 from scanner.errors import RuleError
 from scanner.models import Confidence, Example, Rule, Severity
 
@@ -76,7 +77,10 @@ def parse_rules_text(text: str, source: str, validate: bool = True) -> list[Rule
     raw = data.get("rules", [])
     if not isinstance(raw, list):
         raise RuleError(source, None, "rules", "must be an array of tables ([[rules]])")
-    return [parse_rule(item, source, validate) for item in raw]
+    unknown = set(data) - {"rules", *ruledecl.KINDS}
+    if unknown:
+        raise RuleError(source, None, sorted(unknown)[0], "unknown table (expected [[rules]], [[prefixed]] or [[context]])")
+    return [parse_rule(item, source, validate) for item in [*raw, *ruledecl.expand(data, source)]]
 
 
 def parse_rule(item: Any, source: str, validate: bool = True) -> Rule:

@@ -1,4 +1,4 @@
-"""`keysweep rules list|test`: the rule catalogue and its self-test."""
+"""`keysweep rules list|test|sample`: the rule catalogue, its self-test and example values for new rules."""
 
 from __future__ import annotations
 
@@ -62,3 +62,36 @@ def test_rules(rules_file: str | None) -> int:
         click.echo(f"FAIL {f.rule_id} {f.kind}: {snippet!r}: {f.detail}")
     click.echo(f"{len(subject)} rules, {total} examples: {total - len(failures)} passed, {len(failures)} failed")
     return EXIT_FINDINGS if failures else EXIT_OK
+
+
+@rules.command("sample")
+@click.argument("target")
+@click.option("--fill", is_flag=True, help="TARGET is a rules file: add `samples` to every declaration without them.")
+@click.option("-n", "count", type=click.IntRange(1, 100), default=2, show_default=True, help="Values per pattern.")
+@click.option("--seed", default=None, help="Seed for the values printed (default: random).")
+def sample_values(target: str, fill: bool, count: int, seed: str | None) -> int:
+    """Print values that match the pattern TARGET, for a rule's examples; with --fill, write sample
+    values into the [[prefixed]] and [[context]] declarations of the rules file TARGET that have none."""
+    import random
+    from pathlib import Path
+
+    from scanner.errors import RuleError
+    from scanner.samples import SampleError, sample
+    from scanner.samples import fill as fill_file
+
+    try:
+        if not fill:
+            rng = random.Random(seed)
+            for _ in range(count):
+                click.echo(sample(target, rng))
+            return EXIT_OK
+        path = Path(target)
+        text, filled = fill_file(path.read_text(encoding="utf-8"), count)
+    except SampleError as e:
+        raise RuleError(target, None, None, str(e)) from None
+    except (OSError, UnicodeDecodeError, ValueError) as e:
+        raise RuleError(target, None, None, f"cannot fill samples: {e}") from None
+    if filled:
+        path.write_text(text, encoding="utf-8")
+    click.echo(f"{path}: samples added to {len(filled)} declaration(s)")
+    return EXIT_OK
