@@ -45,7 +45,8 @@ _NAME = regex.compile(r"[a-z0-9][a-z0-9_.-]{2,39}")  # a provider name: lower ca
 _SLOT = regex.compile(r"[a-z][a-z0-9_]{1,19}")
 # name ... slot ... assignment, on one line or the slot on the next line under the name (YAML, TOML tables)
 CONTEXT_TEMPLATE = (
-    r"(?i)(?:{names})(?:[^\n]{{0,20}}?|[\w.-]{{0,40}}[\"']?[ \t]*[:=]?[ \t]*\{{?[ \t]*\r?\n[ \t]*(?:-[ \t]*)?"
+    r"(?i)(?:{names})(?:[^\n]{{0,20}}?|[\w.-]{{0,40}}[\"']?[ \t]{{0,4}}[:=]?[ \t]{{0,4}}\{{?[ \t]{{0,4}}\r?\n"
+    r"[ \t]{{0,16}}(?:-[ \t]{{0,4}})?"
     r"[\"']?[\w.-]{{0,20}}?)(?:{slots})[\w.\-]{{0,20}}?(?:[\"'`]?\]?[ \t]{{0,3}}(?:=>|:=|[:=]|[ \t])[ \t]{{0,3}}"
     r"[\"'`]?|[\"'][ \t]+value[ \t]*=[ \t]*[\"'])(?-i:({secret}))(?![" + _TOKEN + r"])"
 )
@@ -83,10 +84,8 @@ def expand_one(kind: str, item: Any, source: str) -> dict[str, Any]:
     rule.setdefault("severity", "high")
     rule.setdefault("entropy", DEFAULT_ENTROPY[kind])
     rule["secret_group"] = 1
-    if kind == "prefixed":
-        built = _prefixed(item, samples, source, rid)
-    else:
-        built = _context(item, samples, source, rid)
+    build = _prefixed if kind == "prefixed" else _context
+    built = build(item, samples, source, rid)
     rule.update(regex=built["regex"], keywords=built["keywords"])
     rule.setdefault("tags", [rid.split("-")[0]])
     rule["examples"] = list(item.get("examples", [])) + built["examples"]

@@ -79,7 +79,8 @@ def parse_rules_text(text: str, source: str, validate: bool = True) -> list[Rule
         raise RuleError(source, None, "rules", "must be an array of tables ([[rules]])")
     unknown = set(data) - {"rules", *ruledecl.KINDS}
     if unknown:
-        raise RuleError(source, None, sorted(unknown)[0], "unknown table (expected [[rules]], [[prefixed]] or [[context]])")
+        raise RuleError(source, None, sorted(unknown)[0],
+                        "unknown table (expected [[rules]], [[prefixed]] or [[context]])")
     return [parse_rule(item, source, validate) for item in [*raw, *ruledecl.expand(data, source)]]
 
 

@@ -15,6 +15,7 @@ import re._constants as sc  # the parser's opcodes; stable across 3.11-3.13
 import re._parser as sp
 import string
 from collections.abc import Iterable
+from typing import Any
 
 from scanner.engine.confidence import made_up
 from scanner.engine.entropy import shannon
@@ -46,26 +47,26 @@ def sample(pattern: str, rng: random.Random, attempts: int = 200) -> str:
     raise SampleError(f"no plausible value for {pattern!r} in {attempts} attempts")
 
 
-def _draw(items: Iterable[tuple[object, object]], rng: random.Random) -> list[str]:
+def _draw(items: Iterable[tuple[Any, Any]], rng: random.Random) -> list[str]:
     out: list[str] = []
     for op, av in items:
         if op is sc.LITERAL:
-            out.append(chr(av))  # type: ignore[arg-type]
+            out.append(chr(av))
         elif op is sc.IN:
-            out.append(rng.choice(_charset(av)))  # type: ignore[arg-type]
+            out.append(rng.choice(_charset(av)))
         elif op is sc.ANY:
             out.append(rng.choice(_PRINTABLE))
         elif op in (sc.MAX_REPEAT, sc.MIN_REPEAT, sc.POSSESSIVE_REPEAT):
-            lo, hi, sub = av  # type: ignore[misc]
+            lo, hi, sub = av
             top = lo + _OPEN_REPEAT if hi is sc.MAXREPEAT else hi
             for _ in range(rng.randint(lo, top)):
                 out.extend(_draw(sub, rng))
         elif op is sc.SUBPATTERN:
-            out.extend(_draw(av[-1], rng))  # type: ignore[index]
+            out.extend(_draw(av[-1], rng))
         elif op is sc.ATOMIC_GROUP:
-            out.extend(_draw(av, rng))  # type: ignore[arg-type]
+            out.extend(_draw(av, rng))
         elif op is sc.BRANCH:
-            out.extend(_draw(rng.choice(av[1]), rng))  # type: ignore[index]
+            out.extend(_draw(rng.choice(av[1]), rng))
         elif op is sc.AT:
             continue
         else:
@@ -73,19 +74,19 @@ def _draw(items: Iterable[tuple[object, object]], rng: random.Random) -> list[st
     return out
 
 
-def _charset(items: Iterable[tuple[object, object]]) -> str:
+def _charset(items: Iterable[tuple[Any, Any]]) -> str:
     chars: list[str] = []
     negate = False
     for op, av in items:
         if op is sc.NEGATE:
             negate = True
         elif op is sc.LITERAL:
-            chars.append(chr(av))  # type: ignore[arg-type]
+            chars.append(chr(av))
         elif op is sc.RANGE:
-            lo, hi = av  # type: ignore[misc]
+            lo, hi = av
             chars.extend(chr(c) for c in range(lo, hi + 1))
         elif op is sc.CATEGORY and av in _CATEGORY:
-            chars.extend(_CATEGORY[av])  # type: ignore[index]
+            chars.extend(_CATEGORY[av])
         else:
             raise SampleError(f"unsupported character class element {op}")
     if negate:
