@@ -107,13 +107,24 @@ def _prefixed(item: Mapping[str, Any], samples: Sequence[str], source: str, rid:
         text = f'export {env}="{s}"' if i % 2 == 0 else f'{{"credentials": {{"{rid}": "{s}"}}}}'
         examples.append({"text": text, "secret": s})
     first = samples[0]
-    negatives = [f"{env}=x{first}", f"{env}={first[: len(prefix) + 4]}"]  # glued to a word; cut short
+    negatives = [f"{env}={first[: len(prefix) + 4]}"]  # cut short
+    if regex.match(r"[A-Za-z0-9_-]", prefix):
+        negatives.append(f"{env}=x{first}")  # glued to a word
     return {
-        "regex": PREFIXED_TEMPLATE.format(prefix=regex.escape(prefix), body=body),
+        "regex": _prefixed_regex(prefix, body),
         "keywords": [prefix.lower()],
         "examples": examples,
         "negatives": negatives,
     }
+
+
+def _prefixed_regex(prefix: str, body: str) -> str:
+    """A prefix that starts with a token character must not be glued to one (`xghp_...`); one that
+    starts with punctuation (`/open-apis/...`, `.make.com/`) is part of a URL and may follow anything."""
+    pattern = PREFIXED_TEMPLATE.format(prefix=regex.escape(prefix), body=body)
+    if regex.match(r"[A-Za-z0-9_-]", prefix):
+        return pattern
+    return pattern.removeprefix(f"(?<![{_TOKEN}])")
 
 
 def _context(item: Mapping[str, Any], samples: Sequence[str], source: str, rid: str) -> dict[str, Any]:
