@@ -43,9 +43,14 @@ DEFAULT_ENTROPY = {"prefixed": 3.0, "context": 3.2}
 _TOKEN = "A-Za-z0-9_-"
 _NAME = regex.compile(r"[a-z0-9][a-z0-9_.-]{2,39}")  # a provider name: lower case, 3 to 40 characters
 _SLOT = regex.compile(r"[a-z][a-z0-9_]{1,19}")
+# The name is a word of its own: not run into letters of the same case on either side, so `expo`
+# is not found in `export` or `EXPORT`, while `clickupToken`, `CLICKUP_TOKEN` and `apiClickup` are.
+_WORD_START = r"(?-i:(?<![a-z])(?=[a-z])|(?<![A-Z])(?=[A-Z])|(?=[^A-Za-z]))"
+_WORD_END = r"(?-i:(?<=[a-z])(?![a-z])|(?<=[A-Z])(?![A-Z])|(?<![A-Za-z]))"
 # name ... slot ... assignment, on one line or the slot on the next line under the name (YAML, TOML tables)
 CONTEXT_TEMPLATE = (
-    r"(?i)(?:{names})(?:[^\n]{{0,20}}?|[\w.-]{{0,40}}[\"']?[ \t]{{0,4}}[:=]?[ \t]{{0,4}}\{{?[ \t]{{0,4}}\r?\n"
+    r"(?i)" + _WORD_START + r"(?:{names})" + _WORD_END
+    + r"(?:[^\n]{{0,20}}?|[\w.-]{{0,40}}[\"']?[ \t]{{0,4}}[:=]?[ \t]{{0,4}}\{{?[ \t]{{0,4}}\r?\n"
     r"[ \t]{{0,16}}(?:-[ \t]{{0,4}})?"
     r"[\"']?[\w.-]{{0,20}}?)(?:{slots})[\w.\-]{{0,20}}?(?:[\"'`]?\]?[ \t]{{0,3}}(?:=>|:=|[:=]|[ \t])[ \t]{{0,3}}"
     r"[\"'`]?|[\"'][ \t]+value[ \t]*=[ \t]*[\"'])(?-i:({secret}))(?![" + _TOKEN + r"])"

@@ -184,3 +184,14 @@ def test_rules_sample_cli(tmp_path: Path) -> None:
     shown = subprocess.run([sys.executable, "-m", "scanner", "rules", "sample", "[a-z]{5}", "-n", "3"],
                            capture_output=True, text=True)
     assert [len(v) for v in shown.stdout.split()] == [5, 5, 5]
+
+
+def test_context_name_is_a_word_of_its_own() -> None:
+    short = CONTEXT.replace("names = ['zorbit']", "names = ['zorb']")
+    secret = "0d9e8c7b6a5f4e3d2c1b0a9f8e7d6c5b"
+    assert _scan(short, f"zorbit_token = '{secret}'") == []  # `zorb` inside `zorbit`
+    assert _scan(short, f"ZORBIT_TOKEN = '{secret}'") == []
+    assert _scan(short, f"myzorb_token = '{secret}'") == []
+    assert _scan(short, f"zorbToken = '{secret}'") == [secret]  # camel case keeps the word
+    assert _scan(short, f"apiZorb_token = '{secret}'") == [secret]
+    assert _scan(short, f"ZORB_TOKEN = '{secret}'") == [secret]
