@@ -92,6 +92,7 @@ def expand_one(kind: str, item: Any, source: str) -> dict[str, Any]:
     build = _prefixed if kind == "prefixed" else _context
     built = build(item, samples, source, rid)
     rule.update(regex=built["regex"], keywords=built["keywords"])
+    rule["allowlist"] = [*item.get("allowlist", []), *digit_guard(kind, item)]
     rule.setdefault("tags", [rid.split("-")[0]])
     rule["examples"] = list(item.get("examples", [])) + built["examples"]
     rule["negatives"] = list(item.get("negatives", [])) + built["negatives"]
@@ -121,6 +122,17 @@ def _prefixed(item: Mapping[str, Any], samples: Sequence[str], source: str, rid:
         "examples": examples,
         "negatives": negatives,
     }
+
+
+def digit_guard(kind: str, item: Mapping[str, Any]) -> list[str]:
+    """A format whose characters include digits is generated at random, and a random value of that
+    length has a digit: one with none is a word or an identifier (`pb_group_vars_file_parent`,
+    `ser.SerializerMethodField`), dropped through the rule's allowlist."""
+    pattern = str(item.get("body") if kind == "prefixed" else item.get("secret"))
+    if not regex.search(r"0-9|\\d|\\w", pattern) or "|" in pattern:
+        return []
+    lead = regex.escape(str(item["prefix"])) if kind == "prefixed" else ""
+    return [f"^{lead}[^0-9]+$"]
 
 
 def _prefixed_regex(prefix: str, body: str) -> str:

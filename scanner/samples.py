@@ -17,6 +17,7 @@ import string
 from collections.abc import Iterable
 from typing import Any
 
+from scanner import ruledecl
 from scanner.engine.confidence import made_up
 from scanner.engine.entropy import shannon
 
@@ -33,8 +34,8 @@ class SampleError(ValueError):
     pass
 
 
-def sample(pattern: str, rng: random.Random, attempts: int = 200) -> str:
-    """One value that fully matches `pattern` and does not look made up."""
+def sample(pattern: str, rng: random.Random, attempts: int = 200, digit: bool = False) -> str:
+    """One value that fully matches `pattern` and does not look made up (with `digit`, holds one)."""
     try:
         parsed = sp.parse(pattern)
     except re.error as e:
@@ -42,6 +43,8 @@ def sample(pattern: str, rng: random.Random, attempts: int = 200) -> str:
     check = re.compile(pattern)
     for _ in range(attempts):
         value = "".join(_draw(parsed, rng))
+        if digit and not any(c.isdigit() for c in value):
+            continue
         if check.fullmatch(value) and not made_up(value) and (len(value) < 12 or shannon(value) >= 3.0):
             return value
     raise SampleError(f"no plausible value for {pattern!r} in {attempts} attempts")
@@ -119,7 +122,8 @@ def fill(text: str, count: int = 2) -> tuple[str, list[str]]:
             rid = decl["id"]
             rng = random.Random(rid)
             lead, pattern = secret_pattern(kind, decl)
-            values = [lead + sample(pattern, rng) for _ in range(count)]
+            digit = bool(ruledecl.digit_guard(kind, decl))
+            values = [lead + sample(pattern, rng, digit=digit) for _ in range(count)]
             at = _id_line(lines, rid)
             rendered = ", ".join(_toml_literal(v) for v in values)
             lines.insert(at + 1, f"samples = [{rendered}]\n")

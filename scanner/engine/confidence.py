@@ -41,16 +41,18 @@ _RUN = 5  # this many consecutive ascending characters (`12345`, `abcde`) look t
 _FORMAT = lazy(r"%[sdr(]|\{\d*\}|\{[a-z_]+\}")  # a format string (`%s`, `{0}`, `{name}`), not a value
 # leetspeak undone both ways a typed `pa33w0rd` or `s3cr3t` can mean
 _LEET = (str.maketrans("013457@$", "oieastas"), str.maketrans("0134579@$", "oisastgas"))
+# a line that is a comment in the common syntaxes (shell/YAML/Python, C family, SQL, INI, block bodies)
+_COMMENT = lazy(r"^[ \t]*(?:#|//|--|;|/?\*|<!--)")
 _UUID = lazy(r"^[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}$")
 _B64 = lazy(r"^[A-Za-z0-9+/]{16,}={0,2}$")
 
 
-def assess(rule: Rule, secret: str, path: str) -> tuple[Confidence, str]:
-    """The confidence of a finding of `rule` for `secret` at `path`, and why."""
+def assess(rule: Rule, secret: str, path: str, line: str = "") -> tuple[Confidence, str]:
+    """The confidence of a finding of `rule` for `secret` at `path` (on `line`), and why."""
     level, reason = base(rule, secret)
     if rule.checksum in STRONG_CHECKSUMS:
         return level, reason
-    why = lowering(path, secret, rule)
+    why = lowering(path, secret, rule, line)
     if why is None or level is Confidence.LOW:
         return level, reason if why is None else f"{reason}; {why}"
     return level.lowered(), f"{reason}; lowered: {why}"
@@ -97,10 +99,12 @@ def weakness(secret: str) -> str | None:
     return None
 
 
-def lowering(path: str, secret: str, rule: Rule) -> str | None:
+def lowering(path: str, secret: str, rule: Rule, line: str = "") -> str | None:
     """Why context lowers the confidence one step, or None."""
     if CONTEXT_PATH.search(path):
         return "test, example, documentation or vendored path"
+    if "password-hash" in rule.tags and _COMMENT.match(line):
+        return "password hash in a comment (documentation or example output)"
     if not _slot(rule) and len(secret) <= _SHORT_VALUE and made_up(_without_prefix(secret, rule)):
         return "value looks made up for tests"
     return None

@@ -304,7 +304,7 @@ class Engine:
             extra["subject"] = o.subject
         if o.resource:
             extra["resource"] = o.resource
-        level, why = assess(r, cand.secret, o.path)
+        level, why = assess(r, cand.secret, o.path, cand.line_text)
         f = Finding(
             rule_id=r.id, description=r.description, severity=severity, path=o.path,
             line=line, end_line=end_line, column=col, end_column=end_col,

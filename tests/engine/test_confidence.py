@@ -137,3 +137,14 @@ def test_identical_files_in_source_and_docs_keep_their_own_confidence(tmp_path: 
     _, out, _ = keysweep("scan", "--no-progress", "--min-confidence", "low", "--format", "json", str(tmp_path))
     levels = {Path(f["path"]).parent.name: f["confidence"] for f in json.loads(out)}
     assert levels == {"src": "high", "docs": "medium"}
+
+
+SHA512_CRYPT = "$6$Yh3kP9qZ$Vb7sLm2Qx9rTn4Wk8Jc1Fd6Hy3Zg5Ra0Ue2Ki7Po1Lq3Ms5Nt8Ov0Pw2Qx4Ry6Sz8Ta0Ub2Vc4Wd6Xe8Yf0Zg2"
+
+
+def test_password_hash_in_a_comment_is_example_output_and_lowered() -> None:
+    stored = one(f"deploy:{SHA512_CRYPT}:19000:0:99999:7:::\n", "backup/etc/shadow")
+    assigned = one(f'admin_password_hash: "{SHA512_CRYPT}"\n', "roles/users/vars/main.yml")
+    shown = one(f'    # pwdhash => "{SHA512_CRYPT}"\n', "plugins/filter/hashing.yml")
+    assert stored.confidence is Confidence.MEDIUM and assigned.confidence is Confidence.MEDIUM
+    assert shown.confidence is Confidence.LOW and "comment" in shown.confidence_reason
