@@ -92,6 +92,8 @@ def expand_one(kind: str, item: Any, source: str) -> dict[str, Any]:
     build = _prefixed if kind == "prefixed" else _context
     built = build(item, samples, source, rid)
     rule.update(regex=built["regex"], keywords=built["keywords"])
+    if kind == "context":  # the regex needs a slot word on the name's line or the next: look for one first
+        rule["requires"] = list(_strings(item, "slots", source, rid) or DEFAULT_SLOTS)
     rule["allowlist"] = [*item.get("allowlist", []), *digit_guard(kind, item)]
     rule.setdefault("tags", [rid.split("-")[0]])
     rule["examples"] = list(item.get("examples", [])) + built["examples"]

@@ -226,7 +226,8 @@ class Engine:
                 break
         return out
 
-    def _run_rule(self, c: _Compiled, chunk: Chunk, ends: list[int] | None) -> Iterable[_Hit]:
+    def _run_rule(self, c: _Compiled, chunk: Chunk, ends: list[int] | None,
+                  memo: dict[int, tuple[int, int]] | None = None) -> Iterable[_Hit]:
         text = chunk.text
         path = chunk.origin.path
         if c.rule.id in self._set_aside:
@@ -237,7 +238,7 @@ class Engine:
         if c.rule.multiline or ends is None or len(ends) > self._window_max:
             windows: Iterable[tuple[int, int, bool]] = ((0, len(text), False),)
         else:
-            windows = _windows(text, ends)
+            windows = _windows(text, ends, {} if memo is None else memo)
         for m in self._matches(c, text, windows, path):
             hit = self._confirm(c, chunk, locator, m)
             if hit is not None:
@@ -333,9 +334,10 @@ class Engine:
     def _scan_hits(self, chunk: Chunk, decode: bool) -> list[_Hit]:
         occ, offsets_valid = self._prefilter.occurrences(chunk.text, WINDOW_MAX_OCCURRENCES)
         out: list[_Hit] = []
+        memo: dict[int, tuple[int, int]] = {}
         for i in sorted(occ):
             if i != self._decode_index:
-                out.extend(self._run_rule(self._keyword_rules[i], chunk, occ[i] if offsets_valid else None))
+                out.extend(self._run_rule(self._keyword_rules[i], chunk, occ[i] if offsets_valid else None, memo))
         if self._path_bound and self._bound_gate(chunk.origin.path):
             for c in self._path_bound:
                 out.extend(self._run_rule(c, chunk, None))
@@ -364,13 +366,17 @@ def _gate_hit(gate: Any, has_rules: bool, path: str) -> bool:
     return gate.search(path) is not None
 
 
-def _windows(text: str, ends: list[int]) -> list[tuple[int, int, bool]]:
+def _windows(text: str, ends: list[int], memo: dict[int, tuple[int, int]]) -> list[tuple[int, int, bool]]:
     """Merged windows (prefilter.window) around keyword occurrences, and whether a window's end is a
-    cut inside a long line rather than a line's or the text's end."""
+    cut inside a long line rather than a line's or the text's end. `memo` keeps the windows of one
+    text: rules that share a keyword, or whose keywords end at the same place, look each up once."""
     spans: list[tuple[int, int, bool]] = []
     n = len(text)
     for end in ends:
-        ws, we = window(text, end)
+        span = memo.get(end)
+        if span is None:
+            span = memo[end] = window(text, end)
+        ws, we = span
         cut = we < n and text[we] != "\n"
         if spans and ws <= spans[-1][1]:
             if we > spans[-1][1]:
