@@ -131,11 +131,17 @@ def test_config_file_accepts_declarations(tmp_path: Path) -> None:
     assert [r.id for r in load_config(cfg).rules] == ["zorbit-api-token"]
 
 
-def test_builtin_declarations_keep_references_and_distinct_keywords() -> None:
-    declared = [r for r in load_builtin_rules() if len(r.examples) >= 2 and r.references]
-    assert len(declared) >= 100
-    names = [k for r in declared for k in r.keywords]
-    assert all(len(k) >= 3 for k in names)
+def test_builtin_declarations_keep_references_two_examples_and_word_keywords() -> None:
+    import tomllib
+
+    from scanner.rules import builtin_rule_files
+
+    ids = {d["id"] for _n, text in builtin_rule_files() for kind in ("prefixed", "context")
+           for d in tomllib.loads(text).get(kind, [])}
+    declared = [r for r in load_builtin_rules() if r.id in ids]
+    assert len(declared) == len(ids) >= 500
+    assert all(r.references and len(r.examples) >= 2 and len(r.negatives) >= 2 for r in declared)
+    assert all(len(k) >= 3 for r in declared for k in r.keywords)
 
 
 # -- sample values ----------------------------------------------------------------------------------
