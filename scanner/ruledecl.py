@@ -115,7 +115,7 @@ def _prefixed(item: Mapping[str, Any], samples: Sequence[str], source: str, rid:
         text = f'export {env}="{s}"' if i % 2 == 0 else f'{{"credentials": {{"{rid}": "{s}"}}}}'
         examples.append({"text": text, "secret": s})
     first = samples[0]
-    negatives = [f"{env}={first[: len(prefix) + 4]}"]  # cut short
+    negatives = [f"{env}={first[: len(prefix) + 4]}", f"{env}={prefix}${{{env}}}"]  # cut short; a placeholder
     if regex.match(r"[A-Za-z0-9_-]", prefix):
         negatives.append(f"{env}=x{first}")  # glued to a word
     return {
