@@ -438,7 +438,9 @@ def _pair_role(rule: Rule) -> tuple[str, str] | None:
 
 def _drop_overlapping(hits: list[_Hit]) -> list[_Hit]:
     """A generic finding whose secret overlaps a specific rule's finding is dropped; exact
-    duplicates (same rule and span) are kept once; of generic findings on one span, the first."""
+    duplicates (same rule and span) are kept once; of generic findings on one span, the first.
+    A finding on encoded text that a decoded finding covers is the same secret seen twice: the
+    decoded one (first in `hits`) stays, since it says what the value is."""
     specific = sorted((h.start, h.end) for h in hits if not h.generic)
     starts = [s for s, _ in specific]
     # running maximum of ends, so "does any specific span overlap [a, b)" is one bisect
@@ -447,12 +449,17 @@ def _drop_overlapping(hits: list[_Hit]) -> list[_Hit]:
         max_end.append(max(e, max_end[-1]) if max_end else e)
     seen: set[tuple[str, int, int]] = set()
     spans: set[tuple[int, int]] = set()
+    decoded: list[tuple[int, int]] = []
     out = []
     for h in hits:
         k = (h.finding.rule_id, h.start, h.end)
         if k in seen:
             continue
         seen.add(k)
+        if "encoding" in h.finding.extra:
+            decoded.append((h.start, h.end))
+        elif decoded and any(s < h.end and h.start < e for s, e in decoded):
+            continue
         if h.generic:
             i = bisect.bisect_left(starts, h.end) - 1  # specific spans starting before h ends
             if i >= 0 and max_end[i] > h.start:

@@ -210,6 +210,15 @@ def test_base64_encoded_private_key_in_an_env_file_is_decoded() -> None:
     assert found[0].line == 1 and found[0].extra["encoding"] == "base64"
 
 
+def test_a_base64_private_key_is_one_finding_not_two() -> None:
+    # the encoded value matches the base64-private-key rule and its decoding the private-key rule:
+    # one secret, reported once, as what it is
+    enc = base64.b64encode(RSA_KEY.encode()).decode()
+    found = scan_text(f"SIGNING_KEY={enc}\n", "app.env")
+    assert [f.rule_id for f in found] == ["private-key"]
+    assert found[0].extra["encoding"] == "base64"
+
+
 def test_base64_digests_in_lock_files_are_not_decoded() -> None:
     enc = base64.b64encode(f"aws_secret_access_key = {AWS_SECRET}".encode()).decode()
     assert scan_text(f'"integrity": "{enc}", "b64_note": "base64"\n', "package-lock.json") == []
