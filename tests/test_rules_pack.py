@@ -78,14 +78,14 @@ def test_negative_is_not_found(rule_id: str, index: int) -> None:
 
 # -- pack-wide invariants ---------------------------------------------------------------------------
 
-def test_pack_has_at_least_250_rules_with_unique_ids() -> None:
+def test_pack_has_at_least_1000_rules_with_unique_ids() -> None:
     ids = [r.id for r in rules()]
-    assert len(ids) >= 250
+    assert len(ids) >= 1000
     assert len(set(ids)) == len(ids)
 
 
-def test_every_rule_has_examples_and_negatives() -> None:
-    missing = [r.id for r in rules() if not r.examples or not r.negatives]
+def test_every_rule_has_two_examples_a_negative_and_its_source() -> None:
+    missing = [r.id for r in rules() if len(r.examples) < 2 or not r.negatives or not r.references]
     assert missing == []
 
 

@@ -439,8 +439,9 @@ def _pair_role(rule: Rule) -> tuple[str, str] | None:
 def _drop_overlapping(hits: list[_Hit]) -> list[_Hit]:
     """A generic finding whose secret overlaps a specific rule's finding is dropped; exact
     duplicates (same rule and span) are kept once; of generic findings on one span, the first.
-    A finding on encoded text that a decoded finding covers is the same secret seen twice: the
-    decoded one (first in `hits`) stays, since it says what the value is."""
+    A decoded finding on encoded text that a specific rule already finds as it stands is the same
+    secret seen twice: the direct one stays (its rule knows the encoded form and its secret is the
+    text in the file)."""
     specific = sorted((h.start, h.end) for h in hits if not h.generic)
     starts = [s for s, _ in specific]
     # running maximum of ends, so "does any specific span overlap [a, b)" is one bisect
@@ -449,16 +450,14 @@ def _drop_overlapping(hits: list[_Hit]) -> list[_Hit]:
         max_end.append(max(e, max_end[-1]) if max_end else e)
     seen: set[tuple[str, int, int]] = set()
     spans: set[tuple[int, int]] = set()
-    decoded: list[tuple[int, int]] = []
+    direct = [(h.start, h.end) for h in hits if not h.generic and "encoding" not in h.finding.extra]
     out = []
     for h in hits:
         k = (h.finding.rule_id, h.start, h.end)
         if k in seen:
             continue
         seen.add(k)
-        if "encoding" in h.finding.extra:
-            decoded.append((h.start, h.end))
-        elif decoded and any(s < h.end and h.start < e for s, e in decoded):
+        if direct and "encoding" in h.finding.extra and any(s < h.end and h.start < e for s, e in direct):
             continue
         if h.generic:
             i = bisect.bisect_left(starts, h.end) - 1  # specific spans starting before h ends

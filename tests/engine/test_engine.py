@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import json
 
 import pytest
 from hypothesis import given, settings
@@ -203,20 +204,21 @@ def test_decoded_secret_wins_over_its_encoded_form() -> None:
     assert [f.secret for f in found] == ["Sx9!vQ2#mL7pRt4z"]
 
 
-def test_base64_encoded_private_key_in_an_env_file_is_decoded() -> None:
-    enc = base64.b64encode(RSA_KEY.encode()).decode()
-    found = by_rule(scan_text(f"DEPLOY_KEY={enc}\n", "deploy/.env"), "private-key")
-    assert len(found) == 1 and found[0].secret.startswith("-----BEGIN RSA PRIVATE KEY-----")
-    assert found[0].line == 1 and found[0].extra["encoding"] == "base64"
-
-
 def test_a_base64_private_key_is_one_finding_not_two() -> None:
     # the encoded value matches the base64-private-key rule and its decoding the private-key rule:
-    # one secret, reported once, as what it is
+    # one secret, reported once, by the rule that knows the encoded form
     enc = base64.b64encode(RSA_KEY.encode()).decode()
-    found = scan_text(f"SIGNING_KEY={enc}\n", "app.env")
+    found = scan_text(f"DEPLOY_KEY={enc}\n", "deploy/.env")
+    assert [(f.rule_id, f.secret, f.line) for f in found] == [("base64-private-key", enc, 1)]
+
+
+def test_a_private_key_inside_base64_json_is_decoded() -> None:
+    blob = json.dumps({"name": "deploy-1", "key": RSA_KEY})
+    assert blob.index("-----BEGIN") % 3  # not on a base64 boundary: the encoded text shows no PEM opening
+    enc = base64.b64encode(blob.encode()).decode()
+    found = scan_text(f"DEPLOY_BUNDLE_B64={enc}\n", "deploy/.env")
     assert [f.rule_id for f in found] == ["private-key"]
-    assert found[0].extra["encoding"] == "base64"
+    assert found[0].secret.startswith("-----BEGIN RSA PRIVATE KEY-----") and found[0].extra["encoding"] == "base64"
 
 
 def test_base64_digests_in_lock_files_are_not_decoded() -> None:
