@@ -3,9 +3,11 @@
 The base level comes from the rule's shape: a checksummed or strictly prefixed format is high; a
 context format (a prefix-less value next to the provider's name), a private key or a credential file
 is medium; a value in a generic password/token slot is medium when it is a strong literal and low when
-it is weak or word-like. Context then lowers it one step: test, fixture, example, documentation, mock
-and vendored paths, `*.example`/`*.sample` files, and values that look made up for tests. A
-checksum-valid secret is never lowered; a provider's "valid" verdict raises any finding to high.
+it is weak or word-like, except a password in a deployment config file (`.env`, application.properties,
+docker-compose ...), which is medium however weak unless it is a service's default. Context then
+lowers it one step: test, fixture, example, documentation, mock and vendored paths,
+`*.example`/`*.sample` files, and values that look made up for tests. A checksum-valid
+secret is never lowered; a provider's "valid" verdict raises any finding to high.
 """
 
 from __future__ import annotations
@@ -66,6 +68,8 @@ def base(rule: Rule, secret: str) -> tuple[Confidence, str]:
     tags = set(rule.tags)
     if _slot(rule):
         weak = weakness(secret)
+        if weak and "weak-password" in tags and weak != "value looks made up" and not service_default(secret):
+            return Confidence.MEDIUM, f"password in a deployment config file ({weak}: still a leak)"
         if weak:
             return Confidence.LOW, weak
         return Confidence.MEDIUM, "strong literal in a generic secret slot"
@@ -97,6 +101,20 @@ def weakness(secret: str) -> str | None:
     if flt._char_classes(v) < 2 or shannon(v) < 3.0:
         return "low-entropy value"
     return None
+
+
+# the passwords services ship with or images set by default (a local-development stack, not a leak)
+_SERVICE_DEFAULTS = frozenset({
+    "postgres", "postgresql", "mysql", "mariadb", "root", "toor", "guest", "redis", "rabbitmq", "mongo",
+    "mongodb", "admin", "sa", "oracle", "elastic", "changeme", "password", "secret", "pass", "user",
+    "minio", "minioadmin", "keycloak", "airflow", "superset", "grafana", "jenkins", "sonar", "docker",
+    "vagrant", "ubuntu", "test", "dev", "local", "default", "app",
+})
+
+
+def service_default(secret: str) -> bool:
+    """A service's out-of-the-box password (`postgres`, `guest`, `minioadmin` ...)."""
+    return secret.lower() in _SERVICE_DEFAULTS
 
 
 def lowering(path: str, secret: str, rule: Rule, line: str = "") -> str | None:

@@ -349,7 +349,9 @@ def value_shape(c: Candidate) -> str | None:
     if not _generic(c):
         return None
     v = c.secret
-    if v.isdigit():
+    # a password slot of a deployment config file: a weak value there (digits, one word) is the leak
+    weak_ok = "weak-password" in c.rule.tags
+    if v.isdigit() and not weak_ok:
         return "numeric"
     if _URL.match(v) and not _URL_USERINFO_PASSWORD.match(v):
         return "url without credentials"
@@ -365,6 +367,8 @@ def value_shape(c: Candidate) -> str | None:
         return "value names a secret"
     if _HEX.match(v) and len(v) < 32 and not _password_like(c) and not (len(v) >= 24 and _names_secret(c)):
         return "short hex identifier"
+    if weak_ok:
+        return None
     if "jwt" not in c.rule.tags and _char_classes(v) < 2:
         return "one character class"
     if _wordlike(v) and not (_password_like(c) and _digits_and_symbol(v)):

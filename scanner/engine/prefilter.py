@@ -12,6 +12,9 @@ the keyword's line and the next, long lines cut REACH characters from it). A key
 
 ASCII text, nearly all of it, is lower-cased and searched as bytes (the same offsets; `bytes.lower`
 and the bytes automaton are much cheaper than their str versions, which track character offsets).
+Other text is searched as UTF-8 bytes too while every keyword is ASCII, and the offsets found are
+mapped back to characters; only ASCII letters are folded then (a keyword spelt with the Kelvin sign
+for "k" is not a keyword).
 """
 
 from __future__ import annotations
@@ -74,6 +77,7 @@ class Prefilter:
             for plan in self._plan]
         self._gate = [None if g is None else tuple(lit.encode("utf-8") for lit in g) for g in self._gate_s]
         self._empty = not table
+        self._ascii_words = all(w.isascii() for w in table)
         self._text: Any = None
         self._bytes: Any = None
         self.keyword_count = len(table)
@@ -103,11 +107,29 @@ class Prefilter:
         if text.isascii():
             low_b = text.encode("ascii").lower()
             return _collect(low_b, self._bytes_matches(low_b), self._plan_b, self._gate, cap), True
+        if self._ascii_words:
+            return self._utf8_occurrences(text, cap), True
         # U+0130 (İ) is the one character whose lower case is two characters long: folded to "I" first,
         # the offsets stay valid (else one such character anywhere in a chunk would send every rule over
         # the whole chunk instead of the windows around its keywords)
         lower = (text.replace("\u0130", "I") if "\u0130" in text else text).lower()
         return _collect(lower, self._matches(lower), self._plan, self._gate_s, cap), len(lower) == len(text)
+
+    def _utf8_occurrences(self, text: str, cap: int) -> dict[int, list[int]]:
+        """`occurrences` of text with non-ASCII characters, when every keyword is ASCII: searched as
+        UTF-8 bytes (ASCII case folding) and the few offsets found mapped back to characters. The
+        str automaton tracks a character offset at every step and costs more than this round trip."""
+        raw = text.encode("utf-8", "surrogatepass")
+        low = raw.lower()
+        out = _collect(low, self._bytes_matches(low), self._plan_b, self._gate, cap)
+        chars: dict[int, int] = {}
+        count = prev = 0
+        for off in sorted({o for offs in out.values() for o in offs}):
+            # keyword characters are ASCII: every offset is on a character boundary
+            count += len(raw[prev:off].decode("utf-8", "surrogatepass"))
+            prev = off
+            chars[off] = count
+        return {i: [chars[o] for o in offs] for i, offs in out.items()}
 
     def keyword_ends(self, data: bytes) -> list[tuple[int, str]]:
         """(offset just past the keyword, keyword) for every keyword occurrence in `data` that counts

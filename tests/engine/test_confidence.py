@@ -148,3 +148,36 @@ def test_password_hash_in_a_comment_is_example_output_and_lowered() -> None:
     shown = one(f'    # pwdhash => "{SHA512_CRYPT}"\n', "plugins/filter/hashing.yml")
     assert stored.confidence is Confidence.MEDIUM and assigned.confidence is Confidence.MEDIUM
     assert shown.confidence is Confidence.LOW and "comment" in shown.confidence_reason
+
+
+@pytest.mark.parametrize(("text", "path"), [
+    ("DB_PASSWORD=pass123\n", "deploy/.env"),
+    ("spring.datasource.password=welcome1\n", "src/main/resources/application.properties"),
+    ("      - MYSQL_ROOT_PASSWORD=4711\n", "docker-compose.yml"),
+])
+def test_a_weak_password_in_a_deployment_config_file_is_a_medium_finding(text: str, path: str) -> None:
+    f = one(text, path)
+    assert f.rule_id == "config-file-weak-password"
+    assert f.confidence is Confidence.MEDIUM and "deployment config" in f.confidence_reason
+
+
+def test_the_same_weak_password_in_code_is_not_reported() -> None:
+    assert found('DB_PASSWORD = "pass123"\n', "app/db.py") == []
+
+
+@pytest.mark.parametrize("text", ["      - POSTGRES_PASSWORD=postgres\n", "RABBITMQ_DEFAULT_PASS=guest\n",
+                                  "MINIO_ROOT_PASSWORD=minioadmin\n"])
+def test_a_service_default_password_in_a_compose_file_is_at_most_low(text: str) -> None:
+    fs = found(text, "docker-compose.yml")
+    assert fs == [] or [f.confidence for f in fs] == [Confidence.LOW]
+
+
+def test_a_weak_password_in_an_example_env_file_is_low() -> None:
+    f = one("DB_PASSWORD=pass123\n", "deploy/.env.example")
+    assert f.confidence is Confidence.LOW
+
+
+def test_a_strong_password_in_an_env_file_keeps_the_generic_password_rule() -> None:
+    # baselines hold fingerprints by rule: the weak-password rule must not take over strong values
+    f = one("DB_PASSWORD=iarFnE%VRmm9JOw\n", "deploy/.env")
+    assert f.rule_id == "generic-password" and f.confidence is Confidence.MEDIUM

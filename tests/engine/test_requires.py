@@ -95,3 +95,20 @@ def test_ascii_and_non_ascii_text_give_the_same_keyword_offsets() -> None:
     accented = "ToKeN=1\nurl = https://u:p@h é\n"
     assert pf.occurrences(ascii_text, 48) == ({0: [4], 1: [25]}, True)
     assert pf.occurrences(accented, 48) == ({0: [4], 1: [25]}, True)
+
+
+def test_offsets_after_multibyte_characters_point_at_the_keyword() -> None:
+    # 2-, 3- and 4-byte UTF-8 characters before each keyword: offsets are in characters, not bytes
+    pf = Prefilter([["token"], ["secret"]])
+    text = "é ü\n€ 中文 token=1\n😀😀 SECRET=2 ø token\n"
+    occ, valid = pf.occurrences(text, 48)
+    assert valid
+    assert [text[e - 4:e + 1] for e in occ[0]] == ["token", "token"]
+    assert [text[e - 5:e + 1] for e in occ[1]] == ["SECRET"]
+
+
+def test_a_non_ascii_keyword_is_still_found_in_non_ascii_text() -> None:
+    pf = Prefilter([["contraseña"]])
+    text = "ñ\nCONTRASEÑA = x\n"
+    occ, valid = pf.occurrences(text, 48)
+    assert valid and [text[e - 9:e + 1] for e in occ[0]] == ["CONTRASEÑA"]
