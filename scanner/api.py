@@ -11,7 +11,7 @@ from typing import BinaryIO, Protocol
 from scanner.config import FileConfig, ScanOptions
 from scanner.engine import Engine
 from scanner.models import Finding, Rule
-from scanner.rules import load_builtin_rules, merge_rules
+from scanner.rules import merge_rules
 from scanner.sources.files import FileResult, scan_entries, scan_stdin
 from scanner.sources.walk import FileEntry, walk
 
@@ -42,8 +42,10 @@ class ScanResult:
 
 
 def ruleset(config: FileConfig | None = None) -> list[Rule]:
+    from scanner.rulecache import cached_builtin_rules  # parsing the pack's TOML costs more than start-up
+
     cfg = config or FileConfig()
-    return merge_rules(load_builtin_rules(), cfg.rules, cfg.disabled_rules)
+    return merge_rules(cached_builtin_rules(), cfg.rules, cfg.disabled_rules)
 
 
 def catalogue(config: FileConfig | None = None) -> list[Rule]:

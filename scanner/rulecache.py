@@ -17,16 +17,12 @@ from importlib import resources
 from pathlib import Path
 
 from scanner import __version__
+from scanner.cachedir import cache_dir
 from scanner.models import Rule
 from scanner.rules import load_builtin_rules
 
 log = logging.getLogger(__name__)
 PREFIX = "rules-"
-
-
-def cache_dir() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "keysweep"
 
 
 def _key() -> str | None:

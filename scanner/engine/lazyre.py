@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-import regex
+from scanner import regexcache
 
 
 class LazyPattern:
@@ -20,7 +20,7 @@ class LazyPattern:
     def __getattr__(self, name: str) -> Any:
         compiled = self._compiled
         if compiled is None:
-            compiled = self._compiled = regex.compile(*self._args)
+            compiled = self._compiled = regexcache.compile_pattern(*self._args)
         return getattr(compiled, name)
 
 

@@ -11,6 +11,7 @@ from typing import Any
 
 import regex
 
+from scanner import regexcache
 from scanner.engine import decode as decode_mod
 from scanner.engine import filters as flt
 from scanner.engine.confidence import CONTEXT_PATH, assess
@@ -353,7 +354,7 @@ def _any_of(patterns: list[str]) -> Any:
     if not patterns:
         return None
     try:
-        return regex.compile("(?r)" + "|".join(f"(?:{p})" for p in patterns), PATTERN_FLAGS)
+        return regexcache.compile_pattern("(?r)" + "|".join(f"(?:{p})" for p in patterns), PATTERN_FLAGS)
     except (regex.error, ValueError):
         return None
 

@@ -95,3 +95,22 @@ def test_keep_valid(fake_http: Factory) -> None:
     out = verify_findings(findings, settings_for({"github": server.url}), RULES)
     assert [f.secret for f in keep_valid(out)] == [GITHUB.token]
     assert out[0].verification is not None and out[0].verification.checked_at
+
+
+def test_the_verifier_names_rules_are_checked_against_are_the_registered_verifiers() -> None:
+    from scanner.verify.names import VERIFIER_NAMES
+    from scanner.verify.registry import VERIFIERS
+
+    assert set(VERIFIERS) == VERIFIER_NAMES
+
+
+def test_loading_the_rules_does_not_import_the_verifiers() -> None:
+    # boto3 costs a quarter of a second of start-up: a scan without --verify must not pay it
+    import subprocess
+    import sys
+
+    code = ("import sys\nfrom scanner.rules import load_builtin_rules, check_verifiers\n"
+            "check_verifiers(load_builtin_rules())\n"
+            "print(sorted(m for m in ('boto3', 'botocore', 'scanner.verify.registry') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
