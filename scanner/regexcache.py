@@ -103,8 +103,8 @@ def _append(key: tuple[str, int], args: tuple[Any, ...]) -> None:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         data = pickle.dumps((key, args), protocol=pickle.HIGHEST_PROTOCOL)
-        mode = "wb" if path.exists() and path.stat().st_size + len(data) > MAX_BYTES else "ab"
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | (os.O_APPEND if mode == "ab" else os.O_TRUNC), 0o600)
+        full = path.exists() and path.stat().st_size + len(data) > MAX_BYTES
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | (os.O_TRUNC if full else os.O_APPEND), 0o600)
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)  # one write on an O_APPEND file: entries of parallel workers do not interleave
     except OSError as e:
