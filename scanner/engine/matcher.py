@@ -25,8 +25,12 @@ log = logging.getLogger(__name__)
 MAX_LINE_TEXT = 400
 PAIR_DISTANCE_LINES = 5
 # A rule's regex runs on the lines around its keyword occurrences; past this many occurrences in
-# one chunk it runs once over the whole chunk instead (still in C).
+# one chunk (at least WINDOW_MAX_OCCURRENCES, more in long chunks: one per WINDOW_DENSITY characters,
+# up to WINDOW_CEILING) it runs once over the whole chunk instead (still in C). Below that density
+# the windows cover a small part of the text and cost less than a pass over all of it.
 WINDOW_MAX_OCCURRENCES = 1024
+WINDOW_DENSITY = 512
+WINDOW_CEILING = 65536
 # Every regex search runs under a time budget: a rule that backtracks without limit on some text costs at
 # most this, the scan goes on, and a rule that runs out SET_ASIDE_AFTER times is set aside for the run.
 RULE_BUDGET_SECONDS = 2.0
@@ -108,7 +112,7 @@ class Engine:
                  windowed: bool = True, disabled: Iterable[str] = ()) -> None:
         self.disabled = frozenset(disabled)
         self.rules = [r for r in rules if r.id not in self.disabled]
-        self._window_max = WINDOW_MAX_OCCURRENCES if windowed else -1
+        self._windowed = windowed
         self._compiled = [_Compiled(r) for r in self.rules]
         self._keyword_rules = [c for c in self._compiled if c.rule.keywords and not c.rule.path_only]
         self._path_rules = [c for c in self._compiled if c.rule.path_only]
@@ -236,7 +240,7 @@ class Engine:
         if c.path is not None and not c.path.search(path):
             return
         locator = _Locator(text, chunk)
-        if c.rule.multiline or ends is None or len(ends) > self._window_max:
+        if c.rule.multiline or ends is None or not self._windowed:
             windows: Iterable[tuple[int, int, bool]] = ((0, len(text), False),)
         else:
             windows = _windows(text, ends, {} if memo is None else memo)
@@ -333,18 +337,26 @@ class Engine:
                 yield replace(h, finding=f, start=d.start, end=d.end)
 
     def _scan_hits(self, chunk: Chunk, decode: bool) -> list[_Hit]:
-        occ, offsets_valid = self._prefilter.occurrences(chunk.text, WINDOW_MAX_OCCURRENCES)
+        cap = window_cap(len(chunk.text))
+        occ, offsets_valid = self._prefilter.occurrences(chunk.text, cap)
         out: list[_Hit] = []
         memo: dict[int, tuple[int, int]] = {}
         for i in sorted(occ):
             if i != self._decode_index:
-                out.extend(self._run_rule(self._keyword_rules[i], chunk, occ[i] if offsets_valid else None, memo))
+                ends = occ[i] if offsets_valid and len(occ[i]) <= cap else None  # None: the whole text
+                out.extend(self._run_rule(self._keyword_rules[i], chunk, ends, memo))
         if self._path_bound and self._bound_gate(chunk.origin.path):
             for c in self._path_bound:
                 out.extend(self._run_rule(c, chunk, None))
         if decode and self._decode_index in occ and not decode_mod.HASH_FILES.search(chunk.origin.path):
             out.extend(self._decoded_hits(chunk))
         return out
+
+
+def window_cap(n: int) -> int:
+    """How many keyword occurrences in a text of n characters a rule's regex is run around, window by
+    window, before it runs over the whole text instead."""
+    return min(WINDOW_CEILING, max(WINDOW_MAX_OCCURRENCES, n // WINDOW_DENSITY))
 
 
 def _any_of(patterns: list[str]) -> Any:

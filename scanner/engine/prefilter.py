@@ -76,6 +76,11 @@ class Prefilter:
             else tuple(dict.fromkeys(lit for _i, lits in plan for lit in lits))
             for plan in self._plan]
         self._gate = [None if g is None else tuple(lit.encode("utf-8") for lit in g) for g in self._gate_s]
+        of: dict[int, list[int]] = {}
+        for w, word in enumerate(self._words):
+            for i in table[word]:
+                of.setdefault(i, []).append(w)
+        self._words_of = [tuple(of.get(i, ())) for i in range(len(keyword_sets))]
         self._empty = not table
         self._ascii_words = all(w.isascii() for w in table)
         self._text: Any = None
@@ -106,14 +111,15 @@ class Prefilter:
             return {}, True
         if text.isascii():
             low_b = text.encode("ascii").lower()
-            return _collect(low_b, self._bytes_matches(low_b), self._plan_b, self._gate, cap), True
+            return _collect(low_b, self._bytes_matches(low_b), self._plan_b, self._gate, cap, self._words_of), True
         if self._ascii_words:
             return self._utf8_occurrences(text, cap), True
         # U+0130 (İ) is the one character whose lower case is two characters long: folded to "I" first,
         # the offsets stay valid (else one such character anywhere in a chunk would send every rule over
         # the whole chunk instead of the windows around its keywords)
         lower = (text.replace("\u0130", "I") if "\u0130" in text else text).lower()
-        return _collect(lower, self._matches(lower), self._plan, self._gate_s, cap), len(lower) == len(text)
+        found = _collect(lower, self._matches(lower), self._plan, self._gate_s, cap, self._words_of)
+        return found, len(lower) == len(text)
 
     def _utf8_occurrences(self, text: str, cap: int) -> dict[int, list[int]]:
         """`occurrences` of text with non-ASCII characters, when every keyword is ASCII: searched as
@@ -121,7 +127,7 @@ class Prefilter:
         str automaton tracks a character offset at every step and costs more than this round trip."""
         raw = text.encode("utf-8", "surrogatepass")
         low = raw.lower()
-        out = _collect(low, self._bytes_matches(low), self._plan_b, self._gate, cap)
+        out = _collect(low, self._bytes_matches(low), self._plan_b, self._gate, cap, self._words_of)
         chars: dict[int, int] = {}
         count = prev = 0
         for off in sorted({o for offs in out.values() for o in offs}):
@@ -168,11 +174,21 @@ def _gate_window(lower: _T, end: int, gate: tuple[_T, ...],
 
 
 def _collect(lower: _T, matches: list[tuple[int, int, int]], plan: Sequence[tuple[tuple[int, tuple[_T, ...]], ...]],
-             gates: Sequence[tuple[_T, ...] | None], cap: int) -> dict[int, list[int]]:
-    """Rule index -> keyword end offsets - 1 (at most cap+1 each), for the occurrences that count."""
+             gates: Sequence[tuple[_T, ...] | None], cap: int,
+             words_of: Sequence[tuple[int, ...]]) -> dict[int, list[int]]:
+    """Rule index -> keyword end offsets - 1 (at most cap+1 each), for the occurrences that count.
+
+    A rule with cap+1 offsets runs over the whole text: its later occurrences change nothing and are
+    passed over without looking at their windows, and a keyword all of whose rules are full costs one
+    set look-up (`words_of`: rule index -> its keywords' indices). A rule's required literals are
+    first looked for in the whole text, once."""
     out: dict[int, list[int]] = {}
     present: dict[tuple[_T, ...], bool] = {}
+    full: set[int] = set()
+    dead: set[int] = set()  # keywords whose every rule is full
     for word, _start, end in matches:
+        if word in dead:
+            continue
         rules = plan[word]
         gate = gates[word]
         if gate is not None:  # every rule of this keyword requires a literal: one look for any of them
@@ -184,11 +200,20 @@ def _collect(lower: _T, matches: list[tuple[int, int, int]], plan: Sequence[tupl
                 rules = tuple((i, lits) for i, lits in rules
                               if any(lower.find(lit, start, stop) >= 0 for lit in lits))
         for i, lits in rules:
-            if lits and gate is None and not in_window(lower, end, lits):
+            if i in full:
                 continue
+            if lits and gate is None:
+                anywhere = present.get(lits)
+                if anywhere is None:
+                    anywhere = present[lits] = any(lit in lower for lit in lits)
+                if not anywhere or not in_window(lower, end, lits):
+                    continue
             lst = out.get(i)
             if lst is None:
                 out[i] = [end - 1]
-            elif len(lst) <= cap:
+            else:
                 lst.append(end - 1)
+                if len(lst) > cap:
+                    full.add(i)
+                    dead.update(w for w in words_of[i] if all(j in full for j, _lits in plan[w]))
     return out

@@ -114,3 +114,42 @@ def test_a_dotted_capital_i_keeps_keyword_offsets_valid() -> None:
     rule = next(r for r in load_builtin_rules() if r.id == "generic-password")
     (f,) = Engine([rule]).scan(Chunk(text=text, origin=Origin(path="app.cfg")))
     assert (f.line, f.column, f.secret) == (4, 1, "Qm7vT2pX9wLk4Rz8")
+
+
+def test_a_full_rule_stops_collecting_but_rules_sharing_its_keyword_go_on() -> None:
+    """Once a rule has cap+1 offsets (it will run over the whole text) its later occurrences are
+    passed over; another rule on the same keyword, gated by a literal, still gets every one of its own."""
+    from scanner.engine.prefilter import Prefilter
+
+    cap = 4
+    text = "token = x\n" * 20 + "token = ghp_\n" * 3 + "secret = y\n"
+    pf = Prefilter([["token"], ["token"], ["secret"]], [(), ("ghp_",), ()])
+    occ, valid = pf.occurrences(text, cap)
+    assert valid
+    assert len(occ[0]) == cap + 1
+    # (the window is the keyword's line and the next: line 20 sees the literal on line 21)
+    assert [text.count("\n", 0, e) + 1 for e in occ[1]] == [20, 21, 22, 23]
+    assert [text.count("\n", 0, e) + 1 for e in occ[2]] == [24]
+
+
+def test_a_required_literal_absent_from_the_text_gives_no_occurrences() -> None:
+    from scanner.engine.prefilter import Prefilter
+
+    pf = Prefilter([["token"], ["token"]], [(), ("xoxb-",)])
+    occ, _ = pf.occurrences("token = abc\n" * 50, 1024)
+    assert 1 not in occ and len(occ[0]) == 50
+
+
+def test_long_texts_with_sparse_keywords_keep_windows_and_find_the_same() -> None:
+    """Past WINDOW_MAX_OCCURRENCES occurrences a long text stays windowed while its keywords are sparse
+    (one per WINDOW_DENSITY characters or fewer), and finds what a whole-chunk run finds."""
+    from scanner.engine.matcher import WINDOW_DENSITY, window_cap
+
+    filler = "x = compute(value)  # ordinary code\n" * (WINDOW_DENSITY // 36 + 1)
+    text = ("password = short\n" + filler) * (WINDOW_MAX_OCCURRENCES + 10) + 'db_password = "Tr0ub4dor&3xK9q"\n'
+    assert window_cap(len(text)) > WINDOW_MAX_OCCURRENCES + 11
+    windowed, whole = engines()
+    chunk = Chunk(text=text, origin=Origin(path="app/settings.py"))
+    found = windowed.scan(chunk)
+    assert found == whole.scan(chunk)
+    assert [f.secret for f in found if f.rule_id == "generic-password"] == ["Tr0ub4dor&3xK9q"]
