@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from scanner.engine import Engine
-from scanner.models import Chunk, Example, Origin, Rule
+from scanner.models import Chunk, Example, Finding, Origin, Rule
 
 DEFAULT_EXAMPLE_PATH = "example.txt"
 
@@ -19,12 +19,18 @@ class ExampleFailure:
     detail: str
 
 
+def reported_by(f: Finding, rule_id: str) -> bool:
+    """Whether rule `rule_id` found `f`: its own finding, or one reported once under another rule
+    that matched the same secret (`also`)."""
+    return f.rule_id == rule_id or rule_id in f.extra.get("also", ())
+
+
 def findings_for(engine: Engine, rule_id: str, ex: Example) -> list[str]:
     from scanner.sources.files import scan_text
 
     path = ex.path or DEFAULT_EXAMPLE_PATH
     found = [f for f in engine.scan_path(path) if f.rule_id == rule_id]
-    found += [f for f in scan_text(engine, path, ex.text, Origin(path=path)) if f.rule_id == rule_id]
+    found += [f for f in scan_text(engine, path, ex.text, Origin(path=path)) if reported_by(f, rule_id)]
     return [f.secret for f in found]
 
 

@@ -16,6 +16,7 @@ from scanner.engine.checksums import basic_auth, github_token_with_checksum, jwt
 from scanner.engine.prefilter import Prefilter
 from scanner.models import Chunk, Example, Finding, Origin, Rule
 from scanner.rules import compile_pattern, load_builtin_rules
+from scanner.ruletest import reported_by
 
 DEFAULT_PATH = "example.txt"
 
@@ -38,7 +39,7 @@ def compiled() -> tuple[tuple[Rule, object], ...]:
 def findings(rule: Rule, ex: Example) -> list[Finding]:
     path = ex.path or DEFAULT_PATH
     found = engine().scan_path(path) if rule.path_only else engine().scan(Chunk(ex.text, Origin(path=path)))
-    return [f for f in found if f.rule_id == rule.id]
+    return [f for f in found if reported_by(f, rule.id)]
 
 
 def scan(text: str, path: str = "app/config.py") -> list[Finding]:

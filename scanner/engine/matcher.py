@@ -103,6 +103,8 @@ class _Hit:
     end: int
     generic: bool
     pair: tuple[str, str] | None  # (group, role)
+    named: int = 0  # length of the longest of the rule's keywords in the match outside the secret
+    scoped: bool = False  # the rule only runs on its own kind of file (its `path`)
 
 
 class Engine:
@@ -319,7 +321,9 @@ class Engine:
             author_email=o.author_email, date=o.date, subject=o.subject, line_text=cand.line_text,
             extra=extra, confidence=level, confidence_reason=why,
         )
-        return _Hit(f, s_start, s_end, c.generic, _pair_role(r))
+        around = cand.match.replace(cand.secret, " ").lower()
+        named = max((len(k) for k in r.keywords if k in around), default=0)
+        return _Hit(f, s_start, s_end, c.generic, _pair_role(r), named, r.path is not None)
 
     def _decoded_hits(self, chunk: Chunk) -> Iterable[_Hit]:
         text = chunk.text
@@ -464,8 +468,20 @@ def _drop_overlapping(hits: list[_Hit]) -> list[_Hit]:
     seen: set[tuple[str, int, int]] = set()
     spans: set[tuple[int, int]] = set()
     direct = [(h.start, h.end) for h in hits if not h.generic and "encoding" not in h.finding.extra]
+    # of specific rules reporting the very same secret span, one (the secret is part of the key: decoded
+    # hits all carry their encoded value's span, and two secrets decoded from one value both stay)
+    groups: dict[tuple[int, int, str], list[_Hit]] = {}
+    for h in hits:
+        if not h.generic:
+            groups.setdefault((h.start, h.end, h.finding.secret), []).append(h)
+    best = {k: _representative(g) for k, g in groups.items()}
     out = []
     for h in hits:
+        if not h.generic:
+            b = best[(h.start, h.end, h.finding.secret)]
+            if b[0] is not h:
+                continue
+            h = b[1]
         k = (h.finding.rule_id, h.start, h.end)
         if k in seen:
             continue
@@ -481,6 +497,31 @@ def _drop_overlapping(hits: list[_Hit]) -> list[_Hit]:
             spans.add((h.start, h.end))
         out.append(h)
     return out
+
+
+def _representative(group: list[_Hit]) -> tuple[_Hit, _Hit]:
+    """Of specific hits on one secret span, the one that stands for it, and that hit as reported.
+
+    A rule made for the kind of file it is in (its `path`) wins: it knows the format. Then the match
+    that takes in more of the text around the secret: the rule that knows the setting
+    beats the rule that only recognises the value (`PAYSTACK_SECRET=sk_live_…` is Paystack's key, not
+    Stripe's; `COSMOS_PRIMARY_KEY=` is Cosmos DB's, not a storage account's; a kubeconfig's
+    client-key-data is more than a bare base64 PEM); then the longer of the rules' own keywords in
+    that context (sonarcloud over sonar), the more confident, rule order. The finding names the other
+    rules under `also` and keeps the group's highest confidence: a value that fits a provider's format
+    and sits under a provider's name is no less certain for being reported once."""
+    first = min(group, key=lambda h: (not h.scoped, -len(h.finding.match), -h.named, -h.finding.confidence.rank))
+    if len(group) == 1:
+        return first, first
+    f = first.finding
+    extra = dict(f.extra)
+    extra["also"] = sorted({h.finding.rule_id for h in group} - {f.rule_id})
+    level, why = f.confidence, f.confidence_reason
+    top = max(group, key=lambda h: h.finding.confidence.rank)
+    if top.finding.confidence.rank > level.rank:
+        level = top.finding.confidence
+        why = f"{top.finding.confidence_reason} ({top.finding.rule_id}); {why}"
+    return first, replace(first, finding=replace(f, extra=extra, confidence=level, confidence_reason=why))
 
 
 def _link_pairs_inplace(hits: list[_Hit]) -> None:

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from scanner.engine import Allowlist, Engine, fingerprint
 from scanner.engine.prefilter import Prefilter
 from scanner.models import Chunk, Origin, Rule, Severity
-from scanner.rules import parse_rules_text
+from scanner.rules import load_builtin_rules, parse_rules_text
 from tests.helpers import AWS_KEY_ID, AWS_SECRET, GITHUB_PAT, RSA_KEY, by_rule, scan_text
 
 
@@ -190,6 +190,59 @@ tags = ["generic"]
 ''', "inline")
     found = Engine(rules).scan(Chunk('token = "tok_Q7x9Lm2Pz8Rk"', Origin("a.py")))
     assert [f.rule_id for f in found] == ["specific"]
+
+
+def test_two_specific_rules_on_one_secret_report_it_once_under_the_rule_that_knows_the_setting() -> None:
+    rules = parse_rules_text('''
+[[rules]]
+id = "bare"
+description = "bare format"
+severity = "high"
+keywords = ["tok_"]
+regex = '(tok_[A-Za-z0-9]{12})'
+secret_group = 1
+[[rules]]
+id = "in-context"
+description = "format in its config key"
+severity = "high"
+keywords = ["deploy_token"]
+regex = 'deploy_token:\\s*(tok_[A-Za-z0-9]{12})'
+secret_group = 1
+''', "inline")
+    engine = Engine(rules)
+    found = engine.scan(Chunk("deploy_token: tok_Q7x9Lm2Pz8Rk\nother: tok_Z8x9Lm2Pz8Rq\n", Origin("a.yml")))
+    assert [(f.rule_id, f.line) for f in found] == [("in-context", 1), ("bare", 2)]
+    first = found[0]
+    # the other rule is named, and the bare prefixed format's higher confidence is kept
+    assert first.extra["also"] == ["bare"]
+    assert first.confidence == found[1].confidence
+    assert "also" not in found[1].extra
+
+
+def test_a_provider_key_under_its_name_is_not_reported_as_the_provider_whose_prefix_it_shares() -> None:
+    found = scan_text("PAYSTACK_SECRET=sk_live_80f25f20c1df8365054b9b8d6f1cfd96604b87b4\n", "app.env")
+    assert [f.rule_id for f in found] == ["paystack-secret-key"]
+    assert "stripe-secret-key" in found[0].extra["also"]
+
+
+def test_a_rule_made_for_the_file_beats_a_connection_string_rule_on_its_password() -> None:
+    text = 'servers = ( { address = "irc.libera.chat"; password = "FqICdUdjfSPXT9"; } );\n'
+    found = scan_text(text, "home/me/.irssi/config")
+    assert [(f.rule_id, f.secret) for f in found] == [("irssi-config-password", "FqICdUdjfSPXT9")]
+
+
+def test_a_kubeconfig_client_key_is_one_finding_not_also_a_bare_base64_key() -> None:
+    rule = next(r for r in load_builtin_rules() if r.id == "kubeconfig-client-key")
+    ex = rule.examples[0]
+    found = scan_text(ex.text, ex.path or "kubeconfig")
+    assert [(f.rule_id, f.secret) for f in found] == [("kubeconfig-client-key", ex.secret)]
+
+
+def test_a_decoded_value_holding_two_secrets_reports_both() -> None:
+    inner = f"aws_access_key_id = {AWS_KEY_ID}\naws_secret_access_key = {AWS_SECRET}\n"
+    text = f"kind: Secret\ndata:\n  credentials: {base64.b64encode(inner.encode()).decode()}\n"
+    found = scan_text(text, "deploy/secret.yaml")
+    assert {f.secret for f in found} >= {AWS_KEY_ID, AWS_SECRET}
 
 
 def test_same_secret_gets_same_fingerprint_regardless_of_position() -> None:
