@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import click
 
 from scanner.cli import EXIT_FINDINGS, EXIT_OK
@@ -45,20 +47,37 @@ def _aws_options(f: click.decorators.FC) -> click.decorators.FC:
 @click.option("--owner-tag", default="owner", show_default=True, help="IAM user tag naming the owner.")
 @click.option("--departed", "departed_file", type=click.Path(dir_okay=False),
               help="File of people who left (one name or email per line).")
+@click.option("--kind-tag", default="kind", show_default=True,
+              help="Tag saying what an identity is: person/human, machine/service or break-glass.")
+@click.option("--sso", is_flag=True, help="People sign in through an identity provider: an IAM console "
+              "password of a person is a finding.")
+@click.option("--trusted-account", "trusted_accounts", multiple=True, metavar="ID",
+              help="An account of your own that roles may trust (repeatable; the scanned accounts count).")
+@click.option("--allowed-cidr", "allowed_cidrs", multiple=True, metavar="CIDR",
+              help="Network range machine identities should call AWS from (repeatable).")
+@click.option("--cloudtrail", metavar="PATH|s3://BUCKET/PREFIX",
+              help="CloudTrail log files (.json, .json.gz) as evidence of activity, creators and addresses.")
+@click.option("--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S"]),
+              help="Judge ages and idleness as of this date (default: now).")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write the report to FILE.")
 @click.option("--fail-on", type=click.Choice([*RISK_LEVELS, "never"]), default="high", show_default=True,
-              help="Exit 1 when a credential is at this risk or above.")
+              help="Exit 1 when a credential or an identity is at this risk or above.")
 @_aws_options
 def report(targets: tuple[str, ...], findings_files: tuple[str, ...], terraform: tuple[str, ...],
            role_arns: tuple[str, ...], verify: bool, max_key_age_days: int, unused_days: int, owner_tag: str,
-           departed_file: str | None, fmt: str, output: str | None, fail_on: str, profile: str | None,
-           region: str | None, timeout: float, max_attempts: int, verbose: int) -> int:
+           departed_file: str | None, kind_tag: str, sso: bool, trusted_accounts: tuple[str, ...],
+           allowed_cidrs: tuple[str, ...], cloudtrail: str | None, as_of: datetime | None, fmt: str,
+           output: str | None, fail_on: str, profile: str | None, region: str | None, timeout: float,
+           max_attempts: int, verbose: int) -> int:
     """Build the IAM inventory (users, keys, last use, policies, tags, console/MFA) and join it
     with findings (--findings files, and TARGETS scanned now: files and folders as they are, git
     repositories through their history) and Terraform.
 
-    Exit codes: 0 no credential at --fail-on risk or above, 1 at least one, 2 bad input
+    Every IAM user and role is judged too (identities: people, machines, break-glass users; MFA,
+    console use, owners who left, trust policies, network range with --cloudtrail).
+
+    Exit codes: 0 nothing at --fail-on risk or above, 1 at least one credential or identity, 2 bad input
     (findings file, profile, option), 3 AWS could not be read at all. Calls that were denied
     are listed as notes; the report keeps what could be read.
     """
@@ -72,17 +91,22 @@ def report(targets: tuple[str, ...], findings_files: tuple[str, ...], terraform:
                        max_attempts=max_attempts),
         findings_files=findings_files, targets=targets, terraform=terraform, verify=verify,
         max_key_age_days=max_key_age_days, unused_days=unused_days, owner_tag=owner_tag,
-        departed_file=departed_file,
+        departed_file=departed_file, kind_tag=kind_tag, sso=sso, trusted_accounts=trusted_accounts,
+        allowed_cidrs=allowed_cidrs, cloudtrail=cloudtrail,
+        as_of=as_of.replace(tzinfo=UTC) if as_of and as_of.tzinfo is None else as_of,
     )
     result = build_report(req, warn=warn_line)
     for account in result.accounts:
         for note in account.notes:
             warn_line(f"account {account.account_id or '?'}: {note}")
+    for note in result.notes:
+        warn_line(note)
     emit(render_json(result) if fmt == "json" else render_text(result), output)
     if fail_on == "never":
         return EXIT_OK
     limit = RISK_LEVELS.index(fail_on)
-    return EXIT_FINDINGS if any(RISK_LEVELS.index(c.risk) <= limit for c in result.credentials) else EXIT_OK
+    risks = [c.risk for c in result.credentials] + [i.risk for i in result.identities]
+    return EXIT_FINDINGS if any(RISK_LEVELS.index(r) <= limit for r in risks) else EXIT_OK
 
 
 @iam.command("deactivate")

@@ -14,7 +14,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, TypeVar
 
@@ -24,7 +24,7 @@ from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError, 
 from botocore.parsers import ResponseParserError
 
 from scanner import __version__
-from scanner.cloud.model import AccessKey, AccountInventory, Grant, IamUser
+from scanner.cloud.model import AccessKey, AccountInventory, Grant, IamRole, IamUser
 from scanner.errors import CloudError, ConfigError
 
 log = logging.getLogger(__name__)
@@ -152,14 +152,19 @@ def build_inventory(session: Any, source: str, opts: AwsOptions) -> AccountInven
                                                                       notes, pool)
         keys = dict(zip((u.name for u in details.users),
                         pool.map(lambda u: _keys_of(iam, u.name, notes), details.users), strict=True))
+    unknown = _Login(None, None)
     users = tuple(
         IamUser(name=u.name, arn=u.arn, created=u.created, tags=u.tags, groups=u.groups,
                 grants=details.grants_of(u), keys=keys[u.name],
-                console_access=people.get(u.name, (None, None))[0], mfa=people.get(u.name, (None, None))[1])
+                console_access=people.get(u.name, unknown).console, mfa=people.get(u.name, unknown).mfa,
+                password_last_used=people.get(u.name, unknown).password_last_used,
+                password_changed=people.get(u.name, unknown).password_changed)
         for u in details.users
     )
-    log.info("account %s: %d users, %d keys", account, len(users), sum(len(u.keys) for u in users))
-    return AccountInventory(account, source, users, notes.lines(), complete=not notes.incomplete)
+    roles = tuple(replace(r, grants=details.resolve(r.grants)) for r in details.roles)
+    log.info("account %s: %d users, %d keys, %d roles", account, len(users), sum(len(u.keys) for u in users),
+             len(roles))
+    return AccountInventory(account, source, users, notes.lines(), complete=not notes.incomplete, roles=roles)
 
 
 def _account_of_arn(arn: str) -> str | None:
@@ -182,13 +187,18 @@ class _Details:
     users: tuple[_User, ...]
     group_grants: Mapping[str, tuple[Grant, ...]]
     documents: Mapping[str, Any]  # managed policy ARN -> default version document
+    roles: tuple[IamRole, ...] = ()  # grants not yet resolved against `documents`
 
     def grants_of(self, u: _User) -> tuple[Grant, ...]:
         out = list(u.grants)
         for g in u.groups:
             out.extend(Grant(gr.name, f"group:{g}", gr.arn, gr.document) for gr in self.group_grants.get(g, ()))
+        return self.resolve(out)
+
+    def resolve(self, grants: Iterable[Grant]) -> tuple[Grant, ...]:
+        """Managed policies get their default version's document."""
         return tuple(Grant(g.name, g.via, g.arn, g.document if g.document is not None
-                           else self.documents.get(g.arn or "")) for g in out)
+                           else self.documents.get(g.arn or "")) for g in grants)
 
 
 def _guard(notes: Notes, operation: str, consequence: str, call: Callable[[], T],
@@ -214,7 +224,7 @@ def _authorization_details(iam: Any, notes: Notes) -> _Details | None:
     """Users, groups and customer policies in a few paginated calls."""
     def read() -> dict[str, Any]:
         return dict(iam.get_paginator("get_account_authorization_details").paginate(
-            Filter=["User", "Group", "LocalManagedPolicy"]).build_full_result())
+            Filter=["User", "Group", "Role", "LocalManagedPolicy"]).build_full_result())
 
     try:
         data = read()
@@ -233,9 +243,17 @@ def _authorization_details(iam: Any, notes: Notes) -> _Details | None:
               tuple(u.get("GroupList", [])), _grants(u.get("UserPolicyList", []), u.get("AttachedManagedPolicies", [])))
         for u in data.get("UserDetailList", [])
     )
-    arns = {g.arn for u in users for g in u.grants} | {g.arn for gs in group_grants.values() for g in gs}
+    roles = tuple(
+        IamRole(r["RoleName"], r.get("Arn", ""), r.get("CreateDate"), _tags(r.get("Tags", [])),
+                r.get("AssumeRolePolicyDocument"),
+                _grants(r.get("RolePolicyList", []), r.get("AttachedManagedPolicies", [])),
+                (r.get("RoleLastUsed") or {}).get("LastUsedDate"))
+        for r in data.get("RoleDetailList", [])
+    )
+    arns = ({g.arn for u in users for g in u.grants} | {g.arn for gs in group_grants.values() for g in gs}
+            | {g.arn for r in roles for g in r.grants})
     documents.update(_managed_documents(iam, {a for a in arns if a and a not in documents}, notes))
-    return _Details(users, group_grants, documents)
+    return _Details(users, group_grants, documents, roles)
 
 
 def _details_per_user(iam: Any, notes: Notes, pool: ThreadPoolExecutor) -> _Details | None:
@@ -261,8 +279,26 @@ def _details_per_user(iam: Any, notes: Notes, pool: ThreadPoolExecutor) -> _Deta
 
     users = tuple(pool.map(one, listed))
     group_grants = {g: _policies_of(iam, notes, "Group", g) for g in sorted({g for u in users for g in u.groups})}
-    arns = {g.arn for u in users for g in u.grants} | {g.arn for gs in group_grants.values() for g in gs}
-    return _Details(users, group_grants, _managed_documents(iam, {a for a in arns if a}, notes))
+    roles = _roles_one_by_one(iam, notes, pool)
+    arns = ({g.arn for u in users for g in u.grants} | {g.arn for gs in group_grants.values() for g in gs}
+            | {g.arn for r in roles for g in r.grants})
+    return _Details(users, group_grants, _managed_documents(iam, {a for a in arns if a}, notes), roles)
+
+
+def _roles_one_by_one(iam: Any, notes: Notes, pool: ThreadPoolExecutor) -> tuple[IamRole, ...]:
+    listed = _guard(notes, "iam:ListRoles", "roles missing (no trust or role posture)",
+                    lambda: _all(iam, "list_roles", "Roles"), incomplete=True)
+
+    def one(r: Mapping[str, Any]) -> IamRole:
+        name = r["RoleName"]
+        tagged = _guard(notes, "iam:ListRoleTags", "role tags missing (owner unknown)",
+                        lambda: _all(iam, "list_role_tags", "Tags", RoleName=name))
+        got = _guard(notes, "iam:GetRole", "role last use unknown", lambda: iam.get_role(RoleName=name)["Role"])
+        return IamRole(name, r.get("Arn", ""), r.get("CreateDate"), _tags(tagged or []),
+                       r.get("AssumeRolePolicyDocument"), _policies_of(iam, notes, "Role", name),
+                       ((got or {}).get("RoleLastUsed") or {}).get("LastUsedDate"))
+
+    return tuple(pool.map(one, listed or []))
 
 
 def _policies_of(iam: Any, notes: Notes, kind: str, name: str) -> tuple[Grant, ...]:
@@ -308,8 +344,16 @@ def _tags(tags: Iterable[Mapping[str, str]]) -> dict[str, str]:
     return {t["Key"]: t.get("Value", "") for t in tags}
 
 
-def _credential_report(iam: Any, notes: Notes, polls: int = 10) -> dict[str, tuple[bool, bool]] | None:
-    """user -> (console password enabled, MFA active), from one account-wide report."""
+@dataclass(frozen=True)
+class _Login:
+    console: bool | None  # a console password is set
+    mfa: bool | None
+    password_last_used: datetime | None = None
+    password_changed: datetime | None = None
+
+
+def _credential_report(iam: Any, notes: Notes, polls: int = 10) -> dict[str, _Login] | None:
+    """user -> console password, MFA and password dates, from one account-wide report."""
     def read() -> bytes:
         for i in range(polls):
             if iam.generate_credential_report().get("State") == "COMPLETE":
@@ -322,12 +366,21 @@ def _credential_report(iam: Any, notes: Notes, polls: int = 10) -> dict[str, tup
     if raw is None:
         return None
     rows = csv.DictReader(io.StringIO(raw.decode("utf-8", "replace")))
-    return {r["user"]: (r.get("password_enabled") == "true", r.get("mfa_active") == "true")
+    return {r["user"]: _Login(r.get("password_enabled") == "true", r.get("mfa_active") == "true",
+                              _report_date(r.get("password_last_used")), _report_date(r.get("password_last_changed")))
             for r in rows if r.get("user") and r["user"] != "<root_account>"}
 
 
+def _report_date(value: str | None) -> datetime | None:
+    """A credential-report date; the report writes N/A, no_information or not_supported for none."""
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00")) if value and value[:1].isdigit() else None
+    except ValueError:
+        return None
+
+
 def _console_per_user(iam: Any, names: Sequence[str], notes: Notes,
-                      pool: ThreadPoolExecutor) -> dict[str, tuple[bool | None, bool | None]]:
+                      pool: ThreadPoolExecutor) -> dict[str, _Login]:
     def login(name: str) -> bool | None:
         try:
             return _guard(notes, "iam:GetLoginProfile", "console access unknown",
@@ -340,7 +393,7 @@ def _console_per_user(iam: Any, names: Sequence[str], notes: Notes,
                          lambda: _all(iam, "list_mfa_devices", "MFADevices", UserName=name))
         return None if devices is None else bool(devices)
 
-    return dict(zip(names, pool.map(lambda n: (login(n), mfa(n)), names), strict=True))
+    return dict(zip(names, pool.map(lambda n: _Login(login(n), mfa(n)), names), strict=True))
 
 
 def _keys_of(iam: Any, name: str, notes: Notes) -> tuple[AccessKey, ...]:

@@ -24,6 +24,8 @@ class IacIdentityLike(Protocol):
     @property
     def kind(self) -> str: ...
     @property
+    def name(self) -> str: ...
+    @property
     def address(self) -> str: ...
     @property
     def key_id(self) -> str | None: ...
@@ -69,6 +71,8 @@ class CredentialRecord:
     reasons: tuple[str, ...] = ()  # why a flag is set (policies, owner, Terraform address)
     owner: str | None = None  # the user's owner tag
     user_kind: str | None = None  # "person" (console password) | "machine" | None (unknown)
+    created_by: str | None = None  # who created the key (CloudTrail CreateAccessKey)
+    source_ips: tuple[Any, ...] = ()  # activity.Sighting: where the key was used from (CloudTrail)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -79,7 +83,8 @@ class CredentialRecord:
             "leaks": [vars(leak) for leak in self.leaks],
             "verification": self.verification.to_dict() if self.verification else None,
             "flags": list(self.flags), "risk": self.risk, "reasons": list(self.reasons),
-            "owner": self.owner, "user_kind": self.user_kind,
+            "owner": self.owner, "user_kind": self.user_kind, "created_by": self.created_by,
+            "source_ips": [s.to_dict() for s in self.source_ips],
         }
 
 
@@ -89,14 +94,16 @@ class IamReport:
     accounts: tuple[AccountInventory, ...]
     credentials: tuple[CredentialRecord, ...]
     notes: tuple[str, ...] = field(default=())
+    identities: tuple[Any, ...] = ()  # posture.Identity: every user and role of every account
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "generated_at": _iso(self.generated_at),
             "accounts": [{"account_id": a.account_id, "source": a.source, "users": len(a.users),
-                          "access_keys": sum(len(u.keys) for u in a.users), "complete": a.complete,
-                          "notes": list(a.notes)} for a in self.accounts],
+                          "roles": len(a.roles), "access_keys": sum(len(u.keys) for u in a.users),
+                          "complete": a.complete, "notes": list(a.notes)} for a in self.accounts],
             "credentials": [c.to_dict() for c in self.credentials],
+            "identities": [i.to_dict() for i in self.identities],
             "notes": list(self.notes),
         }
 

@@ -39,6 +39,19 @@ class IamUser:
     keys: tuple[AccessKey, ...] = ()
     console_access: bool | None = None  # a password: most likely a person
     mfa: bool | None = None
+    password_last_used: datetime | None = None
+    password_changed: datetime | None = None  # when the console password was last set
+
+
+@dataclass(frozen=True)
+class IamRole:
+    name: str
+    arn: str = ""
+    created: datetime | None = None
+    tags: Mapping[str, str] = field(default_factory=dict)
+    trust: Any = None  # the assume-role policy document
+    grants: tuple[Grant, ...] = ()
+    last_used: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -48,3 +61,4 @@ class AccountInventory:
     users: tuple[IamUser, ...] = ()
     notes: tuple[str, ...] = ()
     complete: bool = True  # every user and every key could be listed
+    roles: tuple[IamRole, ...] = ()

@@ -42,16 +42,16 @@ def risky_grants(name: str, document: Any) -> list[str]:
     if doc is None:
         return []
     reasons: list[str] = []
-    for st in _statements(doc):
+    for st in statements(doc):
         if st.get("Effect") != "Allow" or not _any_resource(st):
             continue
         if "NotAction" in st:
-            excluded = _as_list(st["NotAction"])
+            excluded = as_list(st["NotAction"])
             allowed = [a for a in ESCALATION_ACTIONS if not _matches(excluded, a)]
             if allowed:
                 reasons.append(f"{name}: NotAction allows {', '.join(allowed[:3])} on *")
             continue
-        actions = _as_list(st.get("Action"))
+        actions = as_list(st.get("Action"))
         if "*" in actions:
             reasons.append(f"{name}: allows * on *")
             continue
@@ -61,7 +61,7 @@ def risky_grants(name: str, document: Any) -> list[str]:
     return reasons
 
 
-def _statements(doc: Mapping[str, Any]) -> Iterable[Mapping[str, Any]]:
+def statements(doc: Mapping[str, Any]) -> Iterable[Mapping[str, Any]]:
     st = doc.get("Statement", [])
     for s in st if isinstance(st, list) else [st]:
         if isinstance(s, Mapping):
@@ -69,10 +69,10 @@ def _statements(doc: Mapping[str, Any]) -> Iterable[Mapping[str, Any]]:
 
 
 def _any_resource(st: Mapping[str, Any]) -> bool:
-    return "NotResource" in st or "*" in _as_list(st.get("Resource"))
+    return "NotResource" in st or "*" in as_list(st.get("Resource"))
 
 
-def _as_list(value: Any) -> list[str]:
+def as_list(value: Any) -> list[str]:
     if isinstance(value, str):
         return [value]
     if isinstance(value, list):

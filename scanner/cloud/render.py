@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from scanner.cloud.crosscheck import CredentialRecord, IamReport, summary
+from scanner.cloud.people import render_identities
 
 _COLUMNS = ("RISK", "ACCESS KEY ID", "ACCOUNT", "USER", "STATUS", "AGE", "LAST USED", "FLAGS")
 
@@ -26,6 +27,9 @@ def render_text(report: IamReport) -> str:
         state = "" if a.complete else " (incomplete)"
         lines.append(f"account {a.account_id or '?'} via {a.source}: {len(a.users)} users, {keys} keys{state}")
         lines += [f"  note: {n}" for n in a.notes]
+    for n in report.notes:
+        lines.append(f"note: {n}")
+    lines += render_identities(report)
     counts = summary(report)
     lines.append(f"{len(report.credentials)} credentials: "
                  + ", ".join(f"{n} {risk}" for risk, n in counts.items()))

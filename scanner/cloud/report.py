@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import importlib
+import ipaddress
 import logging
 import os
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from scanner.cloud.activity import TrailEvidence
 from scanner.cloud.aws_iam import AwsOptions, collect_inventories
 from scanner.cloud.crosscheck import CrosscheckOptions, IacIdentityLike, IamReport, crosscheck, departed_names
+from scanner.cloud.posture import PostureOptions, identities, joined
 from scanner.errors import ConfigError
 from scanner.models import Finding
 
@@ -30,21 +33,72 @@ class ReportRequest:
     unused_days: int = 45
     owner_tag: str = "owner"
     departed_file: str | None = None
+    kind_tag: str = "kind"
+    sso: bool = False
+    trusted_accounts: tuple[str, ...] = ()
+    allowed_cidrs: tuple[str, ...] = ()
+    cloudtrail: str | None = None  # a folder, a file or s3://bucket/prefix
+    as_of: datetime | None = None  # judge ages and idleness as of this date (default: now)
 
 
 def build_report(req: ReportRequest, env: Mapping[str, str] | None = None,
                  warn: Callable[[str], None] | None = None, now: datetime | None = None) -> IamReport:
-    """Bad input (findings file, departed file, Terraform) fails before any AWS call."""
+    """Bad input (findings file, departed file, Terraform, options, a local CloudTrail folder) fails
+    before any AWS call."""
+    cidrs = parse_cidrs(req.allowed_cidrs)
+    accounts = _accounts(req.trusted_accounts)
     findings = load_findings(req, warn)
     departed = _departed(req.departed_file)
     iac = _terraform(req.terraform) if req.terraform else None
+    trail, trail_notes = _cloudtrail(req) if req.cloudtrail and not req.cloudtrail.startswith("s3://") else (None, ())
     if req.verify:
         findings = _verify_aws(findings, os.environ if env is None else env)
     inventories = collect_inventories(req.aws)
-    options = CrosscheckOptions(now=now or datetime.now(UTC), max_key_age_days=req.max_key_age_days,
+    if req.cloudtrail and trail is None:
+        trail, trail_notes = _cloudtrail(req)
+    when = req.as_of or now or datetime.now(UTC)
+    options = CrosscheckOptions(now=when, max_key_age_days=req.max_key_age_days,
                                 unused_days=req.unused_days, owner_tag=req.owner_tag, departed=departed,
                                 terraform=iac is not None)
-    return crosscheck(inventories, findings, iac, options)
+    posture = PostureOptions(
+        now=when, unused_days=req.unused_days, max_key_age_days=req.max_key_age_days, owner_tag=req.owner_tag,
+        kind_tag=req.kind_tag, departed=departed, sso=req.sso, trusted_accounts=accounts, allowed_cidrs=cidrs,
+        declared=_declared(iac) if iac is not None else None, trail=trail,
+    )
+    report = crosscheck(inventories, findings, iac, options)
+    report = joined(report, identities(inventories, posture), trail)
+    return replace(report, notes=report.notes + trail_notes)
+
+
+def parse_cidrs(values: Sequence[str]) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    out = []
+    for v in values:
+        try:
+            out.append(ipaddress.ip_network(v.strip(), strict=False))
+        except ValueError as e:
+            raise ConfigError(f"--allowed-cidr {v!r} is not an address range ({e})") from e
+    return tuple(out)
+
+
+def _accounts(values: Sequence[str]) -> frozenset[str]:
+    bad = [v for v in values if not (v.isdigit() and len(v) == 12)]
+    if bad:
+        raise ConfigError(f"--trusted-account takes 12-digit AWS account ids, not {', '.join(map(repr, bad))}")
+    return frozenset(values)
+
+
+def _cloudtrail(req: ReportRequest) -> tuple[TrailEvidence, tuple[str, ...]]:
+    from scanner.cloud.aws_iam import client, session_for
+    from scanner.cloud.cloudtrail import read_trail
+
+    assert req.cloudtrail
+    return read_trail(req.cloudtrail, lambda: client(session_for(req.aws), "s3", req.aws))
+
+
+def _declared(iac: Sequence[IacIdentityLike]) -> frozenset[str]:
+    """`user:NAME` and `role:NAME` for the IAM users and roles Terraform declares."""
+    kinds = {"aws_iam_user": "user", "aws_iam_role": "role"}
+    return frozenset(f"{kinds[i.kind]}:{i.name}" for i in iac if i.kind in kinds)
 
 
 def load_findings(req: ReportRequest, warn: Callable[[str], None] | None = None) -> list[Finding]:

@@ -196,7 +196,7 @@ def test_records_are_sorted_by_risk_and_serialise() -> None:
     data = json.loads(json.dumps(report.to_dict()))
     assert data["generated_at"].startswith("2026-06-01")
     assert data["accounts"][0] == {"account_id": ACCOUNT, "source": "default credentials", "users": 2,
-                                   "access_keys": 2, "complete": True, "notes": []}
+                                   "roles": 0, "access_keys": 2, "complete": True, "notes": []}
     rec = data["credentials"][0]
     for name in ("access_key_id", "account_id", "user_name", "status", "created", "age_days", "last_used",
                  "last_used_service", "in_inventory", "managed_by_terraform", "leaks", "verification",

@@ -1,0 +1,183 @@
+"""What CloudTrail says about identities (pure): when each was last active, who created it, and
+from which addresses each identity and each access key made its calls.
+
+Records are folded in one at a time, so memory grows with the number of identities, never with the
+number of events: per identity, at most `MAX_ADDRESSES` distinct source addresses are kept.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+MAX_ADDRESSES = 64
+CREATE_EVENTS = {"CreateUser": "user", "CreateRole": "role", "CreateAccessKey": "key"}
+
+
+@dataclass(frozen=True)
+class Sighting:
+    """One source address of an identity: first and last call from it, and one event seen."""
+
+    address: str
+    first: datetime
+    last: datetime
+    event: str
+    calls: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"address": self.address, "first": _iso(self.first), "last": _iso(self.last),
+                "event": self.event, "calls": self.calls}
+
+
+@dataclass(frozen=True)
+class TrailEvidence:
+    """Keys are `user:ACCOUNT/NAME`, `role:ACCOUNT/NAME` and `key:ACCESS_KEY_ID`."""
+
+    last_seen: Mapping[str, datetime] = field(default_factory=dict)
+    created_by: Mapping[str, str] = field(default_factory=dict)
+    addresses: Mapping[str, tuple[Sighting, ...]] = field(default_factory=dict)
+    records: int = 0
+    files: int = 0
+
+
+def user_key(account: str | None, name: str) -> str:
+    return f"user:{account or '?'}/{name}"
+
+
+def role_key(account: str | None, name: str) -> str:
+    return f"role:{account or '?'}/{name}"
+
+
+class TrailFolder:
+    """Folds CloudTrail records into `TrailEvidence`."""
+
+    def __init__(self) -> None:
+        self._last: dict[str, datetime] = {}
+        self._creators: dict[str, tuple[datetime, str]] = {}
+        self._seen: dict[str, dict[str, list[Any]]] = {}
+        self._records = 0
+        self.files = 0
+
+    def add_all(self, records: Iterable[Any]) -> None:
+        for r in records:
+            if isinstance(r, Mapping):
+                self.add(r)
+
+    def add(self, record: Mapping[str, Any]) -> None:
+        when = _time(record.get("eventTime"))
+        if when is None:
+            return
+        self._records += 1
+        who = record.get("userIdentity")
+        who = who if isinstance(who, Mapping) else {}
+        event = str(record.get("eventName") or "?")
+        actors = _actors(who)
+        for k in actors:
+            if k not in self._last or self._last[k] < when:
+                self._last[k] = when
+        address = str(record.get("sourceIPAddress") or "")
+        if actors and _is_ip(address):
+            for k in actors:
+                self._sight(k, address, when, event)
+        if event in CREATE_EVENTS and not record.get("errorCode"):
+            self._created(record, CREATE_EVENTS[event], who, when)
+
+    def _sight(self, key: str, address: str, when: datetime, event: str) -> None:
+        per = self._seen.setdefault(key, {})
+        s = per.get(address)
+        if s is None:
+            if len(per) >= MAX_ADDRESSES:
+                return
+            per[address] = [when, when, event, 1]
+            return
+        s[0], s[1], s[3] = min(s[0], when), max(s[1], when), s[3] + 1
+
+    def _created(self, record: Mapping[str, Any], kind: str, who: Mapping[str, Any], when: datetime) -> None:
+        creator = creator_name(who)
+        if not creator:
+            return
+        account = str(record.get("recipientAccountId") or who.get("accountId") or "?")
+        params = _mapping(record.get("requestParameters"))
+        response = _mapping(record.get("responseElements"))
+        if kind == "user" and params.get("userName"):
+            key = user_key(account, str(params["userName"]))
+        elif kind == "role" and params.get("roleName"):
+            key = role_key(account, str(params["roleName"]))
+        elif kind == "key":
+            created = _mapping(response.get("accessKey"))
+            if not created.get("accessKeyId"):
+                return
+            key = f"key:{created['accessKeyId']}"
+        else:
+            return
+        if key not in self._creators or when < self._creators[key][0]:
+            self._creators[key] = (when, creator)
+
+    def evidence(self) -> TrailEvidence:
+        return TrailEvidence(
+            last_seen=dict(self._last), created_by={k: v[1] for k, v in self._creators.items()},
+            addresses={k: tuple(Sighting(a, s[0], s[1], s[2], s[3]) for a, s in sorted(per.items()))
+                       for k, per in self._seen.items()},
+            records=self._records, files=self.files,
+        )
+
+
+def _actors(who: Mapping[str, Any]) -> list[str]:
+    """The identities one call speaks for: the user or role, and the access key it was signed with."""
+    kind = who.get("type")
+    account = str(who.get("accountId") or "?")
+    out: list[str] = []
+    if kind == "IAMUser" and who.get("userName"):
+        out.append(user_key(account, str(who["userName"])))
+    elif kind == "AssumedRole":
+        ctx = who.get("sessionContext")
+        issuer = ctx.get("sessionIssuer") if isinstance(ctx, Mapping) else None
+        if isinstance(issuer, Mapping) and issuer.get("userName"):
+            out.append(role_key(str(issuer.get("accountId") or account), str(issuer["userName"])))
+    key = who.get("accessKeyId")
+    if isinstance(key, str) and key.startswith("AKIA"):  # temporary (ASIA) keys belong to sessions
+        out.append(f"key:{key}")
+    return out
+
+
+def creator_name(who: Mapping[str, Any]) -> str | None:
+    """The person (or identity) behind a call: an IAM user's name, an assumed role's session name
+    (with single sign-on, the person's user name or email), or root."""
+    kind = who.get("type")
+    if kind == "IAMUser":
+        return str(who.get("userName") or "") or None
+    if kind in ("AssumedRole", "FederatedUser"):
+        arn = str(who.get("arn") or "")
+        return arn.rsplit("/", 1)[-1] if "/" in arn else None
+    if kind == "Root":
+        return "root"
+    return None
+
+
+def _mapping(value: Any) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
+
+
+def _is_ip(value: str) -> bool:
+    try:
+        ipaddress.ip_address(value)
+    except ValueError:
+        return False  # an AWS service calling on the identity's behalf ("ec2.amazonaws.com")
+    return True
+
+
+def _time(value: Any) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        d = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return d if d.tzinfo else d.replace(tzinfo=UTC)
+
+
+def _iso(value: datetime) -> str:
+    return value.astimezone(UTC).isoformat(timespec="seconds")
