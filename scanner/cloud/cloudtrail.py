@@ -30,14 +30,16 @@ class _Problems:
     def __init__(self) -> None:
         self.count: Counter[str] = Counter()
         self.example: dict[str, str] = {}
+        self.other: list[str] = []
 
     def add(self, what: str, where: str) -> None:
         self.count[what] += 1
         self.example.setdefault(what, where)
 
     def notes(self) -> tuple[str, ...]:
-        return tuple(f"CloudTrail: {n} file{'s' if n > 1 else ''} {what} (first: {self.example[what]}); skipped"
-                     for what, n in sorted(self.count.items()))
+        return tuple(self.other) + tuple(
+            f"CloudTrail: {n} file{'s' if n > 1 else ''} {what} (first: {self.example[what]}); skipped"
+            for what, n in sorted(self.count.items()))
 
 
 def read_trail(location: str, s3_client: Callable[[], Any] | None = None) -> tuple[TrailEvidence, tuple[str, ...]]:
@@ -117,4 +119,5 @@ def _s3_files(location: str, s3: Any, problems: _Problems) -> Iterator[tuple[str
                 if _is_log(key):
                     yield f"s3://{bucket}/{key}", partial(_s3_body, s3, bucket, key)
     except ClientError as e:  # denied or no such bucket: what was listed so far still counts
-        problems.add(f"could not be listed ({e.response.get('Error', {}).get('Code', 'error')})", location)
+        code = e.response.get("Error", {}).get("Code", "error")
+        problems.other.append(f"CloudTrail: {location} could not be listed ({code}); read what was listed")
