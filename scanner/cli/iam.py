@@ -59,7 +59,8 @@ def _aws_options(f: click.decorators.FC) -> click.decorators.FC:
               help="CloudTrail log files (.json, .json.gz) as evidence of activity, creators and addresses.")
 @click.option("--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S"]),
               help="Judge ages and idleness as of this date (default: now).")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "html"]), default="text", show_default=True,
+              help="html: the identities grouped by owner as one self-contained page.")
 @click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write the report to FILE.")
 @click.option("--fail-on", type=click.Choice([*RISK_LEVELS, "never"]), default="high", show_default=True,
               help="Exit 1 when a credential or an identity is at this risk or above.")
@@ -101,7 +102,13 @@ def report(targets: tuple[str, ...], findings_files: tuple[str, ...], terraform:
             warn_line(f"account {account.account_id or '?'}: {note}")
     for note in result.notes:
         warn_line(note)
-    emit(render_json(result) if fmt == "json" else render_text(result), output)
+    if fmt == "html":
+        from scanner import __version__
+        from scanner.cloud.html import render_html
+
+        emit(render_html(result, __version__), output)
+    else:
+        emit(render_json(result) if fmt == "json" else render_text(result), output)
     if fail_on == "never":
         return EXIT_OK
     limit = RISK_LEVELS.index(fail_on)

@@ -30,11 +30,11 @@ def e(value: object) -> str:
 
 
 @cache
-def _asset(name: str) -> str:
+def asset(name: str) -> str:
     return resources.files("scanner.report").joinpath("assets", name).read_text(encoding="utf-8")
 
 
-def _csp_hash(text: str) -> str:
+def csp_hash(text: str) -> str:
     return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode("ascii") + "'"
 
 
@@ -43,8 +43,8 @@ def render(findings: Sequence[Finding], ctx: ReportContext) -> str:
     now = parse_date(extra.get("generated_at")) or datetime.now(UTC)
     iam = [c for c in extra.get("iam_credentials") or () if isinstance(c, Mapping)]
     ordered = sorted(findings, key=lambda f: (-f.severity.rank, repository_of(f), f.path, f.line, f.column))
-    css, js = _asset("report.css"), _asset("report.js")
-    csp = (f"default-src 'none'; style-src {_csp_hash(css)}; script-src {_csp_hash(js)}; "
+    css, js = asset("report.css"), asset("report.js")
+    csp = (f"default-src 'none'; style-src {csp_hash(css)}; script-src {csp_hash(js)}; "
            "img-src 'none'; connect-src 'none'; form-action 'none'; base-uri 'none'")
     title = str(extra.get("title") or "keysweep report")
     body = [

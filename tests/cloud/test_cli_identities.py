@@ -169,3 +169,12 @@ def test_bad_identity_options_are_usage_errors(aws: MotoLab, tmp_path: Path) -> 
     assert keysweep("iam", "report", "--trusted-account", "12345")[0] == 2
     code, _, err = keysweep("iam", "report", "--cloudtrail", str(tmp_path / "missing"))
     assert code == 2 and "CloudTrail" in err
+
+
+def test_html_format_writes_the_identity_page(aws: MotoLab, tmp_path: Path) -> None:
+    seed(aws)
+    out = tmp_path / "iam.html"
+    code, _, err = keysweep("iam", "report", "--format", "html", "--output", str(out))
+    assert code == 1, err
+    page = out.read_text()
+    assert page.startswith("<!DOCTYPE html>") and 'data-owner="bob"' in page and 'data-name="open-door"' in page
