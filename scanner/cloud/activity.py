@@ -8,13 +8,16 @@ number of events: per identity, at most `MAX_ADDRESSES` distinct source addresse
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Iterable, Mapping
+import sys
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from functools import lru_cache
 from typing import Any
 
-MAX_ADDRESSES = 64
+MAX_ADDRESSES = 64  # outside the allowed ranges, per identity or key
+MAX_UNJUDGED = 16  # per identity or key when no range is given
+_CACHE = 1 << 17  # address classifications remembered
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 CREATE_EVENTS = {"CreateUser": "user", "CreateRole": "role", "CreateAccessKey": "key"}
 
 
@@ -58,7 +61,13 @@ class TrailFolder:
     # records are JSON objects (dicts: an ABC check per field would cost more than the fold itself);
     # times are kept as CloudTrail writes them (YYYY-MM-DDTHH:MM:SSZ, which sorts as it reads) and
     # parsed once per identity at the end: parsing every event's time is most of the cost of a fold
-    def __init__(self) -> None:
+    # Addresses: a call signed with an access key counts for the key (the identity gets its keys'
+    # addresses when judged), other calls for the identity. With allowed ranges, only addresses
+    # outside them are kept — the evidence is what is anomalous, not every data-centre address.
+    def __init__(self, allowed: Sequence[Network] = ()) -> None:
+        self._allowed = tuple(allowed)
+        self._cap = MAX_ADDRESSES if self._allowed else MAX_UNJUDGED
+        self._kinds: dict[str, int] = {}
         self._last: dict[str, str] = {}
         self._creators: dict[str, tuple[str, str]] = {}
         self._seen: dict[str, dict[str, list[Any]]] = {}
@@ -77,23 +86,31 @@ class TrailFolder:
         self._records += 1
         who = record.get("userIdentity")
         who = who if isinstance(who, dict) else {}
-        event = str(record.get("eventName") or "?")
+        event = sys.intern(str(record.get("eventName") or "?"))
         actors = _actors(who)
         for k in actors:
             if k not in self._last or self._last[k] < when:
                 self._last[k] = when
-        address = str(record.get("sourceIPAddress") or "")
-        if actors and _is_ip(address):
-            for k in actors:
-                self._sight(k, address, when, event)
+        if actors and self._keep(str(record.get("sourceIPAddress") or "")):
+            self._sight(actors[-1], str(record["sourceIPAddress"]), when, event)
         if event in CREATE_EVENTS and not record.get("errorCode"):
             self._created(record, CREATE_EVENTS[event], who, when)
+
+    def _keep(self, address: str) -> bool:
+        """Whether calls from `address` are evidence: an IP address (not an AWS service acting for
+        the identity, "ec2.amazonaws.com") outside the allowed ranges, or any when none is given."""
+        kind = self._kinds.get(address)
+        if kind is None:
+            if len(self._kinds) >= _CACHE:
+                self._kinds.clear()
+            kind = self._kinds[address] = _classify(address, self._allowed)
+        return kind == 2
 
     def _sight(self, key: str, address: str, when: str, event: str) -> None:
         per = self._seen.setdefault(key, {})
         s = per.get(address)
         if s is None:
-            if len(per) >= MAX_ADDRESSES:
+            if len(per) >= self._cap:
                 return
             per[address] = [when, when, event, 1]
             return
@@ -166,13 +183,13 @@ def _mapping(value: Any) -> Mapping[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
-@lru_cache(maxsize=65536)
-def _is_ip(value: str) -> bool:
+def _classify(value: str, allowed: Sequence[Network]) -> int:
+    """0 not an address (an AWS service calling on the identity's behalf), 1 inside `allowed`, 2 kept."""
     try:
-        ipaddress.ip_address(value)
+        ip = ipaddress.ip_address(value)
     except ValueError:
-        return False  # an AWS service calling on the identity's behalf ("ec2.amazonaws.com")
-    return True
+        return 0
+    return 1 if any(ip.version == n.version and ip in n for n in allowed) else 2
 
 
 def _stamp(value: Any) -> str | None:

@@ -13,13 +13,13 @@ import logging
 import os
 import zlib
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from functools import partial
 from typing import Any
 
 from botocore.exceptions import ClientError
 
-from scanner.cloud.activity import TrailEvidence, TrailFolder
+from scanner.cloud.activity import Network, TrailEvidence, TrailFolder
 from scanner.errors import ConfigError
 
 log = logging.getLogger(__name__)
@@ -42,9 +42,11 @@ class _Problems:
             for what, n in sorted(self.count.items()))
 
 
-def read_trail(location: str, s3_client: Callable[[], Any] | None = None) -> tuple[TrailEvidence, tuple[str, ...]]:
-    """Evidence from every CloudTrail log file under `location` (a folder, a file or s3://bucket/prefix)."""
-    folder = TrailFolder()
+def read_trail(location: str, s3_client: Callable[[], Any] | None = None,
+               allowed: Sequence[Network] = ()) -> tuple[TrailEvidence, tuple[str, ...]]:
+    """Evidence from every CloudTrail log file under `location` (a folder, a file or s3://bucket/prefix);
+    with `allowed` ranges, only addresses outside them are kept."""
+    folder = TrailFolder(allowed)
     problems = _Problems()
     if location.startswith("s3://"):
         if s3_client is None:

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from scanner.cloud.activity import TrailEvidence
+from scanner.cloud.activity import Network, TrailEvidence
 from scanner.cloud.aws_iam import AwsOptions, collect_inventories
 from scanner.cloud.crosscheck import CrosscheckOptions, IacIdentityLike, IamReport, crosscheck, departed_names
 from scanner.cloud.posture import PostureOptions, identities, joined
@@ -50,12 +50,13 @@ def build_report(req: ReportRequest, env: Mapping[str, str] | None = None,
     findings = load_findings(req, warn)
     departed = _departed(req.departed_file)
     iac = _terraform(req.terraform) if req.terraform else None
-    trail, trail_notes = _cloudtrail(req) if req.cloudtrail and not req.cloudtrail.startswith("s3://") else (None, ())
+    local = req.cloudtrail and not req.cloudtrail.startswith("s3://")
+    trail, trail_notes = _cloudtrail(req, cidrs) if local else (None, ())
     if req.verify:
         findings = _verify_aws(findings, os.environ if env is None else env)
     inventories = collect_inventories(req.aws)
     if req.cloudtrail and trail is None:
-        trail, trail_notes = _cloudtrail(req)
+        trail, trail_notes = _cloudtrail(req, cidrs)
     when = req.as_of or now or datetime.now(UTC)
     options = CrosscheckOptions(now=when, max_key_age_days=req.max_key_age_days,
                                 unused_days=req.unused_days, owner_tag=req.owner_tag, departed=departed,
@@ -87,12 +88,12 @@ def _accounts(values: Sequence[str]) -> frozenset[str]:
     return frozenset(values)
 
 
-def _cloudtrail(req: ReportRequest) -> tuple[TrailEvidence, tuple[str, ...]]:
+def _cloudtrail(req: ReportRequest, cidrs: Sequence[Network]) -> tuple[TrailEvidence, tuple[str, ...]]:
     from scanner.cloud.aws_iam import client, session_for
     from scanner.cloud.cloudtrail import read_trail
 
     assert req.cloudtrail
-    return read_trail(req.cloudtrail, lambda: client(session_for(req.aws), "s3", req.aws))
+    return read_trail(req.cloudtrail, lambda: client(session_for(req.aws), "s3", req.aws), cidrs)
 
 
 def _declared(iac: Sequence[IacIdentityLike]) -> frozenset[str]:

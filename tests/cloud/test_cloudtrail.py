@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import gzip
+import ipaddress
 import json
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from scanner.cloud.activity import MAX_ADDRESSES, TrailFolder
+from scanner.cloud.activity import MAX_ADDRESSES, MAX_UNJUDGED, TrailFolder
 from scanner.cloud.aws_iam import AwsOptions, client, session_for
 from scanner.cloud.cloudtrail import read_trail
 from scanner.errors import ConfigError
@@ -95,8 +96,21 @@ def test_a_missing_folder_is_a_usage_error(tmp_path: Path) -> None:
 def test_addresses_per_identity_are_bounded() -> None:
     folder = TrailFolder()
     folder.add_all(call("2026-05-01T10:00:00Z", ip=f"10.0.{i // 250}.{i % 250}") for i in range(1000))
-    assert len(folder.evidence().addresses[f"key:{KEY}"]) == MAX_ADDRESSES
+    assert len(folder.evidence().addresses[f"key:{KEY}"]) == MAX_UNJUDGED
     assert folder.evidence().records == 1000
+    ranged = TrailFolder([ipaddress.ip_network("192.168.0.0/16")])
+    ranged.add_all(call("2026-05-01T10:00:00Z", ip=f"10.0.{i // 250}.{i % 250}") for i in range(1000))
+    assert len(ranged.evidence().addresses[f"key:{KEY}"]) == MAX_ADDRESSES
+
+
+def test_with_allowed_ranges_only_addresses_outside_them_are_kept() -> None:
+    folder = TrailFolder([ipaddress.ip_network("10.0.0.0/8"), ipaddress.ip_network("2001:db8::/32")])
+    folder.add_all([call("2026-05-01T10:00:00Z", ip="10.9.9.9"), call("2026-05-01T10:00:01Z", ip="2001:db8::5"),
+                    call("2026-05-01T10:00:02Z", ip="203.0.113.7"), call("2026-05-01T10:00:03Z", ip="2001:db9::1"),
+                    call("2026-05-01T10:00:04Z", ip="ec2.amazonaws.com")])
+    evidence = folder.evidence()
+    assert [s.address for s in evidence.addresses[f"key:{KEY}"]] == ["2001:db9::1", "203.0.113.7"]
+    assert evidence.last_seen[f"key:{KEY}"].second == 4  # every call still counts as activity
 
 
 def test_logs_are_read_from_an_s3_bucket_page_by_page(aws: MotoLab) -> None:
