@@ -15,7 +15,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 import boto3
@@ -151,7 +151,8 @@ def build_inventory(session: Any, source: str, opts: AwsOptions) -> AccountInven
         people = _credential_report(iam, notes) or _console_per_user(iam, [u.name for u in details.users],
                                                                       notes, pool)
         keys = dict(zip((u.name for u in details.users),
-                        pool.map(lambda u: _keys_of(iam, u.name, notes), details.users), strict=True))
+                        pool.map(lambda u: _keys_of(iam, u.name, notes, people[u.name].keys if u.name in people
+                                                    else ()), details.users), strict=True))
     unknown = _Login(None, None)
     users = tuple(
         IamUser(name=u.name, arn=u.arn, created=u.created, tags=u.tags, groups=u.groups,
@@ -350,6 +351,17 @@ class _Login:
     mfa: bool | None
     password_last_used: datetime | None = None
     password_changed: datetime | None = None
+    keys: tuple[_ReportKey, ...] = ()
+
+
+@dataclass(frozen=True)
+class _ReportKey:
+    """One access-key slot of a credential-report row: the report names keys by slot, not by id,
+    so a key is recognised by its creation time (`last_rotated`, to the second)."""
+
+    created: datetime
+    last_used: datetime | None
+    service: str | None
 
 
 def _credential_report(iam: Any, notes: Notes, polls: int = 10) -> dict[str, _Login] | None:
@@ -367,8 +379,20 @@ def _credential_report(iam: Any, notes: Notes, polls: int = 10) -> dict[str, _Lo
         return None
     rows = csv.DictReader(io.StringIO(raw.decode("utf-8", "replace")))
     return {r["user"]: _Login(r.get("password_enabled") == "true", r.get("mfa_active") == "true",
-                              _report_date(r.get("password_last_used")), _report_date(r.get("password_last_changed")))
+                              _report_date(r.get("password_last_used")), _report_date(r.get("password_last_changed")),
+                              _report_keys(r))
             for r in rows if r.get("user") and r["user"] != "<root_account>"}
+
+
+def _report_keys(row: Mapping[str, str]) -> tuple[_ReportKey, ...]:
+    out = []
+    for n in (1, 2):
+        created = _report_date(row.get(f"access_key_{n}_last_rotated"))
+        if created is not None:
+            service = row.get(f"access_key_{n}_last_used_service")
+            out.append(_ReportKey(created, _report_date(row.get(f"access_key_{n}_last_used_date")),
+                                  None if service in (None, "", "N/A", "not_supported") else service))
+    return tuple(out)
 
 
 def _report_date(value: str | None) -> datetime | None:
@@ -396,11 +420,20 @@ def _console_per_user(iam: Any, names: Sequence[str], notes: Notes,
     return dict(zip(names, pool.map(lambda n: _Login(login(n), mfa(n)), names), strict=True))
 
 
-def _keys_of(iam: Any, name: str, notes: Notes) -> tuple[AccessKey, ...]:
+def _keys_of(iam: Any, name: str, notes: Notes, reported: Sequence[_ReportKey] = ()) -> tuple[AccessKey, ...]:
+    """A user's keys with their last use: from the credential report where it answers for the key
+    (recognised by creation time; never used, or used with the service named; the report is at most
+    four hours old), else one GetAccessKeyLastUsed call each."""
     listed = _guard(notes, "iam:ListAccessKeys", "keys of some users missing",
                     lambda: _all(iam, "list_access_keys", "AccessKeyMetadata", UserName=name), incomplete=True)
     out = []
     for k in listed or []:
+        slot = _slot_of(k.get("CreateDate"), reported)
+        if slot is not None and (slot.last_used is None or slot.service):  # never used, or used and named
+            out.append(AccessKey(k["AccessKeyId"], name, k.get("Status", "Unknown"), k.get("CreateDate"),
+                                 slot.last_used, slot.service))
+            continue
+
         def last_used(key_id: str = k["AccessKeyId"]) -> dict[str, Any]:
             return dict(iam.get_access_key_last_used(AccessKeyId=key_id)["AccessKeyLastUsed"])
 
@@ -409,6 +442,21 @@ def _keys_of(iam: Any, name: str, notes: Notes) -> tuple[AccessKey, ...]:
         out.append(AccessKey(k["AccessKeyId"], name, k.get("Status", "Unknown"), k.get("CreateDate"),
                              (used or {}).get("LastUsedDate"), None if service in (None, "N/A") else service))
     return tuple(out)
+
+
+def _slot_of(created: Any, reported: Sequence[_ReportKey]) -> _ReportKey | None:
+    """The report slot of the key created at `created`; None when none matches, or when two keys
+    created in the same second tell different stories."""
+    if not isinstance(created, datetime):
+        return None
+    second = _utc_second(created)
+    found = {(r.last_used, r.service): r for r in reported if _utc_second(r.created) == second}
+    return next(iter(found.values())) if len(found) == 1 else None
+
+
+def _utc_second(d: datetime) -> datetime:
+    d = d if d.tzinfo else d.replace(tzinfo=UTC)
+    return d.astimezone(UTC).replace(microsecond=0)
 
 
 # ---------------------------------------------------------------- deactivation

@@ -113,6 +113,24 @@ def test_throttling_is_retried(aws: MotoLab) -> None:
     assert inv.complete and inv.notes == () and len(by_name(inv)["ci"].keys) == 2
 
 
+def test_last_use_comes_from_the_credential_report_not_one_call_per_key(aws: MotoLab) -> None:
+    keys = seed(aws)
+    aws.admin()
+    aws.enforce()
+    proxy = ThrottlingProxy(aws.url, "none", 0)  # only records the actions
+    aws.use_endpoint(proxy.url)
+    try:
+        [inv] = collect_inventories(FAST)
+    finally:
+        proxy.stop()
+    users = by_name(inv)
+    assert [k.last_used for k in users["ci"].keys] == [None, None]  # never used, as the report says
+    assert {k.access_key_id for k in users["ci"].keys} == {k for k, _ in keys["ci"]}
+    # the emulator's report names no service for the auditor's own (used) key: that one is asked for
+    assert proxy.actions.count("GetAccessKeyLastUsed") == 1
+    assert users["auditor"].keys[0].last_used is not None
+
+
 def test_a_hanging_endpoint_is_a_clear_error(aws: MotoLab, fake_http: Callable[[], FakeHttpServer]) -> None:
     server = fake_http()
     server.route("POST", "/", server.slow(30))

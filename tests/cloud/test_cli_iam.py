@@ -144,7 +144,9 @@ def test_denied_calls_are_reported_and_the_rest_kept(aws: MotoLab, caplog: pytes
     aws.user("ci", keys=1, tags=OWNED)
     key = aws.user("limited", policy={"Version": "2012-10-17", "Statement": [
         {"Effect": "Allow", "Action": ["iam:*", "sts:GetCallerIdentity"], "Resource": "*"},
-        {"Effect": "Deny", "Action": ["iam:GetAccessKeyLastUsed"], "Resource": "*"}]}, tags=OWNED)[0]
+        # without the credential report, each key's last use is asked for, and denied
+        {"Effect": "Deny", "Action": ["iam:GetAccessKeyLastUsed", "iam:GetCredentialReport"], "Resource": "*"}]},
+        tags=OWNED)[0]
     aws.use_credentials(*key)
     aws.enforce()
     code, report, _ = report_json("--fail-on", "high")
