@@ -15,7 +15,7 @@ from typing import Any
 from scanner.cloud.activity import Sighting, TrailEvidence, role_key, user_key
 from scanner.cloud.crosscheck import IamReport
 from scanner.cloud.model import AccountInventory, Grant, IamRole, IamUser
-from scanner.cloud.policy import risky_grants
+from scanner.cloud.policy import parse_document, risky_grants
 from scanner.cloud.trustpolicy import Trust, trusts
 
 IDENTITY_FLAGS = (
@@ -156,6 +156,8 @@ def _role(account: str | None, r: IamRole, own: frozenset[str], o: PostureOption
         owner, departed = _ownership(r.name, kind, r.tags.get(o.owner_tag, "").strip() or None, created_by, o,
                                      flags, reasons)
     found = trusts(r.trust, own)
+    if r.trust is not None and parse_document(r.trust) is None:
+        reasons.append("the trust policy could not be read (not a JSON policy): who may assume it is unknown")
     for t in found:
         if t.problem:
             flags.add(t.problem)
@@ -235,10 +237,14 @@ def _common(kind: str, created: datetime | None, last: datetime | None, tags: Ma
             grants: Iterable[Grant], declared_as: str, o: PostureOptions, flags: set[str], reasons: list[str]) -> None:
     _unused(kind, created, last, o, flags, reasons)
     _expired(tags, active, o, flags, reasons)
+    grants = list(grants)
     risky = sorted({r for g in grants for r in risky_grants(g.name, g.document)})
     if risky:
         flags.add("over-privileged")
         reasons.extend(risky)
+    unread = sorted({g.name for g in grants if g.document is not None and parse_document(g.document) is None})
+    if unread:
+        reasons.append(f"policy {', '.join(unread)} could not be read (not a JSON policy): judged by name only")
     if o.declared is not None and declared_as not in o.declared:
         flags.add("untracked")
         reasons.append("not declared in the Terraform given")

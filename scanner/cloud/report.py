@@ -5,10 +5,13 @@ from __future__ import annotations
 import importlib
 import ipaddress
 import logging
+import multiprocessing
 import os
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from multiprocessing.context import BaseContext
 from pathlib import Path
 from typing import Any
 
@@ -50,13 +53,20 @@ def build_report(req: ReportRequest, env: Mapping[str, str] | None = None,
     findings = load_findings(req, warn)
     departed = _departed(req.departed_file)
     iac = _terraform(req.terraform) if req.terraform else None
-    local = req.cloudtrail and not req.cloudtrail.startswith("s3://")
-    trail, trail_notes = _cloudtrail(req, cidrs) if local else (None, ())
+    if req.cloudtrail and not req.cloudtrail.startswith("s3://") and not os.path.exists(req.cloudtrail):
+        raise ConfigError(f"no such CloudTrail folder or file: {req.cloudtrail}")
     if req.verify:
         findings = _verify_aws(findings, os.environ if env is None else env)
-    inventories = collect_inventories(req.aws)
-    if req.cloudtrail and trail is None:
-        trail, trail_notes = _cloudtrail(req, cidrs)
+    trail: TrailEvidence | None = None
+    trail_notes: tuple[str, ...] = ()
+    if req.cloudtrail:
+        # CloudTrail is parsed in a process of its own while the inventory waits on AWS
+        with ProcessPoolExecutor(max_workers=1, mp_context=_fork_context()) as pool:
+            pending = pool.submit(read_cloudtrail, req.cloudtrail, req.aws, cidrs)
+            inventories = collect_inventories(req.aws)
+            trail, trail_notes = pending.result()
+    else:
+        inventories = collect_inventories(req.aws)
     when = req.as_of or now or datetime.now(UTC)
     options = CrosscheckOptions(now=when, max_key_age_days=req.max_key_age_days,
                                 unused_days=req.unused_days, owner_tag=req.owner_tag, departed=departed,
@@ -88,12 +98,20 @@ def _accounts(values: Sequence[str]) -> frozenset[str]:
     return frozenset(values)
 
 
-def _cloudtrail(req: ReportRequest, cidrs: Sequence[Network]) -> tuple[TrailEvidence, tuple[str, ...]]:
+def read_cloudtrail(location: str, aws: AwsOptions, cidrs: Sequence[Network]) -> tuple[TrailEvidence, tuple[str, ...]]:
+    """CloudTrail evidence (a module-level function: it runs in a worker process)."""
     from scanner.cloud.aws_iam import client, session_for
     from scanner.cloud.cloudtrail import read_trail
 
-    assert req.cloudtrail
-    return read_trail(req.cloudtrail, lambda: client(session_for(req.aws), "s3", req.aws), cidrs)
+    return read_trail(location, lambda: client(session_for(aws), "s3", aws), cidrs)
+
+
+def _fork_context() -> BaseContext | None:
+    """fork where there is one (no re-import, and no threads are running yet when it forks)."""
+    try:
+        return multiprocessing.get_context("fork")
+    except ValueError:
+        return None
 
 
 def _declared(iac: Sequence[IacIdentityLike]) -> frozenset[str]:

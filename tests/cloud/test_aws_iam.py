@@ -131,6 +131,27 @@ def test_last_use_comes_from_the_credential_report_not_one_call_per_key(aws: Mot
     assert users["auditor"].keys[0].last_used is not None
 
 
+def test_roles_are_read_one_by_one_when_the_account_summary_is_denied(aws: MotoLab) -> None:
+    iam = aws.client("iam")
+    trust = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": "999999999999"},
+                                                    "Action": "sts:AssumeRole"}]}
+    iam.create_role(RoleName="vendor", AssumeRolePolicyDocument=json.dumps(trust), Tags=[{"Key": "owner",
+                                                                                          "Value": "bob"}])
+    iam.put_role_policy(RoleName="vendor", PolicyName="all", PolicyDocument=json.dumps(policy("Allow", "*")))
+    key = aws.user("limited", keys=1, policy={"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": ["iam:*", "sts:GetCallerIdentity"], "Resource": "*"},
+        {"Effect": "Deny", "Action": ["iam:GetAccountAuthorizationDetails"], "Resource": "*"}]})[0]
+    aws.use_credentials(*key)
+    aws.enforce()
+    [inv] = collect_inventories(FAST)
+    assert any("GetAccountAuthorizationDetails" in n for n in inv.notes)
+    [role] = inv.roles
+    assert (role.name, role.tags) == ("vendor", {"owner": "bob"})
+    assert [g.name for g in role.grants] == ["all"] and role.grants[0].document["Statement"][0]["Action"] == ["*"]
+    from scanner.cloud.policy import parse_document
+    assert parse_document(role.trust)["Statement"][0]["Principal"] == {"AWS": "999999999999"}
+
+
 def test_a_hanging_endpoint_is_a_clear_error(aws: MotoLab, fake_http: Callable[[], FakeHttpServer]) -> None:
     server = fake_http()
     server.route("POST", "/", server.slow(30))

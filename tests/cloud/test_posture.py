@@ -189,3 +189,11 @@ def test_identities_are_sorted_riskiest_first_and_serialise_every_field() -> Non
 def test_a_custom_kind_tag_name(kind_value: str) -> None:
     found = run((person(tags={"identity-type": kind_value, "owner": "a"}),), kind_tag="identity-type")
     assert found["alice"].kind == "machine" and "machine-console-login" in found["alice"].flags
+
+
+def test_policies_that_do_not_parse_are_said_and_the_rest_still_judged() -> None:
+    broken = Grant("half-written", document="{\"Statement\": [")
+    found = run((machine(grants=(broken, ADMIN)),), (role("r", "%7Bnot json"),))
+    assert "over-privileged" in found["ci"].flags
+    assert any("half-written could not be read" in r for r in found["ci"].reasons)
+    assert any("trust policy could not be read" in r for r in found["r"].reasons) and found["r"].trusts == ()
