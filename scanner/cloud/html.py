@@ -8,10 +8,11 @@ and JS under a hash-pinned CSP, no external asset. Everything read from AWS or f
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from scanner.cloud.crosscheck import CredentialRecord, IamReport
-from scanner.cloud.people import OwnerGroup, groups
+from scanner.cloud.people import OwnerGroup, created_by, groups
 from scanner.cloud.posture import KINDS, RISKS, Identity, summary
 from scanner.report.html import asset, csp_hash, e
 
@@ -28,7 +29,8 @@ def render_html(report: IamReport, tool_version: str | None = None) -> str:
     subtitle = f"Generated {report.generated_at.astimezone(UTC).strftime('%Y-%m-%d %H:%M UTC')}"
     if tool_version:
         subtitle += f" by keysweep {tool_version}"
-    body = [_totals(report, owners), _filters(report), *(_group(g, creds) for g in owners), _notes(report)]
+    body = [_totals(report, owners), _filters(report), *(_group(g, creds, report.credentials) for g in owners),
+            _notes(report)]
     return "\n".join([
         "<!DOCTYPE html>",
         '<html lang="en"><head><meta charset="utf-8">',
@@ -70,9 +72,15 @@ def _filters(report: IamReport) -> str:
             f"{len(report.identities)} shown</span></div></section>")
 
 
-def _group(g: OwnerGroup, creds: dict[tuple[str | None, str], list[CredentialRecord]]) -> str:
+def _group(g: OwnerGroup, creds: dict[tuple[str | None, str], list[CredentialRecord]],
+           all_creds: Sequence[CredentialRecord]) -> str:
     members = ([g.person] if g.person else []) + list(g.owned)
     rows = "".join(_identity_rows(i, creds.get((i.account_id, i.name), ())) for i in members)
+    made = created_by(all_creds, g.person) if g.person else []
+    if made:
+        rows += ('<tr class="detail"><td></td><td colspan="7">created keys of other users: '
+                 + e(", ".join(f"{c.access_key_id} ({c.user_name}, {c.status.lower()}, {c.risk})" for c in made))
+                 + "</td></tr>")
     left = ' <span class="sev sev-critical">left</span>' if g.departed else ""
     head = ("<tr><th>Risk</th><th>Kind</th><th>Type</th><th>Name</th><th>Account</th><th>MFA</th>"
             "<th>Last activity</th><th>Flags</th></tr>")

@@ -51,6 +51,13 @@ def groups(found: Sequence[Identity]) -> list[OwnerGroup]:
     return out
 
 
+def created_by(credentials: Sequence[CredentialRecord], person: Identity) -> list[CredentialRecord]:
+    """Keys CloudTrail says this person created for users other than themself."""
+    names = {a.lower() for a in (person.name, person.owner) if a}
+    return [c for c in credentials if c.created_by and c.created_by.lower() in names and c.user_name != person.name
+            and c.account_id == person.account_id]
+
+
 def _worst(g: OwnerGroup) -> int:
     risks = [i.risk for i in g.owned] + ([g.person.risk] if g.person else [])
     return min((RISKS.index(r) for r in risks), default=len(RISKS))
@@ -67,6 +74,11 @@ def render_identities(report: IamReport) -> list[str]:
     for g in groups(report.identities):
         lines.append(f"{g.owner}{' (left)' if g.departed else ''}")
         members = ([g.person] if g.person else []) + list(g.owned)
+        if g.person:
+            made = created_by(report.credentials, g.person)
+            if made:
+                lines.append("  created keys of other users: " + ", ".join(
+                    f"{c.access_key_id} ({c.user_name}, {c.status.lower()}, {c.risk})" for c in made))
         for i in members:
             lines.append(f"  {_line(i)}")
             lines += [f"      {r}" for r in i.reasons if i.risk in ("critical", "high") and not r.startswith("kind ")]

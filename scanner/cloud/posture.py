@@ -117,6 +117,12 @@ def _user(account: str | None, u: IamUser, o: PostureOptions) -> Identity:
     created_by = trail.created_by.get(me)
     owner, departed = _ownership(u.name, kind, u.tags.get(o.owner_tag, "").strip() or None, created_by, o,
                                  flags, reasons)
+    for k in active_keys:  # a live key made by someone who has left is theirs to answer for, and nobody's now
+        maker = trail.created_by.get(f"key:{k.access_key_id}")
+        if maker and maker.lower() in o.departed and maker.lower() != u.name.lower():
+            flags.add("owner-departed")
+            departed = True
+            reasons.append(f"active key {k.access_key_id} was created by {maker}, who left (--departed)")
     if kind == "person" and u.console_access:
         if u.mfa is False:
             flags.add("person-without-mfa")

@@ -102,3 +102,27 @@ def test_filters_by_risk_kind_and_text(browser: Browser, page_file: Path) -> Non
                            ".map(s => s.getAttribute('data-owner'))")
     assert hidden == ["bob"]
     assert page.evaluate("document.getElementById('shown-count').textContent") == "1"
+
+
+def test_text_lists_the_keys_a_person_created_for_other_users() -> None:
+    from scanner.cloud.activity import TrailFolder
+    from scanner.cloud.render import render_text
+
+    trail = TrailFolder()
+    trail.add({"eventTime": "2026-01-02T03:04:05Z", "eventName": "CreateAccessKey", "recipientAccountId": ACCOUNT,
+               "userIdentity": {"type": "IAMUser", "userName": "bob", "accountId": ACCOUNT},
+               "requestParameters": {"userName": "ci"},
+               "responseElements": {"accessKey": {"accessKeyId": CI_KEY, "userName": "ci"}}})
+    evidence = trail.evidence()
+    bob = IamUser("bob", f"arn:aws:iam::{ACCOUNT}:user/bob", ago(300), {}, (), (), (), console_access=True, mfa=True,
+                  password_last_used=ago(1))
+    ci = IamUser("ci", f"arn:aws:iam::{ACCOUNT}:user/ci", ago(100), {"owner": "team-x"}, (), (),
+                 (AccessKey(CI_KEY, "ci", "Active", ago(100), ago(1), "s3"),), console_access=False, mfa=False)
+    inv = [AccountInventory(ACCOUNT, "test", (bob, ci))]
+    report = joined(crosscheck(inv, [], None, CrosscheckOptions(now=NOW)),
+                    identities(inv, PostureOptions(now=NOW, trail=evidence)), evidence)
+    text = render_text(report)
+    bob_group = text[text.index("\nbob\n"):]
+    assert bob_group.splitlines()[2].strip().startswith(f"created keys of other users: {CI_KEY} (ci, active")
+    assert "team-x" in text
+    assert f"{CI_KEY} (ci" in render_html(report)

@@ -197,3 +197,16 @@ def test_policies_that_do_not_parse_are_said_and_the_rest_still_judged() -> None
     assert "over-privileged" in found["ci"].flags
     assert any("half-written could not be read" in r for r in found["ci"].reasons)
     assert any("trust policy could not be read" in r for r in found["r"].reasons) and found["r"].trusts == ()
+
+
+def test_a_live_key_made_by_someone_who_left_counts_against_its_user() -> None:
+    trail = TrailFolder()
+    trail.add({"eventTime": "2026-01-02T03:04:05Z", "eventName": "CreateAccessKey", "recipientAccountId": ACCOUNT,
+               "userIdentity": {"type": "AssumedRole", "accountId": ACCOUNT,
+                                "arn": f"arn:aws:sts::{ACCOUNT}:assumed-role/Admin/erin@example.com"},
+               "requestParameters": {"userName": "ci"},
+               "responseElements": {"accessKey": {"accessKeyId": KEY, "userName": "ci"}}})
+    found = run((machine(),), departed=frozenset({"erin@example.com"}), trail=trail.evidence())
+    assert "owner-departed" in found["ci"].flags
+    assert any(f"{KEY} was created by erin@example.com" in r for r in found["ci"].reasons)
+    assert "owner-departed" not in run((machine(),), trail=trail.evidence())["ci"].flags
