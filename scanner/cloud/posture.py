@@ -123,13 +123,14 @@ def _user(account: str | None, u: IamUser, o: PostureOptions) -> Identity:
             flags.add("owner-departed")
             departed = True
             reasons.append(f"active key {k.access_key_id} was created by {maker}, who left (--departed)")
-    if kind == "person" and u.console_access:
-        if u.mfa is False:
-            flags.add("person-without-mfa")
-            reasons.append("signs in to the console with a password and has no MFA device")
-        if o.sso:
-            flags.add("person-local-login")
-            reasons.append("has an IAM console password although people sign in through the identity provider")
+    if kind in ("person", "unknown") and u.console_access and u.mfa is False:
+        # a console password means someone signs in by hand, whatever else uses the keys
+        flags.add("person-without-mfa")
+        reasons.append("signs in to the console with a password and has no MFA device"
+                       + ("" if kind == "person" else f" (kind unknown: tag it with {o.kind_tag}=...)"))
+    if kind == "person" and u.console_access and o.sso:
+        flags.add("person-local-login")
+        reasons.append("has an IAM console password although people sign in through the identity provider")
     if kind == "machine" and u.console_access:
         flags.add("machine-console-login")
         reasons.append("a machine identity with a console password: someone signs in to it by hand")

@@ -210,3 +210,11 @@ def test_a_live_key_made_by_someone_who_left_counts_against_its_user() -> None:
     assert "owner-departed" in found["ci"].flags
     assert any(f"{KEY} was created by erin@example.com" in r for r in found["ci"].reasons)
     assert "owner-departed" not in run((machine(),), trail=trail.evidence())["ci"].flags
+
+
+def test_console_without_mfa_is_flagged_when_keys_in_use_leave_the_kind_open() -> None:
+    shared = replace(person("shared", mfa=False), keys=(AccessKey(KEY, "shared", "Active", ago(10), ago(1), "s3"),))
+    found = run((shared, replace(shared, name="guarded", mfa=True)))
+    assert found["shared"].kind == "unknown" and "person-without-mfa" in found["shared"].flags
+    assert any("kind unknown: tag it" in r for r in found["shared"].reasons)
+    assert found["guarded"].flags == ()
