@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from scanner.cloud.dates import iso
+
 MAX_ADDRESSES = 64  # outside the allowed ranges, per identity or key
 MAX_UNJUDGED = 16  # per identity or key when no range is given
 _CACHE = 1 << 17  # address classifications remembered
@@ -32,7 +34,7 @@ class Sighting:
     calls: int
 
     def to_dict(self) -> dict[str, Any]:
-        return {"address": self.address, "first": _iso(self.first), "last": _iso(self.last),
+        return {"address": self.address, "first": iso(self.first), "last": iso(self.last),
                 "event": self.event, "calls": self.calls}
 
 
@@ -208,7 +210,3 @@ def _stamp(value: Any) -> str | None:
 
 def _parsed(stamp: str) -> datetime:
     return datetime.fromisoformat(stamp[:19]).replace(tzinfo=UTC)
-
-
-def _iso(value: datetime) -> str:
-    return value.astimezone(UTC).isoformat(timespec="seconds")

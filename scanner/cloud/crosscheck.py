@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, Protocol
 
+from scanner.cloud.dates import days, iso, parse
 from scanner.cloud.keyid import account_id_from_key_id, is_access_key_id
 from scanner.cloud.model import AccessKey, AccountInventory, IamUser
 from scanner.cloud.policy import risky_grants
@@ -77,8 +78,8 @@ class CredentialRecord:
     def to_dict(self) -> dict[str, Any]:
         return {
             "access_key_id": self.access_key_id, "account_id": self.account_id, "user_name": self.user_name,
-            "status": self.status, "created": _iso(self.created), "age_days": self.age_days,
-            "last_used": _iso(self.last_used), "last_used_service": self.last_used_service,
+            "status": self.status, "created": iso(self.created), "age_days": self.age_days,
+            "last_used": iso(self.last_used), "last_used_service": self.last_used_service,
             "in_inventory": self.in_inventory, "managed_by_terraform": self.managed_by_terraform,
             "leaks": [vars(leak) for leak in self.leaks],
             "verification": self.verification.to_dict() if self.verification else None,
@@ -98,7 +99,7 @@ class IamReport:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "generated_at": _iso(self.generated_at),
+            "generated_at": iso(self.generated_at),
             "accounts": [{"account_id": a.account_id, "source": a.source, "users": len(a.users),
                           "roles": len(a.roles), "access_keys": sum(len(u.keys) for u in a.users),
                           "complete": a.complete, "notes": list(a.notes)} for a in self.accounts],
@@ -202,7 +203,7 @@ def _record(key_id: str, found: tuple[AccountInventory, IamUser, AccessKey] | No
     created = key.created if key else None
     return CredentialRecord(
         access_key_id=key_id, account_id=account, user_name=user.name if user else None, status=status,
-        created=created, age_days=_days(o.now, created), last_used=key.last_used if key else None,
+        created=created, age_days=days(o.now, created), last_used=key.last_used if key else None,
         last_used_service=key.last_used_service if key else None, in_inventory=found is not None,
         managed_by_terraform=managed, leaks=leaks, verification=verdict,
         flags=tuple(f for f in FLAGS if f in flags), risk=_risk(flags, status, verdict),
@@ -225,15 +226,15 @@ def _status_when_absent(account: str | None, inventories: Sequence[AccountInvent
 
 def _key_flags(key: AccessKey, user: IamUser, leaks: Sequence[Leak], o: CrosscheckOptions,
                flags: set[str], reasons: list[str]) -> None:
-    age = _days(o.now, key.created)
+    age = days(o.now, key.created)
     if age is not None and age >= o.max_key_age_days:
         flags.add("unrotated")
         reasons.append(f"{age} days old (limit {o.max_key_age_days})")
-    first_leak = min((d for d in (_parse(leak.date) for leak in leaks) if d), default=None)
+    first_leak = min((d for d in (parse(leak.date) for leak in leaks) if d), default=None)
     if first_leak and key.created and key.created <= first_leak:
         flags.add("unrotated")
         reasons.append(f"same key since the leak on {first_leak.date().isoformat()}")
-    idle = _days(o.now, key.last_used)
+    idle = days(o.now, key.last_used)
     if key.last_used is None or (idle is not None and idle >= o.unused_days):
         flags.add("unused")
         reasons.append("never used" if key.last_used is None else f"unused for {idle} days")
@@ -270,28 +271,7 @@ def _risk(flags: set[str], status: str, verdict: Verification | None) -> str:
     return "low"
 
 
-# ---------------------------------------------------------------- dates
-
-def _parse(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    try:
-        d = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return d if d.tzinfo else d.replace(tzinfo=UTC)
-
-
-def _days(now: datetime, then: datetime | None) -> int | None:
-    if then is None:
-        return None
-    then = then if then.tzinfo else then.replace(tzinfo=UTC)
-    return max(0, (now - then).days)
-
-
-def _iso(value: datetime | None) -> str | None:
-    return value.astimezone(UTC).isoformat(timespec="seconds") if value else None
-
+# ---------------------------------------------------------------- inputs and totals
 
 def departed_names(lines: Iterable[str]) -> frozenset[str]:
     """`--departed FILE` content: one name or email per line; '#' starts a comment."""

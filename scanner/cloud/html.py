@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from scanner.cloud.crosscheck import CredentialRecord, IamReport
-from scanner.cloud.people import OwnerGroup, created_by, groups
+from scanner.cloud.people import OwnerGroup, created_by, created_text, groups
 from scanner.cloud.posture import KINDS, RISKS, Identity, summary
 from scanner.report.html import asset, csp_hash, e
 
@@ -78,9 +78,7 @@ def _group(g: OwnerGroup, creds: dict[tuple[str | None, str], list[CredentialRec
     rows = "".join(_identity_rows(i, creds.get((i.account_id, i.name), ())) for i in members)
     made = created_by(all_creds, g.person) if g.person else []
     if made:
-        rows += ('<tr class="detail"><td></td><td colspan="7">created keys of other users: '
-                 + e(", ".join(f"{c.access_key_id} ({c.user_name}, {c.status.lower()}, {c.risk})" for c in made))
-                 + "</td></tr>")
+        rows += f'<tr class="detail"><td></td><td colspan="7">{e(created_text(made))}</td></tr>'
     left = ' <span class="sev sev-critical">left</span>' if g.departed else ""
     head = ("<tr><th>Risk</th><th>Kind</th><th>Type</th><th>Name</th><th>Account</th><th>MFA</th>"
             "<th>Last activity</th><th>Flags</th></tr>")

@@ -58,6 +58,11 @@ def created_by(credentials: Sequence[CredentialRecord], person: Identity) -> lis
             and c.account_id == person.account_id]
 
 
+def created_text(made: Sequence[CredentialRecord]) -> str:
+    return "created keys of other users: " + ", ".join(
+        f"{c.access_key_id} ({c.user_name}, {c.status.lower()}, {c.risk})" for c in made)
+
+
 def _worst(g: OwnerGroup) -> int:
     risks = [i.risk for i in g.owned] + ([g.person.risk] if g.person else [])
     return min((RISKS.index(r) for r in risks), default=len(RISKS))
@@ -74,11 +79,9 @@ def render_identities(report: IamReport) -> list[str]:
     for g in groups(report.identities):
         lines.append(f"{g.owner}{' (left)' if g.departed else ''}")
         members = ([g.person] if g.person else []) + list(g.owned)
-        if g.person:
-            made = created_by(report.credentials, g.person)
-            if made:
-                lines.append("  created keys of other users: " + ", ".join(
-                    f"{c.access_key_id} ({c.user_name}, {c.status.lower()}, {c.risk})" for c in made))
+        made = created_by(report.credentials, g.person) if g.person else []
+        if made:
+            lines.append(f"  {created_text(made)}")
         for i in members:
             lines.append(f"  {_line(i)}")
             lines += [f"      {r}" for r in i.reasons if i.risk in ("critical", "high") and not r.startswith("kind ")]

@@ -9,11 +9,12 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from scanner.cloud.activity import Sighting, TrailEvidence, role_key, user_key
 from scanner.cloud.crosscheck import IamReport
+from scanner.cloud.dates import aware, days, iso, parse
 from scanner.cloud.model import AccountInventory, Grant, IamRole, IamUser
 from scanner.cloud.policy import parse_document, risky_grants
 from scanner.cloud.trustpolicy import Trust, trusts
@@ -86,8 +87,8 @@ class Identity:
         return {
             "account_id": self.account_id, "arn": self.arn, "name": self.name, "type": self.type,
             "kind": self.kind, "owner": self.owner, "owner_departed": self.owner_departed,
-            "console_access": self.console_access, "mfa": self.mfa, "created": _iso(self.created),
-            "created_by": self.created_by, "last_activity": _iso(self.last_activity),
+            "console_access": self.console_access, "mfa": self.mfa, "created": iso(self.created),
+            "created_by": self.created_by, "last_activity": iso(self.last_activity),
             "access_keys": list(self.access_keys), "trusts": [t.to_dict() for t in self.trusts],
             "flags": list(self.flags), "risk": self.risk, "reasons": list(self.reasons),
             "source_ips": [s.to_dict() for s in self.source_ips],
@@ -262,7 +263,7 @@ def _unused(kind: str, created: datetime | None, last: datetime | None, o: Postu
     if kind == "break-glass":
         return  # kept for emergencies: idle is what it should be
     since = last or created
-    idle = _days(o.now, since)
+    idle = days(o.now, since)
     if since is not None and (idle is None or idle < o.unused_days):
         return
     flags.add("unused")
@@ -277,23 +278,23 @@ def _expired(tags: Mapping[str, str], active: bool, o: PostureOptions, flags: se
     raw = next((v for k, v in tags.items() if k.lower() in EXPIRES_TAGS), None)
     if raw is None or not active:
         return
-    when = _parse_date(raw)
+    when = parse(raw)
     if when is None:
         reasons.append(f"expiry tag {raw!r} is not a date")
     elif when < o.now:
         flags.add("expired")
-        reasons.append(f"meant to expire on {raw} and still active {_days(o.now, when)} days later")
+        reasons.append(f"meant to expire on {raw} and still active {days(o.now, when)} days later")
 
 
 def _break_glass(u: IamUser, o: PostureOptions, flags: set[str], reasons: list[str]) -> None:
     if u.console_access:
         changed = u.password_changed or u.created
-        age = _days(o.now, changed)
+        age = days(o.now, changed)
         if age is not None and age >= o.max_key_age_days:
             flags.add("break-glass-unrotated")
             reasons.append(f"break-glass password unchanged for {age} days (limit {o.max_key_age_days})")
     for k in u.keys:
-        age = _days(o.now, k.created)
+        age = days(o.now, k.created)
         if k.status == "Active" and age is not None and age >= o.max_key_age_days:
             flags.add("break-glass-unrotated")
             reasons.append(f"break-glass key {k.access_key_id} is {age} days old (limit {o.max_key_age_days})")
@@ -319,7 +320,7 @@ def _network(kind: str, sightings: Sequence[Sighting], o: PostureOptions, flags:
     flags.add("outside-allowed-network")
     for s in outside[:5]:
         reasons.append(f"called AWS from {s.address}, outside the allowed ranges: {s.calls} call(s), e.g. "
-                       f"{s.event}, {_iso(s.first)} to {_iso(s.last)}")
+                       f"{s.event}, {iso(s.first)} to {iso(s.last)}")
     if len(outside) > 5:
         reasons.append(f"... and {len(outside) - 5} more addresses outside the allowed ranges")
 
@@ -341,26 +342,11 @@ def _risk(kind: str, flags: set[str]) -> str:
 
 
 def _latest(values: Iterable[datetime | None]) -> datetime | None:
-    return max((_aware(v) for v in values if v is not None), default=None)
+    return max((aware(v) for v in values if v is not None), default=None)
 
 
-def _aware(d: datetime) -> datetime:
-    return d if d.tzinfo else d.replace(tzinfo=UTC)
 
 
-def _days(now: datetime, then: datetime | None) -> int | None:
-    return None if then is None else max(0, (now - _aware(then)).days)
-
-
-def _parse_date(value: str) -> datetime | None:
-    try:
-        return _aware(datetime.fromisoformat(value.strip().replace("Z", "+00:00")))
-    except ValueError:
-        return None
-
-
-def _iso(value: datetime | None) -> str | None:
-    return value.astimezone(UTC).isoformat(timespec="seconds") if value else None
 
 
 def summary(found: Iterable[Identity]) -> Mapping[str, int]:
