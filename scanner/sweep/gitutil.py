@@ -1,6 +1,9 @@
 """The few git plumbing calls a sweep needs: refs, new commits, changed paths, blobs at HEAD, clones.
 
-Plain `git` subprocesses (no shell); every failure is a SourceError with one readable line.
+Plain `git` subprocesses (no shell); every failure is a SourceError with one readable line. Reads of a
+repository run under the history scan's safety policy (`sources.gitcmd`: no remote protocol, no lazy
+fetch, no fsmonitor), so a partial clone's missing objects stay missing instead of being fetched
+from whatever remote the repository names; only `clone_or_fetch` of a sweep target talks to a remote.
 """
 
 from __future__ import annotations
@@ -11,18 +14,22 @@ from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
 from scanner.errors import SourceError
+from scanner.sources.gitcmd import git_argv
+from scanner.sources.gitcmd import git_env as read_env
 
-GIT_ENV = {"GIT_TERMINAL_PROMPT": "0", "GIT_ASKPASS": "true", "SSH_ASKPASS": "true", "LC_ALL": "C",
-           "GIT_CONFIG_NOSYSTEM": "1"}
+# fetching a sweep target: never prompt (a sweep runs unattended)
+NETWORK_ENV = {"GIT_TERMINAL_PROMPT": "0", "GIT_ASKPASS": "true", "SSH_ASKPASS": "true", "LC_ALL": "C",
+               "GIT_CONFIG_NOSYSTEM": "1"}
 ARG_BATCH = 500  # paths per git command line
 
 
 def git(repo: str | Path, *args: str, stdin: bytes | None = None, timeout: float | None = None,
-        check: bool = True) -> bytes:
-    env = {**os.environ, **GIT_ENV}
+        check: bool = True, network: bool = False) -> bytes:
+    """Run git in `repo`; reads follow the safety policy, `network=True` only for clone and fetch."""
+    argv = ["git", "-C", str(repo), *args] if network else git_argv(str(repo), *args)
+    env = {**os.environ, **NETWORK_ENV} if network else read_env()
     try:
-        proc = subprocess.run(["git", "-C", str(repo), *args], input=stdin, capture_output=True, env=env,
-                              timeout=timeout, check=False)
+        proc = subprocess.run(argv, input=stdin, capture_output=True, env=env, timeout=timeout, check=False)
     except subprocess.TimeoutExpired as e:
         raise SourceError(f"{repo}: git {args[0]} timed out after {timeout:g} s") from e
     except OSError as e:
@@ -107,9 +114,8 @@ def read_blobs(repo: str | Path, blob_ids: Sequence[str]) -> Iterator[tuple[str,
     """(blob id, content) for each id, read through one `git cat-file --batch`."""
     if not blob_ids:
         return
-    env = {**os.environ, **GIT_ENV}
-    proc = subprocess.Popen(["git", "-C", str(repo), "cat-file", "--batch"], stdin=subprocess.PIPE,
-                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env)
+    proc = subprocess.Popen(git_argv(str(repo), "cat-file", "--batch"), stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=read_env())
     assert proc.stdin is not None and proc.stdout is not None
     try:
         for blob in blob_ids:
@@ -131,8 +137,8 @@ def clone_or_fetch(url: str, dest: Path, timeout: float) -> None:
     """A bare mirror of the remote's branches and tags at `dest`, fetched when it is already there."""
     if (dest / "HEAD").is_file():
         git(dest, "fetch", "--prune", "--prune-tags", "--force", "--quiet", "origin",
-            "+refs/heads/*:refs/heads/*", "+refs/tags/*:refs/tags/*", timeout=timeout)
+            "+refs/heads/*:refs/heads/*", "+refs/tags/*:refs/tags/*", timeout=timeout, network=True)
         return
     dest.parent.mkdir(parents=True, exist_ok=True)
-    git(dest.parent, "clone", "--bare", "--quiet", "--", url, str(dest), timeout=timeout)
+    git(dest.parent, "clone", "--bare", "--quiet", "--", url, str(dest), timeout=timeout, network=True)
 
