@@ -22,7 +22,12 @@ from typing import IO
 
 from scanner.errors import ConfigError, SourceError
 
-GIT_OPTIONS = ("-c", "core.quotePath=true", "-c", "protocol.allow=never", "-c", "core.fsmonitor=false")
+# fixed options on every read of a repository that may be hostile: its own config must not make git
+# fetch (protocol.allow, and GIT_NO_LAZY_FETCH below), run a monitor (core.fsmonitor), a signature
+# program (log.showSignature would run gpg.program from the repository's config while reading commit
+# metadata) or hooks
+GIT_OPTIONS = ("-c", "core.quotePath=true", "-c", "protocol.allow=never", "-c", "core.fsmonitor=false",
+               "-c", "log.showSignature=false", "-c", "core.hooksPath=/dev/null")
 GIT_ENV = {"GIT_TERMINAL_PROMPT": "0", "GIT_NO_LAZY_FETCH": "1", "GIT_OPTIONAL_LOCKS": "0", "LC_ALL": "C"}
 NULL_SHA = "0" * 40
 DIFF_OPTIONS = ("-p", "-U1", "--full-index", "--no-color", "--no-ext-diff", "--no-textconv",

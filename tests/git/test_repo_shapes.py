@@ -108,3 +108,30 @@ def test_repository_given_by_its_git_directory(origin: GitRepo) -> None:
     assert (code, found) == (1, {PAT_A, PAT_B}), err
     code, out, _ = keysweep("git", str(origin.path / ".git"), "--no-progress", "--format", "json")
     assert {f["path"] for f in json.loads(out)} == {"deploy.sh", "ci.sh"}
+
+
+def test_a_repository_config_cannot_make_the_scan_run_a_program(origin: GitRepo, tmp_path: Path) -> None:
+    """log.showSignature + gpg.program in the scanned repository's own config would have git run that
+    program while keysweep reads commit metadata (seen: it did, before the option was pinned)."""
+    marker = tmp_path / "ran"
+    program = tmp_path / "fake-gpg"
+    program.write_text(f"#!/bin/sh\ntouch {marker}\nexit 1\n")
+    program.chmod(0o755)
+    origin.commit("new token", files={"later.sh": lines(f"export GH_NEXT={PAT_A}")})
+    plain = origin.git("cat-file", "commit", "HEAD")
+    head, _, message = plain.partition("\n\n")
+    signed = (f"{head}\ngpgsig -----BEGIN PGP SIGNATURE-----\n \n iQEzBAABCAAdFiEE\n -----END PGP SIGNATURE-----"
+              f"\n\n{message}\n")
+    sha = origin.git("hash-object", "-t", "commit", "-w", "--stdin", input=signed.encode())
+    origin.git("update-ref", "refs/heads/main", sha)
+    origin.git("config", "log.showSignature", "true")
+    origin.git("config", "gpg.program", str(program))
+    code, found, err = secrets_of(origin.path)
+    assert code == 1, err
+    assert PAT_A in found
+    assert not marker.exists()
+    # the same repository swept
+    store = tmp_path / "store.db"
+    swept = keysweep("sweep", str(origin.path), "--store", str(store))
+    assert swept[0] in (0, 1), swept[2]
+    assert not marker.exists()
