@@ -43,27 +43,23 @@ def _scan(paths: tuple[str, ...], git_repo: str | None, config_path: str | None,
           max_file_size: str | None, jobs: int) -> list[Finding]:
     """Everything found, at every confidence level: a baseline records what is known, not what is shown."""
     from scanner import api
-    from scanner.cli.common import load_trusted
-    from scanner.config import DEFAULT_MAX_FILE_SIZE, ScanOptions, parse_size
     from scanner.errors import ConfigError
-    from scanner.trust import apply
+    from scanner.prepare import Overrides, prepare
 
     if git_repo and paths:
         raise ConfigError("give PATHS or --git REPO, not both")
     targets = [git_repo] if git_repo else (list(paths) or ["."])
-    trusted = load_trusted(config_path, targets)
-    config = trusted.config
-    size = parse_size(max_file_size) if max_file_size else (config.max_file_size or DEFAULT_MAX_FILE_SIZE)
-    options = ScanOptions(exclude=tuple(exclude) + config.exclude, max_file_size=size, jobs=jobs)
-    engine = api.build_engine(config, options)
+    prepared = prepare(targets, Overrides(config_path, tuple(exclude), max_file_size, jobs), warn_line)
+    engine, options = prepared.engine, prepared.options
     if git_repo:
         from scanner.sources.git import GitOptions, scan_history
 
-        found = scan_history(git_repo, engine, GitOptions(max_file_size=size, exclude=options.exclude, jobs=jobs),
+        found = scan_history(git_repo, engine, GitOptions(max_file_size=options.max_file_size,
+                                                          exclude=options.exclude, jobs=jobs),
                              warn=warn_line).findings
     else:
         found = api.scan(targets, engine, options, warn=warn_line).findings
-    return apply(found, trusted.suppressions).findings
+    return prepared.finish(found)
 
 
 def _file_option(default_help: str) -> Callable[[F], F]:

@@ -78,19 +78,9 @@ class Finish:
 
 def load_trusted(config_path: str | None, targets: Sequence[str]) -> Trusted:
     """The config for these targets, with what it may suppress split off (scanner.trust)."""
-    from scanner.config import find_config, load_config
-    from scanner.trust import protect, trust
+    from scanner.prepare import trusted_config
 
-    config = load_config(find_config(config_path, targets))
-    ids: frozenset[str] = frozenset()
-    if config.rules:
-        from scanner.rulecache import cached_builtin_rules
-
-        ids = frozenset(r.id for r in cached_builtin_rules())
-    t = protect(config, trust(config, bool(config_path), targets), ids, [t for t in targets if os.path.isdir(t)])
-    for n in t.notes:
-        warn_line(n)
-    return t
+    return trusted_config(config_path, targets, warn_line)
 
 
 def finish(findings: Sequence[Finding], how: Finish, rules: Sequence[Rule] = (),

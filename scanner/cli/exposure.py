@@ -100,16 +100,16 @@ def _scan_now(paths: Sequence[str]) -> list[Finding]:
     from pathlib import Path
 
     from scanner import api
-    from scanner.config import ScanOptions, find_config, load_config
     from scanner.errors import ConfigError
+    from scanner.prepare import prepare
     from scanner.sweep.gitutil import is_repository
     from scanner.sweep.history import scan_history
 
     missing = [p for p in paths if not os.path.lexists(p)]
     if missing:
         raise ConfigError(f"no such file or folder: {', '.join(missing)}")
-    options = ScanOptions()
-    engine = api.build_engine(load_config(find_config(None, [])), options)
+    prepared = prepare(list(paths), warn=warn_line)
+    engine, options = prepared.engine, prepared.options
     found: list[Finding] = []
     repos = [p for p in paths if is_repository(p)]
     for repo in repos:
@@ -119,7 +119,7 @@ def _scan_now(paths: Sequence[str]) -> list[Finding]:
     others = [p for p in paths if p not in repos]
     if others:
         found += api.scan(others, engine, options, warn=warn_line).findings
-    return found
+    return prepared.finish(found)
 
 
 def _iam_records(path: str | None) -> list[Mapping[str, Any]]:

@@ -33,17 +33,13 @@ def scan(paths: tuple[str, ...], fmt: str, output: str | None, redact: bool, sho
          max_file_size: str | None, no_decode: bool) -> int:
     """Scan files and folders (default: the current folder); '-' reads stdin."""
     from scanner import api
-    from scanner.cli.common import load_trusted
-    from scanner.config import DEFAULT_MAX_FILE_SIZE, ScanOptions, parse_size
+    from scanner.prepare import Overrides, prepare
 
     setup(verbose)
     targets = list(paths) or ["."]
-    trusted = load_trusted(config_path, targets)
-    config = trusted.config
-    size = parse_size(max_file_size) if max_file_size else (config.max_file_size or DEFAULT_MAX_FILE_SIZE)
-    options = ScanOptions(exclude=tuple(exclude) + config.exclude, max_file_size=size, jobs=jobs,
-                          decode=not no_decode)
-    engine = api.build_engine(config, options)
+    prepared = prepare(targets, Overrides(config_path, tuple(exclude), max_file_size, jobs, not no_decode),
+                       warn_line)
+    trusted, options, engine = prepared.trusted, prepared.options, prepared.engine
     if "-" not in targets and not any(os.path.lexists(t) for t in targets):
         click.echo(f"keysweep: error: no such file or folder: {', '.join(targets)}", err=True)
         return EXIT_USAGE

@@ -131,16 +131,16 @@ def load_findings(req: ReportRequest, warn: Callable[[str], None] | None = None)
 
 def _scan(targets: Sequence[str], warn: Callable[[str], None] | None) -> list[Finding]:
     """Files and folders are scanned as they are; a git repository through its history (so
-    each leak carries its commit, author and date)."""
+    each leak carries its commit, author and date). The targets' configuration applies as it
+    does to `keysweep scan` (excludes, allowlists, trust)."""
     from scanner import api
-    from scanner.config import ScanOptions, find_config, load_config
+    from scanner.prepare import prepare
 
     missing = [t for t in targets if not os.path.lexists(t)]
     if missing:
         raise ConfigError(f"no such file or folder: {', '.join(missing)}")
-    config = load_config(find_config(None, list(targets)))
-    options = ScanOptions()
-    engine = api.build_engine(config, options)
+    prepared = prepare(targets, warn=warn)
+    engine, options = prepared.engine, prepared.options
     repos = [t for t in targets if os.path.isdir(os.path.join(t, ".git"))]
     plain = [t for t in targets if t not in repos]
     findings = list(api.scan(plain, engine, options, warn=warn).findings) if plain else []
@@ -148,8 +148,10 @@ def _scan(targets: Sequence[str], warn: Callable[[str], None] | None) -> list[Fi
         from scanner.sources.git import GitOptions, scan_history
 
         for repo in repos:
-            findings.extend(scan_history(repo, engine, GitOptions(exclude=config.exclude), warn=warn).findings)
-    return findings
+            findings.extend(scan_history(repo, engine, GitOptions(exclude=options.exclude,
+                                                                  max_file_size=options.max_file_size),
+                                         warn=warn).findings)
+    return prepared.finish(findings)
 
 
 def _verify_aws(findings: list[Finding], env: Mapping[str, str]) -> list[Finding]:

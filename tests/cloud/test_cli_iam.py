@@ -77,6 +77,18 @@ def test_text_report_for_paths_scanned_now(aws: MotoLab, tmp_path: Path) -> None
     assert (tmp_path / "r.txt").read_text().startswith("RISK")
 
 
+def test_a_config_inside_the_scanned_tree_cannot_hide_a_leaked_key(aws: MotoLab, tmp_path: Path) -> None:
+    """The targets' configuration means what it means to `keysweep scan`: a `.keysweep.toml` that lies
+    in the scanned tree may hide weak findings, never a high-confidence key pair."""
+    s = seed(aws, tmp_path)
+    (s["tree"] / ".keysweep.toml").write_text("[allowlist]\npaths = ['.*']\n")
+    code, report, err = report_json(str(s["tree"]))
+    assert code == 1, err
+    assert record(report, s["key_id"])["leaks"][0]["path"].endswith("deploy/credentials")
+    scanned = keysweep("scan", "--format", "json", "--no-progress", str(s["tree"]))
+    assert s["key_id"] in scanned[1]  # the same answer as the scan command
+
+
 def test_a_repository_is_swept_through_its_history(aws: MotoLab, tmp_path: Path) -> None:
     s = seed(aws, tmp_path)
     repo = Repo(tmp_path / "service")
