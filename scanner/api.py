@@ -58,9 +58,9 @@ def catalogue(config: FileConfig | None = None) -> list[Rule]:
 
 
 def build_engine(config: FileConfig | None = None, options: ScanOptions | None = None) -> Engine:
-    cfg = config or FileConfig()
-    opts = options or ScanOptions()
-    return Engine(ruleset(cfg), allowlist=cfg.allowlist, decode=opts.decode, disabled=cfg.disabled_rules)
+    from scanner.prepare import build_engine as build
+
+    return build(config or FileConfig(), (options or ScanOptions()).decode)
 
 
 def sort_findings(findings: Sequence[Finding]) -> tuple[Finding, ...]:

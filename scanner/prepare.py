@@ -2,8 +2,9 @@
 `prepare`): the configuration found for the targets — trusted or not (scanner.trust) — its excludes,
 size limit, decoders and rules, and what is left to apply to the findings afterwards.
 
-`scan`, `baseline create`, `iam report` and `exposure` call it, so a `.keysweep.toml` means the same
-to all of them; `Prepared.finish` applies the suppressions an untrusted config may still make.
+`scan`, `git` (history and --staged), `baseline create`, `iam report` and `exposure` call it, so a
+`.keysweep.toml` means the same to all of them; `Prepared.finish` applies the suppressions an
+untrusted config may still make.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from scanner.config import DEFAULT_MAX_FILE_SIZE, ScanOptions, find_config, load_config, parse_size
+from scanner.config import DEFAULT_MAX_FILE_SIZE, FileConfig, ScanOptions, find_config, load_config, parse_size
 from scanner.engine import Engine
 from scanner.models import Finding
 from scanner.trust import Trusted, apply, protect, trust
@@ -56,14 +57,22 @@ def trusted_config(config_path: str | None, targets: Sequence[str],
     return t
 
 
+def build_engine(config: FileConfig, decode: bool = True) -> Engine:
+    """The engine for a configuration: built-in rules (cached) merged with the config's own. No
+    file-scanning machinery is imported, so the pre-commit path stays short."""
+    from scanner.rulecache import cached_builtin_rules
+    from scanner.rules import merge_rules
+
+    rules = merge_rules(cached_builtin_rules(), config.rules, config.disabled_rules)
+    return Engine(rules, allowlist=config.allowlist, decode=decode, disabled=config.disabled_rules)
+
+
 def prepare(targets: Sequence[str], overrides: Overrides = Overrides(),
             warn: Callable[[str], None] | None = None) -> Prepared:
-    from scanner import api
-
     trusted = trusted_config(overrides.config_path, targets, warn)
     config = trusted.config
     size = (parse_size(overrides.max_file_size) if overrides.max_file_size
             else (config.max_file_size or DEFAULT_MAX_FILE_SIZE))
     options = ScanOptions(exclude=tuple(overrides.exclude) + config.exclude, max_file_size=size, jobs=overrides.jobs,
                           decode=overrides.decode)
-    return Prepared(api.build_engine(config, options), options, trusted)
+    return Prepared(build_engine(config, options.decode), options, trusted)

@@ -11,7 +11,7 @@ from scanner.cli import EXIT_RUNTIME
 from scanner.cli.common import Finish, finding_options, finish, finish_with, output_options, setup
 
 if TYPE_CHECKING:
-    from scanner.config import FileConfig
+    from scanner.config import ScanOptions
     from scanner.engine import Engine
     from scanner.models import Finding
 
@@ -72,41 +72,27 @@ def git(repo: str, fmt: str, output: str | None, redact: bool, show_secrets: boo
     """Scan a repository's history: every line any commit added, on every ref (branches, tags,
     remotes, stash), attributed to the commit that introduced it. With --staged, only what the
     next commit would add."""
-    from scanner.cli.common import load_trusted
-    from scanner.config import DEFAULT_MAX_FILE_SIZE, parse_size
+    from scanner.cli.common import warn_line
     from scanner.errors import ConfigError
+    from scanner.prepare import Overrides, prepare
 
     setup(verbose)
-    trusted = load_trusted(config_path, [repo])
-    config = trusted.config
-    size = parse_size(max_file_size) if max_file_size else (config.max_file_size or DEFAULT_MAX_FILE_SIZE)
-    paths_out = tuple(exclude) + config.exclude
+    if staged and (branches or since_commit or commit_range or max_commits):
+        raise ConfigError("--staged cannot be combined with --branch, --since-commit, --range or --max-commits")
+    prepared = prepare([repo], Overrides(config_path, tuple(exclude), max_file_size, jobs, not no_decode), warn_line)
     how = Finish(fmt, output, redact, show_secrets, baseline_path, verify, only_verified, min_confidence,
-                 trusted.suppressions)
+                 prepared.trusted.suppressions)
     if staged:
-        if branches or since_commit or commit_range or max_commits:
-            raise ConfigError("--staged cannot be combined with --branch, --since-commit, --range or --max-commits")
-        return _staged(repo, config, size, paths_out, not no_decode, how)
-    return _history(repo, config, size, paths_out, not no_decode, how, jobs, no_progress,
+        return _staged(repo, prepared.engine, prepared.options, how)
+    return _history(repo, prepared.engine, prepared.options, how, no_progress,
                     branches, since_commit, commit_range, max_commits, allow_partial)
 
 
-def _engine(config: FileConfig, decode: bool) -> Engine:
-    """The engine as scanner.api builds it, without importing the file-scanning machinery."""
-    from scanner.engine import Engine
-    from scanner.rulecache import cached_builtin_rules
-    from scanner.rules import merge_rules
-
-    rules = merge_rules(cached_builtin_rules(), config.rules, config.disabled_rules)
-    return Engine(rules, allowlist=config.allowlist, decode=decode)
-
-
-def _staged(repo: str, config: FileConfig, size: int, exclude: tuple[str, ...], decode: bool, how: Finish) -> int:
+def _staged(repo: str, engine: Engine, options: ScanOptions, how: Finish) -> int:
     from scanner.cli.common import warn_line
     from scanner.sources.staged import scan_staged
 
-    engine = _engine(config, decode)
-    result = scan_staged(repo, engine, size, exclude)
+    result = scan_staged(repo, engine, options.max_file_size, options.exclude)
     for w in result.warnings:
         warn_line(w)
     code, shown = finish_with(result.findings, how, engine.rules, {"bytes_scanned": result.bytes_scanned,
@@ -117,8 +103,8 @@ def _staged(repo: str, config: FileConfig, size: int, exclude: tuple[str, ...], 
     return code
 
 
-def _history(repo: str, config: FileConfig, size: int, exclude: tuple[str, ...], decode: bool, how: Finish, jobs: int,
-             no_progress: bool, branches: tuple[str, ...], since_commit: str | None, commit_range: str | None,
+def _history(repo: str, engine: Engine, scan: ScanOptions, how: Finish, no_progress: bool,
+             branches: tuple[str, ...], since_commit: str | None, commit_range: str | None,
              max_commits: int | None, allow_partial: bool) -> int:
     import logging
 
@@ -127,10 +113,9 @@ def _history(repo: str, config: FileConfig, size: int, exclude: tuple[str, ...],
     from scanner.sources.git import GitOptions, scan_history
     from scanner.sources.gitrepo import Selection
 
-    engine = _engine(config, decode)
     selection = Selection(refs=branches, since_commit=since_commit, commit_range=commit_range,
                           max_commits=max_commits)
-    options = GitOptions(selection=selection, max_file_size=size, exclude=exclude, jobs=jobs)
+    options = GitOptions(selection=selection, max_file_size=scan.max_file_size, exclude=scan.exclude, jobs=scan.jobs)
     result = scan_history(repo, engine, options, warn=warn_line, progress=progress_factory(no_progress, "commits"))
     logging.getLogger(__name__).info("swept %d commit(s), %.1f MB of added lines, in %.2fs", result.commits,
                                      result.bytes_scanned / 1e6, result.seconds)
