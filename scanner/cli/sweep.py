@@ -125,7 +125,7 @@ def _engine_spec(config_path: str | None, swept: list[str]) -> Any:
         from scanner import api
 
         return EngineSpec(rules=tuple(api.ruleset(config)), allowlist=config.allowlist,
-                          max_file_size=config.max_file_size or DEFAULT_MAX_FILE_SIZE)
+                          max_file_size=config.max_file_size or DEFAULT_MAX_FILE_SIZE, exclude=config.exclude)
 
     return LazySpec(files_digest(__version__, builtin_rule_files(), path), load)
 

@@ -25,13 +25,15 @@ class HistoryResult:
 
 
 def scan_history(repo: Path, engine: Engine, exclude: Sequence[str], jobs: int = 0,
-                 max_file_size: int | None = None) -> HistoryResult:
-    """Every line added by a commit reachable from any ref and from none of `exclude`, with the
-    branches and tags holding each finding's commit in `extra["refs"]`."""
+                 max_file_size: int | None = None, paths_out: Sequence[str] = ()) -> HistoryResult:
+    """Every line added by a commit reachable from any ref and from none of `exclude`, outside the
+    `paths_out` patterns, with the branches and tags holding each finding's commit in `extra["refs"]`."""
     from scanner.sources.git import GitOptions
     from scanner.sources.git import scan_history as scan_git
 
-    options = GitOptions(jobs=jobs) if max_file_size is None else GitOptions(jobs=jobs, max_file_size=max_file_size)
+    options = GitOptions(jobs=jobs, exclude=tuple(paths_out))
+    if max_file_size is not None:
+        options = replace(options, max_file_size=max_file_size)
     found = scan_git(repo, engine, options, exclude=tuple(exclude))
     return HistoryResult(with_refs(repo, found.findings), tuple(found.warnings))
 

@@ -32,12 +32,13 @@ class EngineSpec:
     decode: bool = True
     max_file_size: int = DEFAULT_MAX_FILE_SIZE
     label: str = ""  # a digest of the files the rules came from; empty: hash the rules themselves
+    exclude: tuple[str, ...] = ()  # the configuration's `[scan] exclude`: paths not scanned
 
     @cached_property
     def digest(self) -> str:
         if self.label:
             return self.label
-        return hashlib.sha256(repr((self.rules, self.allowlist, self.decode)).encode()).hexdigest()[:16]
+        return hashlib.sha256(repr((self.rules, self.allowlist, self.decode, self.exclude)).encode()).hexdigest()[:16]
 
     def get(self) -> EngineSpec:
         return self

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
@@ -123,7 +123,8 @@ def _sweep(task: RepoTask) -> RepoOutcome:
     engine = engine_for(task.spec)
     exclude = gitutil.existing(repo, task.state.previous_tips.values())
     commits = gitutil.new_commits(repo, exclude) if tips else []
-    history = scan_history(repo, engine, exclude, task.git_jobs, task.spec.max_file_size) if commits else None
+    history = (scan_history(repo, engine, exclude, task.git_jobs, task.spec.max_file_size, task.spec.exclude)
+               if commits else None)
     for w in history.warnings if history else ():
         log.warning("%s: %s", target.location, w)
     from scanner.trust import apply
@@ -133,8 +134,10 @@ def _sweep(task: RepoTask) -> RepoOutcome:
     return RepoOutcome(
         location=target.location, name=target.name, status="scanned", tips=tips, head_commit=head,
         new_commits=tuple(commits), findings=tuple(applied.findings),
-        head=with_tips(head_scan(repo, engine, task.spec.max_file_size, task.state.previous_head, head, sup),
-                       tips_scan(repo, engine, task.spec.max_file_size, task.state, tips, head, sup)),
+        head=with_tips(head_scan(repo, engine, task.spec.max_file_size, task.state.previous_head, head, sup,
+                                 task.spec.exclude),
+                       tips_scan(repo, engine, task.spec.max_file_size, task.state, tips, head, sup,
+                                 task.spec.exclude)),
         rules_digest=digest, suppressed=applied.suppressed)
 
 
@@ -157,7 +160,7 @@ def locate(task: RepoTask) -> Path:
 
 
 def head_scan(repo: Path, engine: Engine, max_size: int, old_head: str | None, new_head: str | None,
-              sup: Suppressions | None = None) -> HeadScan | None:
+              sup: Suppressions | None = None, paths_out: Sequence[str] = ()) -> HeadScan | None:
     """The secrets at HEAD: the whole tree the first time, then only the paths that changed."""
     if new_head is None:
         return HeadScan(full=True)
@@ -166,8 +169,9 @@ def head_scan(repo: Path, engine: Engine, max_size: int, old_head: str | None, n
     if old_head and gitutil.existing(repo, [old_head]):
         paths = gitutil.changed_paths(repo, old_head, new_head)
         blobs = gitutil.tree_blobs(repo, new_head, paths)
-        return HeadScan(full=False, paths=tuple(paths), hits=_hits(repo, engine, blobs, max_size, sup))
-    return HeadScan(full=True, hits=_hits(repo, engine, gitutil.tree_blobs(repo, new_head), max_size, sup))
+        return HeadScan(full=False, paths=tuple(paths), hits=_hits(repo, engine, blobs, max_size, sup, paths_out))
+    return HeadScan(full=True, hits=_hits(repo, engine, gitutil.tree_blobs(repo, new_head), max_size, sup,
+                                          paths_out))
 
 
 def branch_tips(tips: Mapping[str, str]) -> dict[str, str]:
@@ -177,7 +181,7 @@ def branch_tips(tips: Mapping[str, str]) -> dict[str, str]:
 
 
 def tips_scan(repo: Path, engine: Engine, max_size: int, state: RepoState, tips: Mapping[str, str],
-              head: str | None, sup: Suppressions | None = None) -> HeadScan:
+              head: str | None, sup: Suppressions | None = None, paths_out: Sequence[str] = ()) -> HeadScan:
     """What the branch tips other than HEAD hold, as qualified rows (records.TIP_SEP). A branch at HEAD's
     commit needs no rows of its own; a moved branch is re-examined on the paths that changed, a new or
     rewritten one in full. Blobs shared by several branches are read and scanned once."""
@@ -203,7 +207,7 @@ def tips_scan(repo: Path, engine: Engine, max_size: int, state: RepoState, tips:
             dropped.append(ref)
             blobs = gitutil.tree_blobs(repo, tip)
         entries.update((prefix + p, b) for p, b in blobs.items())
-    hits = _hits(repo, engine, entries, max_size, sup) if entries else frozenset()
+    hits = _hits(repo, engine, entries, max_size, sup, paths_out) if entries else frozenset()
     return HeadScan(full=False, hits=hits, tip_paths=tuple(re_examined), dropped_refs=tuple(dropped))
 
 
@@ -214,10 +218,11 @@ def with_tips(head: HeadScan | None, tips: HeadScan) -> HeadScan | None:
     return replace(base, hits=base.hits | tips.hits, tip_paths=tips.tip_paths, dropped_refs=tips.dropped_refs)
 
 
-def _hits(repo: Path, engine: Engine, blobs: Mapping[str, tuple[str, int]],
-          max_size: int, sup: Suppressions | None = None) -> frozenset[tuple[str, str]]:
+def _hits(repo: Path, engine: Engine, blobs: Mapping[str, tuple[str, int]], max_size: int,
+          sup: Suppressions | None = None, paths_out: Sequence[str] = ()) -> frozenset[tuple[str, str]]:
     from scanner.sources.artefacts import own_artefact
     from scanner.sources.files import is_binary, scan_text
+    from scanner.sources.walk import excluded
 
     def keep(f: Finding) -> bool:
         return sup is None or sup.reason(f) is None
@@ -225,6 +230,8 @@ def _hits(repo: Path, engine: Engine, blobs: Mapping[str, tuple[str, int]],
     def real(key: str) -> str:  # a branch tip's rows are qualified with the ref (records.TIP_SEP)
         return key.split(TIP_SEP, 1)[-1]
 
+    if paths_out:
+        blobs = {p: b for p, b in blobs.items() if not excluded(real(p), paths_out)}
     hits = {(f.fingerprint, path) for path in blobs for f in engine.scan_path(real(path)) if keep(f)}
     by_blob: dict[str, list[str]] = {}
     for path, (blob, size) in blobs.items():

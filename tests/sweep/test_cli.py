@@ -271,3 +271,22 @@ def test_a_secret_at_the_tip_of_any_branch_stays_open(tmp_path: Path) -> None:
     assert open_ones() == []  # no branch holds it any more: resolved
     code, out, _ = ks("report", "--store", store, "--format", "json", "--all")
     assert [r["resolved_reason"] for r in json.loads(out)] == ["removed-from-head"]
+
+
+def test_the_sweep_config_excludes_paths_in_history_and_at_head(tmp_path: Path) -> None:
+    from tests.git.builder import PAT_A, PAT_B, GitRepo, lines
+
+    repo = GitRepo(tmp_path / "svc")
+    repo.commit("vendored", files={"vendor/lib/ci.sh": lines(f"export GH={PAT_A}"),
+                                   "app/deploy.sh": lines(f"export GH={PAT_B}")})
+    config = tmp_path / "ks.toml"
+    config.write_text("[scan]\nexclude = ['vendor/**']\n")
+    store = str(tmp_path / "ks.db")
+    assert ks("sweep", str(repo.path), "--store", store, "--config", str(config))[0] == 1
+    code, out, _ = ks("report", "--store", store, "--format", "json")
+    assert [r["path"] for r in json.loads(out)] == ["app/deploy.sh"]
+    # without the exclude, a new sweep store sees both
+    other = str(tmp_path / "other.db")
+    ks("sweep", str(repo.path), "--store", other)
+    code, out, _ = ks("report", "--store", other, "--format", "json")
+    assert sorted(r["path"] for r in json.loads(out)) == ["app/deploy.sh", "vendor/lib/ci.sh"]
