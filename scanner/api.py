@@ -12,6 +12,7 @@ from scanner.config import FileConfig, ScanOptions
 from scanner.engine import Engine
 from scanner.models import Finding, Rule
 from scanner.rules import merge_rules
+from scanner.sources.archives import ArchiveLimits
 from scanner.sources.files import FileResult, scan_entries, scan_stdin
 from scanner.sources.walk import FileEntry, walk
 
@@ -26,7 +27,9 @@ class Progress(Protocol):
 
 def _scan_files(engine: Engine, entries: Sequence[FileEntry], options: ScanOptions,
                 tick: Callable[[int], object] | None) -> Iterator[FileResult]:
-    yield from scan_entries(engine, entries, options.workers, options.max_file_size, tick)
+    limits = (ArchiveLimits(depth=options.archive_depth, max_bytes=options.archive_max_bytes)
+              if options.archives else None)
+    yield from scan_entries(engine, entries, options.workers, options.max_file_size, tick, limits)
 
 
 @dataclass(frozen=True)

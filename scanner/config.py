@@ -41,6 +41,9 @@ class ScanOptions:
     progress: bool = False
     decode: bool = True
     follow_symlinks: bool = True
+    archives: bool = True  # look inside zip/tar/gz/... files (--no-archives turns it off)
+    archive_depth: int = 3
+    archive_max_bytes: int = 256 * 1024 * 1024  # decompressed, per outermost archive
 
     @property
     def workers(self) -> int:

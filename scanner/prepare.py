@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from scanner.config import DEFAULT_MAX_FILE_SIZE, FileConfig, ScanOptions, find_config, load_config, parse_size
 from scanner.engine import Engine
@@ -28,6 +28,9 @@ class Overrides:
     max_file_size: str | None = None
     jobs: int = 0
     decode: bool = True
+    archives: bool = True
+    archive_depth: int = 3
+    archive_max_bytes: str | None = None  # default 256 MB
 
 
 @dataclass(frozen=True)
@@ -74,5 +77,7 @@ def prepare(targets: Sequence[str], overrides: Overrides = Overrides(),
     size = (parse_size(overrides.max_file_size) if overrides.max_file_size
             else (config.max_file_size or DEFAULT_MAX_FILE_SIZE))
     options = ScanOptions(exclude=tuple(overrides.exclude) + config.exclude, max_file_size=size, jobs=overrides.jobs,
-                          decode=overrides.decode)
+                          decode=overrides.decode, archives=overrides.archives, archive_depth=overrides.archive_depth)
+    if overrides.archive_max_bytes:
+        options = replace(options, archive_max_bytes=parse_size(overrides.archive_max_bytes))
     return Prepared(build_engine(config, options.decode), options, trusted)

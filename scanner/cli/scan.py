@@ -27,18 +27,24 @@ from scanner.cli.common import (
 @click.option("--max-file-size", default=None, metavar="SIZE",
               help="Skip files larger than SIZE (e.g. 10MB, the default).")
 @click.option("--no-decode", is_flag=True, help="Do not decode and rescan base64 values.")
+@click.option("--no-archives", is_flag=True, help="Do not look inside zip, jar, wheel, tar, gz, bz2, xz files.")
+@click.option("--archive-depth", type=click.IntRange(min=1), default=3, show_default=True,
+              help="Archives inside archives: how many levels to open.")
+@click.option("--archive-max-bytes", default="256MB", show_default=True, metavar="SIZE",
+              help="Decompressed bytes read from one archive at most (the rest is a note).")
 def scan(paths: tuple[str, ...], fmt: str, output: str | None, redact: bool, show_secrets: bool,
          config_path: str | None, baseline_path: str | None, verify: bool, only_verified: bool,
          min_confidence: str, jobs: int, no_progress: bool, verbose: int, exclude: tuple[str, ...],
-         max_file_size: str | None, no_decode: bool) -> int:
+         max_file_size: str | None, no_decode: bool, no_archives: bool, archive_depth: int,
+         archive_max_bytes: str) -> int:
     """Scan files and folders (default: the current folder); '-' reads stdin."""
     from scanner import api
     from scanner.prepare import Overrides, prepare
 
     setup(verbose)
     targets = list(paths) or ["."]
-    prepared = prepare(targets, Overrides(config_path, tuple(exclude), max_file_size, jobs, not no_decode),
-                       warn_line)
+    prepared = prepare(targets, Overrides(config_path, tuple(exclude), max_file_size, jobs, not no_decode,
+                                          not no_archives, archive_depth, archive_max_bytes), warn_line)
     trusted, options, engine = prepared.trusted, prepared.options, prepared.engine
     if "-" not in targets and not any(os.path.lexists(t) for t in targets):
         click.echo(f"keysweep: error: no such file or folder: {', '.join(targets)}", err=True)

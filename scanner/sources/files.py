@@ -14,6 +14,7 @@ from typing import BinaryIO
 from scanner.engine import Engine
 from scanner.iac import file_kind
 from scanner.models import Chunk, Finding, Origin
+from scanner.sources.archives import ArchiveLimits, Member, kind_of, members
 from scanner.sources.artefacts import own_artefact, skip_note
 from scanner.sources.walk import FileEntry
 from scanner.sources.windows import StreamResult, scan_stream
@@ -72,9 +73,10 @@ def scan_text(engine: Engine, path: str, text: str, origin: Origin | None = None
 class _Batch:
     """Scans a batch of files; identical contents (same size, same hash) are scanned once."""
 
-    def __init__(self, engine: Engine, max_size: int) -> None:
+    def __init__(self, engine: Engine, max_size: int, archives: ArchiveLimits | None = None) -> None:
         self.engine = engine
         self.max_size = max_size
+        self.archives = archives  # None: archives are binary files like any other (--no-archives)
         # content hash -> (first path, its findings); the path signature is worked out only when the
         # same content turns up again (most files are unique)
         self.first: dict[bytes, tuple[str, list[Finding]]] = {}
@@ -104,6 +106,13 @@ class _Batch:
         timed_before = self.engine.timed_out
         for e in entries:
             findings.extend(self.engine.scan_path(e.path))
+            if (e.size > self.max_size or e.size > STREAM_MIN_BYTES) and self._archive_file(e):
+                inside = self.archive(e, None, warnings, notes)
+                scanned, skipped = scanned + (inside is not None), skipped + (inside is None)
+                if inside is not None:
+                    findings.extend(inside[0])
+                    nbytes += inside[1]
+                continue
             if e.size > self.max_size:
                 notes.append(f"{e.path}: {e.size} bytes is over --max-file-size ({self.max_size}); skipped")
                 skipped += 1
@@ -133,6 +142,13 @@ class _Batch:
                 notes.append(skip_note(e.path, kind))
                 skipped += 1
                 continue
+            if self.archives is not None and kind_of(data) is not None:
+                inside = self.archive(e, data, warnings, notes)
+                scanned += 1
+                if inside is not None:
+                    findings.extend(inside[0])
+                    nbytes += inside[1]
+                continue
             if is_binary(data):
                 notes.append(f"{e.path}: binary file; skipped")
                 skipped += 1
@@ -154,6 +170,41 @@ class _Batch:
         return FileResult(tuple(findings), tuple(warnings), tuple(notes), nbytes, scanned, skipped,
                           self.engine.checksum_dropped - dropped_before, self.engine.timed_out - timed_before)
 
+
+    def _archive_file(self, e: FileEntry) -> bool:
+        """A file too large to read whole that is an archive within the archive bound."""
+        if self.archives is None or e.size > self.archives.max_bytes:
+            return False
+        try:
+            with open(e.real, "rb") as fh:
+                return kind_of(fh.read(512)) is not None
+        except OSError:
+            return False
+
+    def archive(self, e: FileEntry, data: bytes | None, warnings: list[str],
+                notes: list[str]) -> tuple[list[Finding], int] | None:
+        """The text members of an archive, scanned under their chained names; binary members are
+        passed over quietly (a jar is mostly class files), skipped ones are notes."""
+        assert self.archives is not None
+        if data is None:
+            try:
+                with open(e.real, "rb") as fh:
+                    data = fh.read(self.archives.max_bytes + 1)
+            except OSError as err:
+                warnings.append(f"{e.path}: cannot read: {err.strerror or err}")
+                return None
+        found: list[Finding] = []
+        nbytes = 0
+        for m in members(data, e.path, self.archives):
+            if not isinstance(m, Member):
+                notes.append(f"{m.path}: {m.reason}; skipped")
+                continue
+            found.extend(self.engine.scan_path(m.path))
+            if is_binary(m.data) or own_artefact(m.data) is not None:
+                continue
+            nbytes += len(m.data)
+            found.extend(scan_text(self.engine, m.path, decode_text(m.data, m.path, warnings)))
+        return found, nbytes
 
     def stream(self, e: FileEntry, warnings: list[str], notes: list[str]) -> StreamResult | None:
         """A large file, read and scanned window by window (memory stays near the window size)."""
@@ -205,13 +256,14 @@ def _batches(entries: Sequence[FileEntry]) -> tuple[list[list[FileEntry]], froze
 
 
 def scan_entries(engine: Engine, entries: Sequence[FileEntry], jobs: int, max_size: int,
-                 on_progress: Callable[[int], object] | None = None) -> Iterator[FileResult]:
+                 on_progress: Callable[[int], object] | None = None,
+                 archives: ArchiveLimits | None = None) -> Iterator[FileResult]:
     """Scan files, yielding one result per batch as it completes; `on_progress` gets file counts."""
     global _WORKER
     batches, dup_sizes = _batches(entries)
     total = sum(e.size for e in entries)
     if jobs <= 1 or len(batches) <= 1 or total < PARALLEL_MIN_BYTES or "fork" not in mp.get_all_start_methods():
-        runner = _Batch(engine, max_size)
+        runner = _Batch(engine, max_size, archives)
         for b in batches:
             res = runner.run(b, dup_sizes)
             if on_progress:
@@ -220,7 +272,7 @@ def scan_entries(engine: Engine, entries: Sequence[FileEntry], jobs: int, max_si
         return
     # rule regexes are compiled lazily in each worker (in parallel, and only those its files need),
     # not all up front in this process while the workers wait
-    _WORKER = _Batch(engine, max_size)
+    _WORKER = _Batch(engine, max_size, archives)
     ctx = mp.get_context("fork")
     try:
         with ctx.Pool(processes=min(jobs, len(batches))) as pool:
