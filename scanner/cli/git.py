@@ -60,6 +60,8 @@ def ways_out(shown: list[Finding], baseline_path: str | None) -> str:
 @click.option("--max-file-size", default=None, metavar="SIZE",
               help="Skip file versions larger than SIZE (e.g. 10MB, the default).")
 @click.option("--no-decode", is_flag=True, help="Do not decode and rescan base64 values.")
+@click.option("--archives", is_flag=True,
+              help="Also open the archives (zip, jar, tar, gz...) that commits add, and scan their members.")
 @click.option("--allow-partial", is_flag=True,
               help="Accept a history that could not be read in full (corrupt objects): exit by the findings "
                    "instead of 3.")
@@ -68,7 +70,7 @@ def git(repo: str, fmt: str, output: str | None, redact: bool, show_secrets: boo
         no_progress: bool, verbose: int,
         branches: tuple[str, ...], since_commit: str | None, commit_range: str | None, max_commits: int | None,
         staged: bool, exclude: tuple[str, ...], max_file_size: str | None, no_decode: bool,
-        allow_partial: bool) -> int:
+        archives: bool, allow_partial: bool) -> int:
     """Scan a repository's history: every line any commit added, on every ref (branches, tags,
     remotes, stash), attributed to the commit that introduced it. With --staged, only what the
     next commit would add."""
@@ -79,7 +81,8 @@ def git(repo: str, fmt: str, output: str | None, redact: bool, show_secrets: boo
     setup(verbose)
     if staged and (branches or since_commit or commit_range or max_commits):
         raise ConfigError("--staged cannot be combined with --branch, --since-commit, --range or --max-commits")
-    prepared = prepare([repo], Overrides(config_path, tuple(exclude), max_file_size, jobs, not no_decode), warn_line)
+    prepared = prepare([repo], Overrides(config_path, tuple(exclude), max_file_size, jobs, not no_decode, archives),
+                       warn_line)
     how = Finish(fmt, output, redact, show_secrets, baseline_path, verify, only_verified, min_confidence,
                  prepared.trusted.suppressions)
     if staged:
@@ -110,12 +113,15 @@ def _history(repo: str, engine: Engine, scan: ScanOptions, how: Finish, no_progr
 
     from scanner.api import sort_findings
     from scanner.cli.common import progress_factory, warn_line
+    from scanner.sources.archives import ArchiveLimits
     from scanner.sources.git import GitOptions, scan_history
     from scanner.sources.gitrepo import Selection
 
     selection = Selection(refs=branches, since_commit=since_commit, commit_range=commit_range,
                           max_commits=max_commits)
-    options = GitOptions(selection=selection, max_file_size=scan.max_file_size, exclude=scan.exclude, jobs=scan.jobs)
+    limits = ArchiveLimits(scan.archive_depth, scan.archive_max_bytes) if scan.archives else None
+    options = GitOptions(selection=selection, max_file_size=scan.max_file_size, exclude=scan.exclude, jobs=scan.jobs,
+                         archives=limits)
     result = scan_history(repo, engine, options, warn=warn_line, progress=progress_factory(no_progress, "commits"))
     logging.getLogger(__name__).info("swept %d commit(s), %.1f MB of added lines, in %.2fs", result.commits,
                                      result.bytes_scanned / 1e6, result.seconds)

@@ -35,6 +35,7 @@ from scanner.config import DEFAULT_MAX_FILE_SIZE
 from scanner.engine import Engine
 from scanner.errors import SourceError
 from scanner.models import Finding
+from scanner.sources.archives import ArchiveLimits
 from scanner.sources.gitcmd import git_version, run_git
 from scanner.sources.gitdiff import probe
 from scanner.sources.gitrepo import (
@@ -77,6 +78,7 @@ class GitOptions:
     max_file_size: int = DEFAULT_MAX_FILE_SIZE
     exclude: tuple[str, ...] = ()  # path globs
     jobs: int = 0  # 0 = all cores
+    archives: ArchiveLimits | None = None  # open archives added to history (off unless asked: `--archives`)
 
 
 @dataclass(frozen=True)
@@ -132,7 +134,7 @@ def scan_history(repo: str | Path, engine: Engine, options: GitOptions | None = 
         _warn(f"git cannot walk the history ({str(e).split(': ', 1)[-1]}); scanning the {len(commits)} commit "
               "object(s) the repository holds instead (their order, branches and reachability are unknown)")
         incomplete.append("the history could not be walked")
-    ctx = ScanContext(info.cwd, engine, opts.max_file_size, opts.exclude, missing)
+    ctx = ScanContext(info.cwd, engine, opts.max_file_size, opts.exclude, missing, opts.archives)
     bar = progress(len(commits), 0) if progress and commits else None
     hits: list[tuple[int, Finding]] = []
     nbytes = skipped = dropped = timed = 0

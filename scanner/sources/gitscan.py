@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 
 from scanner.engine import Engine
 from scanner.models import Chunk, Finding, Origin
+from scanner.sources.archives import ArchiveLimits, Skipped, kind_of, members
 from scanner.sources.artefacts import HEAD_BYTES, own_artefact, skip_note
 from scanner.sources.gitblobs import Change, bounds, parse_raw
 from scanner.sources.gitcmd import (
@@ -62,6 +63,7 @@ class ScanContext:
     max_size: int
     exclude: tuple[str, ...] = ()
     missing: frozenset[str] = frozenset()  # objects a partial clone lacks (never asked for)
+    archives: ArchiveLimits | None = None  # open archive blobs (`git --archives`)
 
 
 @dataclass
@@ -318,11 +320,26 @@ class _Task:
             self.out.notes.append(skip_note(f"{path} in commit {short}", kind))
             self.out.skipped += 1
             return None
+        if self.ctx.archives is not None and kind_of(got.data) is not None:
+            self.archive(c, path, got.data, self.ctx.archives)
+            return None
         if got.data.find(b"\0", 0, SNIFF_BYTES) >= 0:  # (no copy of the sniffed part)
             self.out.notes.append(f"{path} in commit {short}: binary; skipped")
             self.out.skipped += 1
             return None
         return got.data
+
+    def archive(self, c: _Commit, path: str, data: bytes, limits: ArchiveLimits) -> None:
+        """Every text member of an archive version a commit adds, scanned whole (its lines cannot be
+        told from the previous version's, which is compressed)."""
+        short = c.sha[:12]
+        for m in members(data, path, limits):
+            if isinstance(m, Skipped):
+                self.out.notes.append(f"{m.path} in commit {short}: {m.reason}; skipped")
+                continue
+            c.hits.extend(self.ctx.engine.scan_path(m.path))
+            if m.data.find(b"\0", 0, SNIFF_BYTES) < 0 and own_artefact(m.data[:HEAD_BYTES]) is None:
+                self.scan_text(c, m.path, m.data, None, None)
 
     def previous(self, got: Blob | ObjectUnreadable, path: str, c: _Commit) -> bytes:
         if isinstance(got, ObjectUnreadable):

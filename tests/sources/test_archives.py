@@ -155,3 +155,19 @@ def test_an_archive_larger_than_the_file_size_limit_is_still_opened(tmp_path: Pa
     assert (tmp_path / "assets.zip").stat().st_size > 10 * 1024 * 1024
     code, found, _ = scan(tmp_path)
     assert code == 1 and where(found, tmp_path) == {("github-pat-classic", "assets.zip!conf/deploy.sh", 2)}
+
+
+def test_archives_added_to_git_history_are_opened_with_archives(tmp_path: Path) -> None:
+    from tests.git.builder import GitRepo
+
+    repo = GitRepo(tmp_path / "repo")
+    repo.write("dist/release.zip", zip_bytes({"conf/deploy.sh": TOKEN}))
+    first = repo.commit("add release")
+    repo.write("dist/release.zip", zip_bytes({"conf/deploy.sh": "export GITHUB_TOKEN=$TOKEN\n"}))
+    repo.commit("clean release")
+    code, out, err = invoke(["git", str(repo.path), "--format", "json", "--no-progress", "--archives"])
+    assert code == 1, err
+    [f] = json.loads(out)
+    assert (f["path"], f["line"], f["commit"]) == ("dist/release.zip!conf/deploy.sh", 2, first)
+    code, out, _ = invoke(["git", str(repo.path), "--format", "json", "--no-progress"])
+    assert code == 0 and json.loads(out) == []
