@@ -24,6 +24,7 @@ from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError, 
 from botocore.parsers import ResponseParserError
 
 from scanner import __version__
+from scanner.cloud.dates import aware, parse
 from scanner.cloud.model import AccessKey, AccountInventory, Grant, IamRole, IamUser
 from scanner.errors import CloudError, ConfigError
 
@@ -379,7 +380,7 @@ def _credential_report(iam: Any, notes: Notes, polls: int = 10) -> dict[str, _Lo
         return None
     rows = csv.DictReader(io.StringIO(raw.decode("utf-8", "replace")))
     return {r["user"]: _Login(r.get("password_enabled") == "true", r.get("mfa_active") == "true",
-                              _report_date(r.get("password_last_used")), _report_date(r.get("password_last_changed")),
+                              parse(r.get("password_last_used")), parse(r.get("password_last_changed")),
                               _report_keys(r))
             for r in rows if r.get("user") and r["user"] != "<root_account>"}
 
@@ -387,20 +388,12 @@ def _credential_report(iam: Any, notes: Notes, polls: int = 10) -> dict[str, _Lo
 def _report_keys(row: Mapping[str, str]) -> tuple[_ReportKey, ...]:
     out = []
     for n in (1, 2):
-        created = _report_date(row.get(f"access_key_{n}_last_rotated"))
+        created = parse(row.get(f"access_key_{n}_last_rotated"))
         if created is not None:
             service = row.get(f"access_key_{n}_last_used_service")
-            out.append(_ReportKey(created, _report_date(row.get(f"access_key_{n}_last_used_date")),
+            out.append(_ReportKey(created, parse(row.get(f"access_key_{n}_last_used_date")),
                                   None if service in (None, "", "N/A", "not_supported") else service))
     return tuple(out)
-
-
-def _report_date(value: str | None) -> datetime | None:
-    """A credential-report date; the report writes N/A, no_information or not_supported for none."""
-    try:
-        return datetime.fromisoformat(value.replace("Z", "+00:00")) if value and value[:1].isdigit() else None
-    except ValueError:
-        return None
 
 
 def _console_per_user(iam: Any, names: Sequence[str], notes: Notes,
@@ -455,8 +448,7 @@ def _slot_of(created: Any, reported: Sequence[_ReportKey]) -> _ReportKey | None:
 
 
 def _utc_second(d: datetime) -> datetime:
-    d = d if d.tzinfo else d.replace(tzinfo=UTC)
-    return d.astimezone(UTC).replace(microsecond=0)
+    return aware(d).astimezone(UTC).replace(microsecond=0)
 
 
 # ---------------------------------------------------------------- deactivation
