@@ -32,12 +32,15 @@ from scanner.cli.common import (
               help="Archives inside archives: how many levels to open.")
 @click.option("--archive-max-bytes", default="256MB", show_default=True, metavar="SIZE",
               help="Decompressed bytes read from one archive at most (the rest is a note).")
+@click.option("--endpoint-url", default=None, metavar="URL",
+              help="S3 endpoint for s3:// targets (default: boto3's own, e.g. AWS_ENDPOINT_URL).")
 def scan(paths: tuple[str, ...], fmt: str, output: str | None, redact: bool, show_secrets: bool,
          config_path: str | None, baseline_path: str | None, verify: bool, only_verified: bool,
          min_confidence: str, jobs: int, no_progress: bool, verbose: int, exclude: tuple[str, ...],
          max_file_size: str | None, no_decode: bool, no_archives: bool, archive_depth: int,
-         archive_max_bytes: str) -> int:
-    """Scan files and folders (default: the current folder); '-' reads stdin."""
+         archive_max_bytes: str, endpoint_url: str | None) -> int:
+    """Scan files and folders (default: the current folder); '-' reads stdin; s3://BUCKET/PREFIX reads
+    the objects under a prefix."""
     from scanner import api
     from scanner.prepare import Overrides, prepare
 
@@ -46,11 +49,11 @@ def scan(paths: tuple[str, ...], fmt: str, output: str | None, redact: bool, sho
     prepared = prepare(targets, Overrides(config_path, tuple(exclude), max_file_size, jobs, not no_decode,
                                           not no_archives, archive_depth, archive_max_bytes), warn_line)
     trusted, options, engine = prepared.trusted, prepared.options, prepared.engine
-    if "-" not in targets and not any(os.path.lexists(t) for t in targets):
+    if not any(t == "-" or t.startswith("s3://") or os.path.lexists(t) for t in targets):
         click.echo(f"keysweep: error: no such file or folder: {', '.join(targets)}", err=True)
         return EXIT_USAGE
     result = api.scan(targets, engine, options, warn=warn_line, stdin=sys.stdin.buffer,
-                      progress=progress_factory(no_progress))
+                      progress=progress_factory(no_progress), endpoint_url=endpoint_url)
     how = Finish(fmt, output, redact, show_secrets, baseline_path, verify, only_verified, min_confidence,
                  trusted.suppressions)
     stats = {"files_scanned": result.files_scanned, "bytes_scanned": result.bytes_scanned,

@@ -7,67 +7,40 @@ import hashlib
 import logging
 import multiprocessing as mp
 import os
+import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field, replace
-from typing import BinaryIO
+from dataclasses import dataclass, replace
 
+from scanner.config import ScanOptions
 from scanner.engine import Engine
 from scanner.iac import file_kind
-from scanner.models import Chunk, Finding, Origin
-from scanner.sources.archives import ArchiveLimits, Member, kind_of, members
-from scanner.sources.artefacts import own_artefact, skip_note
-from scanner.sources.walk import FileEntry
-from scanner.sources.windows import StreamResult, scan_stream
+from scanner.models import Finding
+from scanner.sources.archives import ArchiveLimits, kind_of
+from scanner.sources.artefacts import own_artefact
+from scanner.sources.blobs import (
+    SNIFF_BYTES,
+    BlobScanner,
+    Tally,
+    archive_limits,
+    decode_text,
+    is_binary,
+    scan_text,
+    stream_into,
+)
+from scanner.sources.interface import Blob, Run, Skipped, SourceResult
+from scanner.sources.walk import FileEntry, walk
+
+__all__ = ["FileSource", "StdinSource", "decode_text", "is_binary", "scan_entries", "scan_text"]
 
 log = logging.getLogger(__name__)
 
-SNIFF_BYTES = 8192
 BATCH_BYTES = 4 * 1024 * 1024
 BATCH_FILES = 256
 PARALLEL_MIN_BYTES = 2 * 1024 * 1024
 STREAM_MIN_BYTES = 16 * 1024 * 1024  # larger files are read in windows, not whole (Terraform files excepted)
 
 
-@dataclass(frozen=True)
-class FileResult:
-    findings: tuple[Finding, ...] = ()
-    warnings: tuple[str, ...] = ()
-    notes: tuple[str, ...] = ()
-    bytes_scanned: int = 0
-    files_scanned: int = 0
-    files_skipped: int = 0
-    checksum_dropped: int = 0
-    timed_out: int = 0
-
-
-@dataclass
-class ScanStats:
-    files_scanned: int = 0
-    files_skipped: int = 0
-    bytes_scanned: int = 0
-    warnings: list[str] = field(default_factory=list)
-
-
-def decode_text(data: bytes, path: str, warnings: list[str]) -> str:
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        warnings.append(f"{path}: not valid UTF-8; scanned with replacement characters")
-        return data.decode("utf-8", errors="replace")
-
-
-def is_binary(data: bytes) -> bool:
-    return b"\x00" in data[:SNIFF_BYTES]
-
-
-def scan_text(engine: Engine, path: str, text: str, origin: Origin | None = None) -> list[Finding]:
-    """Structure-aware scan where a format handler claims the path, else the plain engine."""
-    from scanner.iac import scan_structured
-
-    structured = scan_structured(path, text, engine)
-    if structured is not None:
-        return structured
-    return engine.scan(Chunk(text=text, origin=origin or Origin(path=path)))
+FileResult = SourceResult  # a batch of files' share of the result
 
 
 class _Batch:
@@ -76,7 +49,7 @@ class _Batch:
     def __init__(self, engine: Engine, max_size: int, archives: ArchiveLimits | None = None) -> None:
         self.engine = engine
         self.max_size = max_size
-        self.archives = archives  # None: archives are binary files like any other (--no-archives)
+        self.blobs = BlobScanner(engine, max_size, archives)
         # content hash -> (first path, its findings); the path signature is worked out only when the
         # same content turns up again (most files are unique)
         self.first: dict[bytes, tuple[str, list[Finding]]] = {}
@@ -98,82 +71,65 @@ class _Batch:
             self.cache[(digest, self.engine.path_signature(path))] = found
 
     def run(self, entries: Sequence[FileEntry], dup_sizes: frozenset[int]) -> FileResult:
-        findings: list[Finding] = []
-        warnings: list[str] = []
-        notes: list[str] = []
-        scanned = skipped = nbytes = 0
+        tally = Tally()
         dropped_before = self.engine.checksum_dropped
         timed_before = self.engine.timed_out
         for e in entries:
-            findings.extend(self.engine.scan_path(e.path))
+            tally.findings.extend(self.engine.scan_path(e.path))
             if (e.size > self.max_size or e.size > STREAM_MIN_BYTES) and self._archive_file(e):
-                inside = self.archive(e, None, warnings, notes)
-                scanned, skipped = scanned + (inside is not None), skipped + (inside is None)
-                if inside is not None:
-                    findings.extend(inside[0])
-                    nbytes += inside[1]
+                self.whole(e, self.blobs.archives.max_bytes if self.blobs.archives else self.max_size, tally)
                 continue
             if e.size > self.max_size:
-                notes.append(f"{e.path}: {e.size} bytes is over --max-file-size ({self.max_size}); skipped")
-                skipped += 1
+                tally.skip(self.blobs.too_large(e.path, e.size))
                 continue
             if e.size > STREAM_MIN_BYTES and file_kind(e.path) is None:
-                res = self.stream(e, warnings, notes)
-                if res is None:
-                    skipped += 1
-                    continue
-                scanned += 1
-                nbytes += res.bytes_read
-                findings.extend(res.findings)
+                self.stream(e, tally)
                 continue
-            try:
-                with open(e.real, "rb") as fh:
-                    data = fh.read(self.max_size + 1)
-            except OSError as err:
-                warnings.append(f"{e.path}: cannot read: {err.strerror or err}")
-                skipped += 1
+            data = self.read(e, self.max_size, tally)
+            if data is None:
                 continue
             if len(data) > self.max_size:
-                notes.append(f"{e.path}: over --max-file-size ({self.max_size} bytes); skipped")
-                skipped += 1
+                tally.skip(Skipped(e.path, f"over --max-file-size ({self.max_size} bytes); skipped"))
                 continue
-            kind = own_artefact(data)
-            if kind is not None:
-                notes.append(skip_note(e.path, kind))
-                skipped += 1
+            if is_binary(data) or own_artefact(data) is not None or (self.blobs.archives and kind_of(data)):
+                self.blobs.content(Blob(e.path, data), tally)
                 continue
-            if self.archives is not None and kind_of(data) is not None:
-                inside = self.archive(e, data, warnings, notes)
-                scanned += 1
-                if inside is not None:
-                    findings.extend(inside[0])
-                    nbytes += inside[1]
-                continue
-            if is_binary(data):
-                notes.append(f"{e.path}: binary file; skipped")
-                skipped += 1
-                continue
-            scanned += 1
-            digest = None
-            if e.size in dup_sizes:
-                digest = hashlib.blake2b(data, digest_size=16).digest()
-                cached = self.cached(digest, e.path)
-                if cached is not None:
-                    findings.extend(replace(f, path=e.path) for f in cached)
-                    continue
-            nbytes += len(data)
-            text = decode_text(data, e.path, warnings)
-            found = scan_text(self.engine, e.path, text)
-            if digest is not None:
-                self.remember(digest, e.path, found)
-            findings.extend(found)
-        return FileResult(tuple(findings), tuple(warnings), tuple(notes), nbytes, scanned, skipped,
-                          self.engine.checksum_dropped - dropped_before, self.engine.timed_out - timed_before)
+            self.text(e, data, e.size in dup_sizes, tally)
+        return tally.result(self.engine, dropped_before, timed_before)
 
+    def text(self, e: FileEntry, data: bytes, maybe_dup: bool, tally: Tally) -> None:
+        tally.scanned += 1
+        digest = None
+        if maybe_dup:
+            digest = hashlib.blake2b(data, digest_size=16).digest()
+            cached = self.cached(digest, e.path)
+            if cached is not None:
+                tally.findings.extend(replace(f, path=e.path) for f in cached)
+                return
+        tally.nbytes += len(data)
+        found = scan_text(self.engine, e.path, decode_text(data, e.path, tally.warnings))
+        if digest is not None:
+            self.remember(digest, e.path, found)
+        tally.findings.extend(found)
+
+    @staticmethod
+    def read(e: FileEntry, limit: int, tally: Tally) -> bytes | None:
+        try:
+            with open(e.real, "rb") as fh:
+                return fh.read(limit + 1)
+        except OSError as err:
+            tally.skip(Skipped(e.path, f"cannot read: {err.strerror or err}", warning=True))
+            return None
+
+    def whole(self, e: FileEntry, limit: int, tally: Tally) -> None:
+        """A file over the size limits that is an archive: read whole and opened."""
+        data = self.read(e, limit, tally)
+        if data is not None:
+            self.blobs.content(Blob(e.path, data), tally)
 
     def _archive_file(self, e: FileEntry) -> bool:
         """A file too large to read whole that is an archive within the archive bound."""
-        if self.archives is None or e.size > self.archives.max_bytes:
+        if self.blobs.archives is None or e.size > self.blobs.archives.max_bytes:
             return False
         try:
             with open(e.real, "rb") as fh:
@@ -181,49 +137,17 @@ class _Batch:
         except OSError:
             return False
 
-    def archive(self, e: FileEntry, data: bytes | None, warnings: list[str],
-                notes: list[str]) -> tuple[list[Finding], int] | None:
-        """The text members of an archive, scanned under their chained names; binary members are
-        passed over quietly (a jar is mostly class files), skipped ones are notes."""
-        assert self.archives is not None
-        if data is None:
-            try:
-                with open(e.real, "rb") as fh:
-                    data = fh.read(self.archives.max_bytes + 1)
-            except OSError as err:
-                warnings.append(f"{e.path}: cannot read: {err.strerror or err}")
-                return None
-        found: list[Finding] = []
-        nbytes = 0
-        for m in members(data, e.path, self.archives):
-            if not isinstance(m, Member):
-                notes.append(f"{m.path}: {m.reason}; skipped")
-                continue
-            found.extend(self.engine.scan_path(m.path))
-            if is_binary(m.data) or own_artefact(m.data) is not None:
-                continue
-            nbytes += len(m.data)
-            found.extend(scan_text(self.engine, m.path, decode_text(m.data, m.path, warnings)))
-        return found, nbytes
-
-    def stream(self, e: FileEntry, warnings: list[str], notes: list[str]) -> StreamResult | None:
+    def stream(self, e: FileEntry, tally: Tally) -> None:
         """A large file, read and scanned window by window (memory stays near the window size)."""
         try:
             with open(e.real, "rb") as fh:
                 if is_binary(fh.read(SNIFF_BYTES)):
-                    notes.append(f"{e.path}: binary file; skipped")
-                    return None
+                    tally.skip(Skipped(e.path, "binary file; skipped"))
+                    return
                 fh.seek(0)
-                res = scan_stream(self.engine.scan, e.path, fh, self.max_size)
+                stream_into(self.engine, e.path, fh, self.max_size, tally)
         except OSError as err:
-            warnings.append(f"{e.path}: cannot read: {err.strerror or err}")
-            return None
-        if res.invalid_utf8:
-            warnings.append(f"{e.path}: not valid UTF-8; scanned with replacement characters")
-        if res.truncated:
-            warnings.append(f"{e.path}: grew past --max-file-size ({self.max_size} bytes) while read; "
-                            "the rest was not scanned")
-        return res
+            tally.skip(Skipped(e.path, f"cannot read: {err.strerror or err}", warning=True))
 
 
 _WORKER: _Batch | None = None
@@ -284,15 +208,49 @@ def scan_entries(engine: Engine, entries: Sequence[FileEntry], jobs: int, max_si
         _WORKER = None
 
 
-def scan_stdin(engine: Engine, stream: BinaryIO, max_size: int, warnings: list[str]) -> StreamResult:
-    """Standard input as a stream: at most `max_size` bytes are read (an endless pipe stops there)."""
-    res = scan_stream(engine.scan, "<stdin>", stream, max_size)
-    if res.invalid_utf8:
-        warnings.append("<stdin>: not valid UTF-8; scanned with replacement characters")
-    if res.truncated:
-        warnings.append(f"<stdin>: more than --max-file-size ({max_size} bytes); the first {max_size} bytes "
-                        "were scanned, the rest was not read")
-    return res
+@dataclass(frozen=True)
+class StdinSource:
+    """Standard input as a stream: at most --max-file-size bytes are read (an endless pipe stops there)."""
+
+    def scan(self, engine: Engine, options: ScanOptions, run: Run) -> SourceResult:
+        if run.stdin is None:
+            return SourceResult()
+        t0 = time.perf_counter()
+        tally = Tally()
+        dropped, timed = engine.checksum_dropped, engine.timed_out
+        stream_into(engine, "<stdin>", run.stdin, options.max_file_size, tally, grew="more than")
+        for w in tally.warnings:
+            run.warning(w)
+        return tally.result(engine, dropped, timed, time.perf_counter() - t0)
+
+
+@dataclass(frozen=True)
+class FileSource:
+    """Files and folders: walked (excludes, symlinks), batched by size, scanned over worker processes."""
+
+    paths: tuple[str, ...]
+
+    def scan(self, engine: Engine, options: ScanOptions, run: Run) -> SourceResult:
+        t0 = time.perf_counter()
+        walk_warnings: list[str] = []
+
+        def _warn(msg: str) -> None:
+            walk_warnings.append(msg)
+            run.warning(msg)
+
+        entries = list(walk(self.paths, options.exclude, _warn, options.follow_symlinks))
+        bar = run.progress(len(entries), sum(e.size for e in entries)) if run.progress else None
+        total = SourceResult(warnings=tuple(walk_warnings))
+        try:
+            for res in scan_entries(engine, entries, options.workers, options.max_file_size,
+                                    bar.update if bar is not None else None, archive_limits(options)):
+                for w in res.warnings:
+                    run.warning(w)
+                total += res
+        finally:
+            if bar is not None:
+                bar.close()
+        return replace(total, seconds=time.perf_counter() - t0)
 
 
 def cpu_jobs(requested: int) -> int:
