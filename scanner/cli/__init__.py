@@ -15,6 +15,7 @@ from scanner import __version__
 # name -> "module:attribute"; each command lives in its own module.
 COMMANDS: dict[str, str] = {
     "scan": "scanner.cli.scan:scan",
+    "image": "scanner.cli.image:image",
     "rules": "scanner.cli.rules:rules",
     "sweep": "scanner.cli.sweep:sweep",
     "exposure": "scanner.cli.exposure:exposure",
@@ -71,7 +72,8 @@ class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg, unused-ig
 
 
 def configure_logging(verbosity: int) -> None:
-    level = logging.WARNING if verbosity <= 0 else logging.INFO if verbosity == 1 else logging.DEBUG
+    level = (logging.ERROR if verbosity < 0 else logging.WARNING if verbosity == 0
+             else logging.INFO if verbosity == 1 else logging.DEBUG)
     root = logging.getLogger()
     if not any(isinstance(h, _StderrHandler) for h in root.handlers):
         handler = _StderrHandler()

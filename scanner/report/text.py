@@ -26,6 +26,11 @@ def _occurrence(f: Finding, ctx: ReportContext) -> list[str]:
         out[0] += "  (still at HEAD)" if f.extra["present_in_head"] else "  (not at HEAD)"
     if f.extra.get("resource"):
         out[0] += f"  [{f.extra['resource']}]"
+    if f.extra.get("image"):
+        layer = f.extra.get("layer")
+        out[0] += f"  in image {f.extra['image']}" + (f" layer {str(layer)[:19]}" if layer else " config")
+        if f.extra.get("present_in_final") is False:
+            out[0] += "  (removed by a later layer)"
     first = _hide(f, ctx, f.line_text.split("\n", 1)[0]).strip()
     if first:
         if len(first) > MAX_CONTEXT:

@@ -5,9 +5,10 @@ format handler where one claims the path), and the source's fields are put on ev
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, cast
 
 from scanner.config import ScanOptions
 from scanner.engine import Engine
@@ -144,3 +145,25 @@ def stream_into(engine: Engine, path: str, stream: BinaryIO, limit: int, tally: 
     if res.truncated:
         tally.warnings.append(f"{path}: {grew} --max-file-size ({limit} bytes); the first {limit} bytes were "
                               "scanned, the rest was not read")
+
+
+class _Rejoined(io.RawIOBase):
+    """A stream with its first bytes (already read to sniff it) put back in front."""
+
+    def __init__(self, head: bytes, rest: Any) -> None:
+        self._head = head
+        self._rest = rest
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, n: int | None = -1) -> bytes:
+        n = -1 if n is None else n
+        if self._head:
+            out, self._head = (self._head, b"") if n < 0 or n >= len(self._head) else (self._head[:n], self._head[n:])
+            return out
+        return bytes(self._rest.read(n) if n >= 0 else self._rest.read())
+
+
+def rejoined(head: bytes, rest: Any) -> BinaryIO:
+    return cast(BinaryIO, _Rejoined(head, rest))

@@ -10,18 +10,17 @@ The endpoint is boto3's own resolution (`AWS_ENDPOINT_URL`) unless `--endpoint-u
 
 from __future__ import annotations
 
-import io
 import logging
 import time
 from collections import deque
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any, BinaryIO, cast
+from typing import Any
 
 from scanner.config import ScanOptions
 from scanner.engine import Engine
-from scanner.sources.blobs import SNIFF_BYTES, BlobScanner, Tally, archive_limits, is_binary, stream_into
+from scanner.sources.blobs import SNIFF_BYTES, BlobScanner, Tally, archive_limits, is_binary, rejoined, stream_into
 from scanner.sources.interface import Blob, Run, Skipped, SourceResult
 from scanner.sources.walk import excluded
 
@@ -67,23 +66,6 @@ def _denied(err: Exception) -> bool:
     return isinstance(err, ClientError) and (
         err.response.get("Error", {}).get("Code") in ("AccessDenied", "403", "Forbidden")
         or err.response.get("ResponseMetadata", {}).get("HTTPStatusCode") == 403)
-
-
-class _Rejoined(io.RawIOBase):
-    """A body stream with its first bytes (already read to sniff it) put back in front."""
-
-    def __init__(self, head: bytes, rest: Any) -> None:
-        self._head = head
-        self._rest = rest
-
-    def readable(self) -> bool:
-        return True
-
-    def read(self, n: int = -1) -> bytes:
-        if self._head:
-            out, self._head = (self._head, b"") if n < 0 or n >= len(self._head) else (self._head[:n], self._head[n:])
-            return out
-        return bytes(self._rest.read(n if n >= 0 else None))
 
 
 @dataclass(frozen=True)
@@ -187,7 +169,7 @@ class S3Source:
                     if is_binary(head):
                         tally.skip(Skipped(obj.path, "binary file; skipped"))
                         return
-                    stream_into(engine, obj.path, cast(BinaryIO, _Rejoined(head, body)), options.max_file_size, tally)
+                    stream_into(engine, obj.path, rejoined(head, body), options.max_file_size, tally)
                 finally:
                     body.close()
             except Exception as err:  # noqa: BLE001
