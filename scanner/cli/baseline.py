@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from scanner.cli.common import setup, warn_line
+from scanner.cli.common import is_quiet, no_progress_option, progress_factory, setup, verbose_option, warn_line
 
 if TYPE_CHECKING:
     from scanner.models import Finding
@@ -33,7 +33,8 @@ def scan_options(f: F) -> F:
                      help="Skip files larger than SIZE (default 10MB)."),
         click.option("--jobs", "-j", type=click.IntRange(min=0), default=0,
                      help="Parallel workers (default: all cores)."),
-        click.option("-v", "--verbose", count=True, help="More detail on stderr (-vv for debug)."),
+        no_progress_option,
+        verbose_option,
     ]):
         f = deco(f)
     return f
@@ -56,9 +57,9 @@ def _scan(paths: tuple[str, ...], git_repo: str | None, config_path: str | None,
 
         found = scan_history(git_repo, engine, GitOptions(max_file_size=options.max_file_size,
                                                           exclude=options.exclude, jobs=jobs),
-                             warn=warn_line).findings
+                             warn=warn_line, progress=progress_factory(False, "commits")).findings
     else:
-        found = api.scan(targets, engine, options, warn=warn_line).findings
+        found = api.scan(targets, engine, options, warn=warn_line, progress=progress_factory(False)).findings
     return prepared.finish(found)
 
 
@@ -79,7 +80,8 @@ def create(paths: tuple[str, ...], git_repo: str | None, config_path: str | None
     setup(verbose)
     found = _scan(paths, git_repo, config_path, exclude, max_file_size, jobs)
     n = write_baseline(found, baseline_file)
-    click.echo(f"keysweep: wrote {n} fingerprint(s) ({len(found)} finding(s)) to {baseline_file}", err=True)
+    if not is_quiet():
+        click.echo(f"keysweep: wrote {n} fingerprint(s) ({len(found)} finding(s)) to {baseline_file}", err=True)
 
 
 @baseline.command("update")
@@ -98,8 +100,9 @@ def update(paths: tuple[str, ...], git_repo: str | None, config_path: str | None
     found = _scan(paths, git_repo, config_path, exclude, max_file_size, jobs)
     new, added, dropped = updated(old, found)
     save(new, baseline_file)
-    click.echo(f"keysweep: {baseline_file}: {added} secret(s) added, {dropped} entr(ies) dropped, "
-               f"{len(new.entries)} fingerprint(s)", err=True)
+    if not is_quiet():
+        click.echo(f"keysweep: {baseline_file}: {added} secret(s) added, {dropped} entr(ies) dropped, "
+                   f"{len(new.entries)} fingerprint(s)", err=True)
 
 
 @baseline.command("add")

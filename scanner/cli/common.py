@@ -57,7 +57,63 @@ def finding_options(f: F) -> F:
         click.option("--jobs", "-j", type=click.IntRange(min=0), default=0,
                      help="Parallel workers (default: all cores)."),
         click.option("--no-progress", is_flag=True, help="Never show a progress bar."),
-        click.option("-v", "--verbose", count=True, help="More detail on stderr (-vv for debug)."),
+        verbose_option,
+    ]):
+        f = deco(f)
+    return f
+
+
+QUIET = "keysweep.quiet"
+NO_PROGRESS = "keysweep.no_progress"
+
+
+def _remember(key: str) -> Callable[[click.Context, click.Parameter, bool], bool]:
+    def store(ctx: click.Context, _: click.Parameter, value: bool) -> bool:
+        if value:
+            ctx.meta[key] = True
+        return value
+
+    return store
+
+
+def _said(key: str) -> bool:
+    ctx = click.get_current_context(silent=True)
+    return bool(ctx is not None and ctx.meta.get(key))
+
+
+def is_quiet() -> bool:
+    return _said(QUIET)
+
+
+def verbose_option(f: F) -> F:
+    """-v/-vv, and -q/--quiet (only errors on stderr), for every command."""
+    f = click.option("-q", "--quiet", is_flag=True, expose_value=False, callback=_remember(QUIET),
+                     help="Only errors on stderr: no warnings, notes, summary or progress bar.")(f)
+    return click.option("-v", "--verbose", count=True, help="More detail on stderr (-vv for debug).")(f)
+
+
+def no_progress_option(f: F) -> F:
+    """--no-progress for the long-running commands whose functions do not take it themselves."""
+    return click.option("--no-progress", is_flag=True, expose_value=False, callback=_remember(NO_PROGRESS),
+                        help="Never show a progress bar.")(f)
+
+
+def progress_wanted(no_progress: bool = False) -> bool:
+    """A bar only on a terminal stderr, and not when told otherwise."""
+    return not (no_progress or _said(NO_PROGRESS) or is_quiet() or not sys.stderr.isatty())
+
+
+def content_options(f: F) -> F:
+    """How content is read, for the commands that read files or blobs (scan, image)."""
+    for deco in reversed([
+        click.option("--max-file-size", default=None, metavar="SIZE",
+                     help="Skip files larger than SIZE (e.g. 10MB, the default)."),
+        click.option("--no-decode", is_flag=True, help="Do not decode and rescan base64 values."),
+        click.option("--no-archives", is_flag=True, help="Do not look inside zip, jar, wheel, tar, gz, bz2, xz files."),
+        click.option("--archive-depth", type=click.IntRange(min=1), default=3, show_default=True,
+                     help="Archives inside archives: how many levels to open."),
+        click.option("--archive-max-bytes", default="256MB", show_default=True, metavar="SIZE",
+                     help="Decompressed bytes read from one archive at most (the rest is a note)."),
     ]):
         f = deco(f)
     return f
@@ -133,6 +189,8 @@ def write_report(findings: Sequence[Finding], how: Finish, rules: Sequence[Rule]
             from scanner.errors import ConfigError
 
             raise ConfigError(f"{how.output}: cannot write report: {e.strerror}") from e
+        if is_quiet():
+            return
         from scanner.report.text import distinct_secrets, summary
 
         # the report went to a file: the one-line summary still reaches whoever ran the command
@@ -144,7 +202,7 @@ def write_report(findings: Sequence[Finding], how: Finish, rules: Sequence[Rule]
 
 
 def setup(verbose: int) -> None:
-    configure_logging(verbose)
+    configure_logging(-1 if is_quiet() else verbose)
 
 
 class Progress(Protocol):
@@ -157,17 +215,22 @@ def progress_factory(no_progress: bool, what: str = "files") -> Callable[[int, i
     """Returns a factory making a tqdm bar on a terminal stderr; nothing when piped."""
 
     def make(total_files: int, total_bytes: int) -> Progress | None:
-        if no_progress or not sys.stderr.isatty() or total_files < 50:
+        if not progress_wanted(no_progress) or total_files < 50:
             return None
-        import shutil
-
-        from tqdm import tqdm
-
-        size = shutil.get_terminal_size((100, 24))  # a pty may report 0x0: tqdm then hides the bar
-        return tqdm(total=total_files, unit=what[:-1] if what.endswith("s") else what, file=sys.stderr,
-                    leave=False, ncols=size.columns or 100, nrows=size.lines or 24, mininterval=0.2)
+        return bar(total_files, what[:-1] if what.endswith("s") else what)
 
     return make
+
+
+def bar(total: int, unit: str, desc: str | None = None) -> Any:
+    """A tqdm bar on stderr, cleared when done (callers decide whether one is wanted)."""
+    import shutil
+
+    from tqdm import tqdm
+
+    size = shutil.get_terminal_size((100, 24))  # a pty may report 0x0: tqdm then hides the bar
+    return tqdm(total=total, unit=unit, desc=desc, file=sys.stderr, leave=False, ncols=size.columns or 100,
+                nrows=size.lines or 24, mininterval=0.2)
 
 
 def warn_line(msg: str) -> None:

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from scanner.cli import EXIT_FINDINGS, EXIT_OK
-from scanner.cli.common import setup, warn_line
+from scanner.cli.common import setup, verbose_option, warn_line
 from scanner.cli.sweep_common import emit, open_store, store_options
 
 if TYPE_CHECKING:
@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 @click.option("--region", help="With --live: AWS region for STS.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write to FILE instead of stdout.")
-@click.option("-v", "--verbose", count=True, help="More detail on stderr (-vv for debug).")
+@verbose_option
 def exposure(args: tuple[str, ...], secret_file: str | None, store_path: str | None, lock_timeout: float,
              iam_file: str | None, live: bool, profile: str | None, region: str | None, fmt: str,
              output: str | None, verbose: int) -> int:

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import click
 
 from scanner.cli import EXIT_FINDINGS, EXIT_OK
-from scanner.cli.common import setup, warn_line
+from scanner.cli.common import no_progress_option, progress_factory, setup, verbose_option, warn_line
 from scanner.cli.sweep_common import emit
 
 RISK_LEVELS = ("critical", "high", "medium", "low")
@@ -26,7 +26,7 @@ def _aws_options(f: click.decorators.FC) -> click.decorators.FC:
                      help="Seconds to wait for each AWS answer."),
         click.option("--max-attempts", type=click.IntRange(min=1), default=8, show_default=True,
                      help="Attempts per AWS call (adaptive back-off on throttling)."),
-        click.option("-v", "--verbose", count=True, help="More detail on stderr (-vv for debug)."),
+        verbose_option,
     ]):
         f = deco(f)
     return f
@@ -65,6 +65,7 @@ def _aws_options(f: click.decorators.FC) -> click.decorators.FC:
 @click.option("--fail-on", type=click.Choice([*RISK_LEVELS, "never"]), default="high", show_default=True,
               help="Exit 1 when a credential or an identity is at this risk or above.")
 @_aws_options
+@no_progress_option
 def report(targets: tuple[str, ...], findings_files: tuple[str, ...], terraform: tuple[str, ...],
            role_arns: tuple[str, ...], verify: bool, max_key_age_days: int, unused_days: int, owner_tag: str,
            departed_file: str | None, kind_tag: str, sso: bool, trusted_accounts: tuple[str, ...],
@@ -95,6 +96,7 @@ def report(targets: tuple[str, ...], findings_files: tuple[str, ...], terraform:
         departed_file=departed_file, kind_tag=kind_tag, sso=sso, trusted_accounts=trusted_accounts,
         allowed_cidrs=allowed_cidrs, cloudtrail=cloudtrail,
         as_of=as_of.replace(tzinfo=UTC) if as_of and as_of.tzinfo is None else as_of,
+        progress=progress_factory(False),
     )
     result = build_report(req, warn=warn_line)
     for account in result.accounts:

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 import click
 
 from scanner.cli import EXIT_OK
-from scanner.cli.common import confidence_option, setup
+from scanner.cli.common import confidence_option, setup, verbose_option
 from scanner.cli.sweep_common import (
     REPORT_FORMATS,
     context,
@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 @click.option("--iam-report", "iam_file", type=click.Path(dir_okay=False),
               help="`keysweep iam report --format json` output: owners and ages of live leaked keys.")
 @confidence_option
-@click.option("-v", "--verbose", count=True, help="More detail on stderr (-vv for debug).")
+@verbose_option
 def report(fmt: str, output: str | None, findings_files: tuple[str, ...], store_path: str | None,
            lock_timeout: float, include_resolved: bool, iam_file: str | None, min_confidence: str,
            verbose: int) -> int:

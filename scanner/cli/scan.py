@@ -10,6 +10,7 @@ import click
 from scanner.cli import EXIT_USAGE
 from scanner.cli.common import (
     Finish,
+    content_options,
     finding_options,
     finish,
     output_options,
@@ -24,14 +25,7 @@ from scanner.cli.common import (
 @output_options
 @finding_options
 @click.option("--exclude", multiple=True, metavar="GLOB", help="Skip paths matching GLOB (repeatable).")
-@click.option("--max-file-size", default=None, metavar="SIZE",
-              help="Skip files larger than SIZE (e.g. 10MB, the default).")
-@click.option("--no-decode", is_flag=True, help="Do not decode and rescan base64 values.")
-@click.option("--no-archives", is_flag=True, help="Do not look inside zip, jar, wheel, tar, gz, bz2, xz files.")
-@click.option("--archive-depth", type=click.IntRange(min=1), default=3, show_default=True,
-              help="Archives inside archives: how many levels to open.")
-@click.option("--archive-max-bytes", default="256MB", show_default=True, metavar="SIZE",
-              help="Decompressed bytes read from one archive at most (the rest is a note).")
+@content_options
 @click.option("--endpoint-url", default=None, metavar="URL",
               help="S3 endpoint for s3:// targets (default: boto3's own, e.g. AWS_ENDPOINT_URL).")
 def scan(paths: tuple[str, ...], fmt: str, output: str | None, redact: bool, show_secrets: bool,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -11,7 +12,15 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from scanner.cli import EXIT_FINDINGS, EXIT_OK, EXIT_RUNTIME
-from scanner.cli.common import confidence_option, setup
+from scanner.cli.common import (
+    bar,
+    confidence_option,
+    is_quiet,
+    no_progress_option,
+    progress_wanted,
+    setup,
+    verbose_option,
+)
 from scanner.cli.sweep_common import (
     REPORT_FORMATS,
     context,
@@ -55,7 +64,8 @@ if TYPE_CHECKING:
 @click.option("--clone-timeout", type=click.FloatRange(min=1), default=600.0, show_default=True,
               help="Seconds allowed for one clone or fetch.")
 @confidence_option
-@click.option("-v", "--verbose", count=True, help="More detail on stderr (-vv for debug).")
+@no_progress_option
+@verbose_option
 def sweep(targets: tuple[str, ...], repos_file: str | None, store_path: str | None, lock_timeout: float,
           new_only: bool, jobs: int, dask_scheduler: str | None, full: bool, config_path: str | None,
           trust_repo_config: bool, verify: bool,
@@ -92,13 +102,15 @@ def sweep(targets: tuple[str, ...], repos_file: str | None, store_path: str | No
                                clone_timeout=clone_timeout)
         spec = _engine_spec(config_path, [] if trust_repo_config else
                             [r.location for r in repos if not r.is_url])
-        result = run_sweep(store, repos, spec, options, verify=_verifier(spec) if verify else None,
-                           on_outcome=_tell, tool_version=__version__, key_status=statuses)
+        with _Tracker(len(repos)) as tell:
+            result = run_sweep(store, repos, spec, options, verify=_verifier(spec) if verify else None,
+                               on_outcome=tell, tool_version=__version__, key_status=statuses)
         reported = result.new if new_only else result.open
         findings, hidden = shown(_as_findings(reported, result.run_id, fmt), min_confidence)
         emit(render(fmt, findings, context(f"store {store.path}, run {result.run_id}", (), hidden, min_confidence,
                                            _nothing_found(result, new_only))), output)
-    _summary(result)
+    if not is_quiet():
+        _summary(result)
     if result.status == "failed":
         return EXIT_RUNTIME
     return EXIT_FINDINGS if findings else EXIT_OK
@@ -125,7 +137,8 @@ def _engine_spec(config_path: str | None, swept: list[str]) -> Any:
         from scanner import api
 
         return EngineSpec(rules=tuple(api.ruleset(config)), allowlist=config.allowlist,
-                          max_file_size=config.max_file_size or DEFAULT_MAX_FILE_SIZE, exclude=config.exclude)
+                          max_file_size=config.max_file_size or DEFAULT_MAX_FILE_SIZE, exclude=config.exclude,
+                          disabled=config.disabled_rules)
 
     return LazySpec(files_digest(__version__, builtin_rule_files(), path), load)
 
@@ -149,9 +162,35 @@ def _say(line: str) -> None:
     click.echo(f"keysweep: {line}", err=True)
 
 
-def _tell(o: RepoOutcome) -> None:
-    if o.status in ("error", "missing"):
-        _say(f"{o.location}: {o.error}")
+class _Tracker:
+    """Says each repository that could not be swept; on a terminal, a bar of repositories done and
+    findings so far (the error lines are written above the bar, not through it)."""
+
+    def __init__(self, total: int) -> None:
+        self.total = total
+        self.bar: Any = None
+        self.findings = 0
+
+    def __enter__(self) -> _Tracker:
+        if progress_wanted() and self.total > 1:
+            self.bar = bar(self.total, "repo", "sweep")
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+    def __call__(self, o: RepoOutcome) -> None:
+        if o.status in ("error", "missing"):
+            line = f"keysweep: {o.location}: {o.error}"
+            if self.bar is not None:
+                self.bar.write(line, file=sys.stderr)
+            else:
+                click.echo(line, err=True)
+        self.findings += len(o.findings)
+        if self.bar is not None:
+            self.bar.set_postfix_str(f"{self.findings} findings", refresh=False)
+            self.bar.update(1)
 
 
 def _as_findings(occurrences: Sequence[StoredOccurrence], run_id: int, fmt: str) -> list[Finding]:

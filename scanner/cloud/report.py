@@ -21,6 +21,7 @@ from scanner.cloud.crosscheck import CrosscheckOptions, IacIdentityLike, IamRepo
 from scanner.cloud.posture import PostureOptions, identities, joined
 from scanner.errors import ConfigError
 from scanner.models import Finding
+from scanner.sources.interface import ProgressFactory
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +43,7 @@ class ReportRequest:
     allowed_cidrs: tuple[str, ...] = ()
     cloudtrail: str | None = None  # a folder, a file or s3://bucket/prefix
     as_of: datetime | None = None  # judge ages and idleness as of this date (default: now)
+    progress: ProgressFactory | None = field(default=None, compare=False)  # a bar while TARGETS are scanned
 
 
 def build_report(req: ReportRequest, env: Mapping[str, str] | None = None,
@@ -125,11 +127,12 @@ def load_findings(req: ReportRequest, warn: Callable[[str], None] | None = None)
 
     findings = [f for path in req.findings_files for f in read(path)]
     if req.targets:
-        findings.extend(_scan(req.targets, warn))
+        findings.extend(_scan(req.targets, warn, req.progress))
     return findings
 
 
-def _scan(targets: Sequence[str], warn: Callable[[str], None] | None) -> list[Finding]:
+def _scan(targets: Sequence[str], warn: Callable[[str], None] | None,
+          progress: ProgressFactory | None = None) -> list[Finding]:
     """Files and folders are scanned as they are; a git repository through its history (so
     each leak carries its commit, author and date). The targets' configuration applies as it
     does to `keysweep scan` (excludes, allowlists, trust)."""
@@ -143,14 +146,14 @@ def _scan(targets: Sequence[str], warn: Callable[[str], None] | None) -> list[Fi
     engine, options = prepared.engine, prepared.options
     repos = [t for t in targets if os.path.isdir(os.path.join(t, ".git"))]
     plain = [t for t in targets if t not in repos]
-    findings = list(api.scan(plain, engine, options, warn=warn).findings) if plain else []
+    findings = list(api.scan(plain, engine, options, warn=warn, progress=progress).findings) if plain else []
     if repos:
         from scanner.sources.git import GitOptions, scan_history
 
         for repo in repos:
             findings.extend(scan_history(repo, engine, GitOptions(exclude=options.exclude,
                                                                   max_file_size=options.max_file_size),
-                                         warn=warn).findings)
+                                         warn=warn, progress=progress).findings)
     return prepared.finish(findings)
 
 

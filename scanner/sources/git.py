@@ -29,7 +29,6 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Protocol
 
 from scanner.config import DEFAULT_MAX_FILE_SIZE
 from scanner.engine import Engine
@@ -52,6 +51,7 @@ from scanner.sources.gitrepo import (
     submodules_at_head,
 )
 from scanner.sources.gitscan import ScanContext, TaskResult, close_readers, scan_commits
+from scanner.sources.interface import ProgressFactory
 from scanner.sources.shares import SharedRuns, settle
 
 log = logging.getLogger(__name__)
@@ -61,15 +61,6 @@ RUNS_PER_SHARE = 4  # runs in a worker's share: what an idle worker can steal fr
 MIN_TASK_COMMITS = 64
 MAX_TASK_COMMITS = 5000  # a run's listing is held in memory: bounded whatever the history's length
 
-
-
-class ProgressBar(Protocol):
-    def update(self, n: int) -> object: ...
-
-    def close(self) -> None: ...
-
-
-Progress = Callable[[int, int], ProgressBar | None]
 
 
 @dataclass(frozen=True)
@@ -95,7 +86,7 @@ class HistoryResult:
 
 
 def scan_history(repo: str | Path, engine: Engine, options: GitOptions | None = None, exclude: Sequence[str] = (),
-                 warn: Callable[[str], None] | None = None, progress: Progress | None = None) -> HistoryResult:
+                 warn: Callable[[str], None] | None = None, progress: ProgressFactory | None = None) -> HistoryResult:
     """Sweep a repository's history. `exclude` lists commits whose ancestry is skipped (incremental
     sweeps); it adds to options.selection.exclude_commits."""
     t0 = time.perf_counter()

@@ -64,3 +64,35 @@ def test_verbose_notes_skipped_files(tmp_path: Path) -> None:
                            "1KB"], capture_output=True, text=True, cwd=REPO)
     assert "big.txt" in proc.stderr and "max-file-size" in proc.stderr
     assert "bin.dat: binary file; skipped" in proc.stderr
+
+
+def test_sweep_shows_repositories_done_on_a_terminal(tmp_path: Path) -> None:
+    from tests.sweep.conftest import build_fleet
+
+    fleet = build_fleet(tmp_path / "repos")
+    store = tmp_path / "ks.db"
+    code, err = run_with_tty_stderr(["sweep", str(fleet.root), "--store", str(store), "-j", "1"])
+    assert code == 1
+    assert b"/3 [" in err and b"repo/s" in err and b"findings" in err  # repositories done, findings so far
+    code, err = run_with_tty_stderr(["sweep", str(fleet.root), "--store", str(store), "--no-progress"])
+    assert code == 1 and b"/3 [" not in err and b"sweep #2" in err
+
+
+def test_quiet_leaves_only_errors(tmp_path: Path) -> None:
+    from tests.sweep.conftest import build_fleet
+
+    fleet = build_fleet(tmp_path / "repos")
+    store = tmp_path / "ks.db"
+    code, err = run_with_tty_stderr(["sweep", str(fleet.root), str(tmp_path / "gone"), "--store", str(store),
+                                     "--quiet"])
+    assert code == 1
+    assert b"/3 [" not in err and b"sweep #1" not in err  # no bar, no summary
+    assert b"gone" in err  # a repository that could not be swept is still said
+    tree = tmp_path / "tree"
+    tree.mkdir()
+    (tree / "a.txt").write_text("nothing\n")
+    os.mkfifo(tree / "pipe")  # a warning line at the default level
+    code, err = run_with_tty_stderr(["scan", str(tree), "-q", "-o", str(tmp_path / "out.txt")])
+    assert code == 0 and err == b""  # neither the warning nor the report-written summary
+    code, err = run_with_tty_stderr(["scan", str(tree), "-o", str(tmp_path / "out.txt")])
+    assert b"pipe: not a regular file" in err and b"Report written" in err  # what --quiet silenced
