@@ -14,8 +14,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 from scanner.config import DEFAULT_MAX_FILE_SIZE, FileConfig, ScanOptions, find_config, load_config, parse_size
-from scanner.engine import Engine
-from scanner.models import Finding
+from scanner.engine import Allowlist, Engine
+from scanner.models import Finding, Rule
 from scanner.trust import Trusted, apply, protect, trust
 
 
@@ -67,7 +67,14 @@ def build_engine(config: FileConfig, decode: bool = True) -> Engine:
     from scanner.rules import merge_rules
 
     rules = merge_rules(cached_builtin_rules(), config.rules, config.disabled_rules)
-    return Engine(rules, allowlist=config.allowlist, decode=decode, disabled=config.disabled_rules)
+    return make_engine(rules, config.allowlist, decode, config.disabled_rules)
+
+
+def make_engine(rules: Sequence[Rule], allowlist: Allowlist | None = None, decode: bool = True,
+                disabled: Sequence[str] = ()) -> Engine:
+    """Every scanning engine is built here (a command's, or a sweep worker's from its spec): the
+    disabled rules reach the structure-aware Terraform rules too, which are not in `rules`."""
+    return Engine(list(rules), allowlist=allowlist, decode=decode, disabled=disabled)
 
 
 def prepare(targets: Sequence[str], overrides: Overrides = Overrides(),

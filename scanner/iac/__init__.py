@@ -1,11 +1,14 @@
 """Structure-aware scanning of infrastructure code: Terraform configuration, variables and state.
 
-`scan_structured` is the hook the filesystem source calls for every file: it returns
+`scan_structured` is the hook every source calls for whole files (files, archive members, image
+layers, history and staged versions): it returns
 findings for the formats handled here and None for everything else (the plain engine
 then scans the file). It decides by file name only, so other files cost a suffix check.
 """
 
 from __future__ import annotations
+
+from collections.abc import Collection, Iterable
 
 from scanner.engine import Engine
 from scanner.models import Finding
@@ -48,4 +51,9 @@ def scan_structured(path: str, text: str, engine: Engine) -> list[Finding] | Non
     return [f for f in found if engine.rule_enabled(f.rule_id) and not engine.secret_allowed(f.secret)]
 
 
-__all__ = ["file_kind", "scan_structured"]
+def on_lines(found: Iterable[Finding], lines: Collection[int]) -> list[Finding]:
+    """The findings touching one of `lines` (a change's added lines, numbered in the whole file)."""
+    return [f for f in found if any(n in lines for n in range(f.line, f.end_line + 1))]
+
+
+__all__ = ["file_kind", "on_lines", "scan_structured"]

@@ -23,9 +23,10 @@ from __future__ import annotations
 import logging
 from collections import OrderedDict
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from scanner.engine import Engine
+from scanner.iac import file_kind, on_lines, scan_structured
 from scanner.models import Chunk, Finding, Origin
 from scanner.sources.archives import ArchiveLimits, Skipped, kind_of, members
 from scanner.sources.artefacts import HEAD_BYTES, own_artefact, skip_note
@@ -356,8 +357,8 @@ class _Task:
             return
         engine = self.ctx.engine
         bound = self._bound.get(path)
-        if bound is None:
-            bound = self._bound[path] = engine.path_matters(path)
+        if bound is None:  # findings may come without a keyword: bound rules, Terraform's structure
+            bound = self._bound[path] = engine.path_matters(path) or file_kind(path) is not None
         if not olds:  # an added file: every line is new
             c.hits.extend(engine.scan_path(path))
             if bound or engine.keyword_ends(data):
@@ -410,8 +411,11 @@ class _Task:
             lines.pop()
         flags = [ln in added for ln in lines]
         n = len(lines)
-        keep = [i for i in range(n) if flags[i] or (i > 0 and flags[i - 1]) or (i + 1 < n and flags[i + 1])]
         first = data.count(b"\n", 0, ws) + 1
+        if file_kind(path) is not None:  # structure needs the whole file; findings kept on added lines
+            self.scan_text(c, path, data, None, {first + i for i in range(n) if flags[i]})
+            return
+        keep = [i for i in range(n) if flags[i] or (i > 0 and flags[i - 1]) or (i + 1 < n and flags[i + 1])]
         numbers = tuple(first + i for i in keep)
         marked = {first + i for i in keep if flags[i]}
         self.scan_text(c, path, b"\n".join(lines[i] for i in keep), numbers, marked)
@@ -424,10 +428,12 @@ class _Task:
             text = raw.decode("utf-8", "replace")
             self.warn_once("text:" + path, f"{path}: not valid UTF-8; scanned with replacement characters")
         self.out.bytes_scanned += len(raw)
-        found = self.ctx.engine.scan(Chunk(text=text, origin=Origin(path=path, commit=c.sha), line_map=line_map))
-        if added is not None:
-            found = [f for f in found if any(n in added for n in range(f.line, f.end_line + 1))]
-        c.hits.extend(found)
+        structured = scan_structured(path, text, self.ctx.engine) if line_map is None else None
+        if structured is not None:
+            found = [replace(f, commit=c.sha) for f in structured]
+        else:
+            found = self.ctx.engine.scan(Chunk(text=text, origin=Origin(path=path, commit=c.sha), line_map=line_map))
+        c.hits.extend(found if added is None else on_lines(found, added))
 
     def finish(self, c: _Commit) -> None:
         hits = c.hits

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from scanner.engine import Engine
 from scanner.errors import SourceError
+from scanner.iac import file_kind, on_lines, scan_structured
 from scanner.models import Chunk, Finding, Origin
 from scanner.sources.artefacts import HEAD_BYTES, own_artefact, skip_note
 from scanner.sources.gitcmd import DIFF_OPTIONS, CatFile, ObjectUnreadable, run_git
@@ -22,6 +23,7 @@ from scanner.sources.gitdiff import (
     FileDiff,
     has_added,
     lines_not_in,
+    numbering,
     on_added_lines,
     parse_section,
     probe_bytes,
@@ -89,6 +91,10 @@ def scan_staged(repo: str, engine: Engine, max_size: int, exclude: Sequence[str]
                 log.info("%s", skip_note(fd.path, kind))
                 continue
             nbytes += len(fd.text)
+            if file_kind(fd.path) is not None and fd.new_blob is not None:
+                cat = cat or CatFile(repo, max_size)
+                findings.extend(_structured(engine, cat, fd, warnings))
+                continue
             found = on_added_lines(engine.scan(Chunk(text=fd.text, origin=Origin(path=fd.path))), fd)
             findings.extend(found)
     finally:
@@ -98,6 +104,24 @@ def scan_staged(repo: str, engine: Engine, max_size: int, exclude: Sequence[str]
         gone = b"\n".join(removed)
         findings = [f for f in findings if probe_bytes(f.secret) not in gone]
     return StagedResult(tuple(findings), files, nbytes, tuple(warnings))
+
+
+def _structured(engine: Engine, cat: CatFile, fd: FileDiff, warnings: list[str]) -> list[Finding]:
+    """Terraform is read as a whole (a block's structure spans lines the change did not touch); the
+    findings kept are those on the lines the change adds."""
+    assert fd.new_blob is not None
+    try:
+        blob = cat.read(fd.new_blob)
+    except ObjectUnreadable as e:
+        warnings.append(f"{fd.path}: staged object {e.sha} cannot be read ({e.reason}); its added lines are "
+                        "scanned without the file's structure")
+        blob = None
+    if blob is None or blob.data is None:
+        return on_added_lines(engine.scan(Chunk(text=fd.text, origin=Origin(path=fd.path))), fd)
+    line_map, marks = numbering(fd)
+    added = {n for n, m in zip(line_map, marks, strict=False) if m == ord("+")}
+    found = scan_structured(fd.path, blob.data.decode("utf-8", "replace"), engine) or []
+    return on_lines(found, added)
 
 
 def _whole_blob(engine: Engine, cat: CatFile, fd: FileDiff, max_size: int, warnings: list[str]) -> list[Finding]:

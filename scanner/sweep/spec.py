@@ -33,12 +33,14 @@ class EngineSpec:
     max_file_size: int = DEFAULT_MAX_FILE_SIZE
     label: str = ""  # a digest of the files the rules came from; empty: hash the rules themselves
     exclude: tuple[str, ...] = ()  # the configuration's `[scan] exclude`: paths not scanned
+    disabled: tuple[str, ...] = ()  # the configuration's disabled rules (the Terraform ones are not in `rules`)
 
     @cached_property
     def digest(self) -> str:
         if self.label:
             return self.label
-        return hashlib.sha256(repr((self.rules, self.allowlist, self.decode, self.exclude)).encode()).hexdigest()[:16]
+        what = (self.rules, self.allowlist, self.decode, self.exclude, self.disabled)
+        return hashlib.sha256(repr(what).encode()).hexdigest()[:16]
 
     def get(self) -> EngineSpec:
         return self

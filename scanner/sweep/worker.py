@@ -56,10 +56,10 @@ class RepoTask:
 
 @lru_cache(maxsize=2)
 def engine_for(spec: EngineSpec) -> Engine:
-    from scanner.engine import Engine
+    from scanner.prepare import make_engine
 
     # the allowlist is applied to the findings afterwards (suppressions_for), so what it hides is counted
-    return Engine(list(spec.rules), decode=spec.decode)
+    return make_engine(spec.rules, decode=spec.decode, disabled=spec.disabled)
 
 
 def suppressions_for(spec: EngineSpec) -> Suppressions | None:

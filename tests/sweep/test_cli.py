@@ -290,3 +290,18 @@ def test_the_sweep_config_excludes_paths_in_history_and_at_head(tmp_path: Path) 
     ks("sweep", str(repo.path), "--store", other)
     code, out, _ = ks("report", "--store", other, "--format", "json")
     assert sorted(r["path"] for r in json.loads(out)) == ["app/deploy.sh", "vendor/lib/ci.sh"]
+
+
+def test_sweeps_apply_terraform_structure_and_the_configs_disabled_rules(tmp_path: Path) -> None:
+    from tests.sweep.gitrepos import make_repo
+
+    infra = make_repo(tmp_path / "repos" / "infra", {"vars.tf": 'variable "db" { type = string }\n'})
+    infra.commit({"vars.tf": 'variable "db_password" {\n  default = "Tr0ub4dor&3xK9q"\n}\n'}, "default")
+    code, out, err = ks("sweep", str(infra.path), "--store", str(tmp_path / "a.db"), "--format", "json")
+    assert code == 1, err
+    assert [(r["rule_id"], r["path"]) for r in json.loads(out)] == [("terraform-variable-default-secret", "vars.tf")]
+    config = tmp_path / "ks.toml"
+    config.write_text('disabled_rules = ["terraform-variable-default-secret"]\n', encoding="utf-8")
+    code, out, err = ks("sweep", str(infra.path), "--store", str(tmp_path / "b.db"), "--config", str(config),
+                        "--format", "json")
+    assert code == 0 and json.loads(out) == [], err
