@@ -10,7 +10,7 @@ through another, both kept for its next run, and scans only the added lines
 * attribution: the same secret in the same file is reported once, at the earliest commit (in
   topological order) that added it; in another file it is another occurrence of the same
   fingerprint. A line merely kept, moved or re-indented is not added again, so not reported again.
-* commit metadata (author, date, subject) is read with gitpython for the commits that have findings.
+* commit metadata (author, date, subject) is read with one `git log --no-walk` for the commits that have findings.
 * `present_in_head` (in Finding.extra): whether the secret's text is still in HEAD's tree (one
   `git grep`, on a thread while the last run is scanned, for the secrets found before it; another
   after it for any it adds).
@@ -99,11 +99,11 @@ def scan_history(repo: str | Path, engine: Engine, options: GitOptions | None = 
         if warn:
             warn(msg)
 
-    gitrepo, info = open_repo(str(repo))
+    info = open_repo(str(repo))
     if info.shallow_boundaries:
         _warn(f"shallow clone: history before its {info.shallow_boundaries} boundary commit(s) is not here; "
               "scanning what is (a boundary commit counts all its files as added)")
-    args = rev_args(gitrepo, info, sel)
+    args = rev_args(info, sel)
     missing: frozenset[str] = frozenset()
     if info.partial:
         missing = missing_objects(info, args)
@@ -166,7 +166,6 @@ def scan_history(repo: str | Path, engine: Engine, options: GitOptions | None = 
         incomplete.append("a damaged pack was read only up to the damage")
     findings = with_metadata(findings, commit_metadata(info, {f.commit for f in findings if f.commit}))
     findings = with_presence(findings, presence.result({f.secret for f in findings}, _warn))
-    gitrepo.close()
     settle()  # the workers stopped their git processes meanwhile: none is left behind
     return HistoryResult(tuple(findings), len(commits), nbytes, skipped, time.perf_counter() - t0, tuple(warnings),
                          dropped, timed, tuple(incomplete))

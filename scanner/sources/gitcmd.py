@@ -1,9 +1,23 @@
-"""Plain `git` subprocesses: one argv builder with safe fixed options, errors as SourceError, and a
-`cat-file --batch` reader that survives missing and unreadable objects.
+"""Every git process keysweep starts, and the one safety policy they run under.
 
-Every git call here is plumbing with explicit options, so user configuration (external diff
-drivers, prefixes, colours) cannot change what keysweep parses, and `protocol.allow=never` keeps a
-partial clone from fetching missing objects over the network in the middle of a sweep.
+Repositories keysweep reads may be hostile (a sweep of other people's repositories, a clone an
+incident responder was handed), so neither their configuration nor the user's may make a read run a
+program or reach the network:
+
+* no remote protocol (`protocol.allow=never`) and no lazy fetch (`GIT_NO_LAZY_FETCH`): a partial
+  clone's missing objects stay missing;
+* no filesystem monitor (`core.fsmonitor`), no hooks (`core.hooksPath`), no signature program
+  (`log.showSignature`, which would run `gpg.program`), no pager (`--no-pager`, `core.pager`), no
+  external diff or textconv driver (`--no-ext-diff --no-textconv` on every diff that shows
+  content), no ssh command or credential helper, no clean/smudge filter (nothing here reads the
+  work tree through git), no prompt;
+* plumbing with explicit options only, so configuration (prefixes, colours, quoting) cannot
+  change what keysweep parses.
+
+Only `clone_or_fetch` talks to a remote, for a sweep target given as a URL, with the dangerous
+transports (`ext::`, which runs a command) refused whatever the configuration says. Nothing outside
+this module runs git (a test checks it); gitpython is not used: its object database runs
+`git cat-file` processes of its own, outside this policy.
 """
 
 from __future__ import annotations
@@ -18,17 +32,22 @@ import tempfile
 import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import IO
 
 from scanner.errors import ConfigError, SourceError
 
-# fixed options on every read of a repository that may be hostile: its own config must not make git
-# fetch (protocol.allow, and GIT_NO_LAZY_FETCH below), run a monitor (core.fsmonitor), a signature
-# program (log.showSignature would run gpg.program from the repository's config while reading commit
-# metadata) or hooks
-GIT_OPTIONS = ("-c", "core.quotePath=true", "-c", "protocol.allow=never", "-c", "core.fsmonitor=false",
-               "-c", "log.showSignature=false", "-c", "core.hooksPath=/dev/null")
-GIT_ENV = {"GIT_TERMINAL_PROMPT": "0", "GIT_NO_LAZY_FETCH": "1", "GIT_OPTIONAL_LOCKS": "0", "LC_ALL": "C"}
+GIT_OPTIONS = ("--no-pager", "-c", "core.quotePath=true", "-c", "protocol.allow=never", "-c", "core.fsmonitor=false",
+               "-c", "log.showSignature=false", "-c", "core.hooksPath=/dev/null", "-c", "core.pager=cat",
+               "-c", "core.sshCommand=false", "-c", "credential.helper=")
+GIT_ENV = {"GIT_TERMINAL_PROMPT": "0", "GIT_NO_LAZY_FETCH": "1", "GIT_OPTIONAL_LOCKS": "0", "LC_ALL": "C",
+           "GIT_PAGER": "cat", "PAGER": "cat"}
+# fetching a sweep target: the transports that run a program are refused, no prompt (a sweep runs
+# unattended), no hooks or monitor
+NETWORK_OPTIONS = ("--no-pager", "-c", "protocol.ext.allow=never", "-c", "protocol.fd.allow=never",
+                   "-c", "core.fsmonitor=false", "-c", "core.hooksPath=/dev/null")
+NETWORK_ENV = {"GIT_TERMINAL_PROMPT": "0", "GIT_ASKPASS": "true", "SSH_ASKPASS": "true", "LC_ALL": "C",
+               "GIT_CONFIG_NOSYSTEM": "1", "GIT_PAGER": "cat"}
 NULL_SHA = "0" * 40
 DIFF_OPTIONS = ("-p", "-U1", "--full-index", "--no-color", "--no-ext-diff", "--no-textconv",
                 "--src-prefix=a/", "--dst-prefix=b/")
@@ -52,21 +71,50 @@ def first_error_line(stderr: bytes) -> str:
     return lines[-1].split(":", 1)[-1].strip() if lines else "git failed"
 
 
-def run_git(cwd: str, *args: str, stdin: bytes | None = None, check: bool = True,
-            ok: tuple[int, ...] = (0,)) -> bytes:
+def run_git(cwd: str, *args: str, stdin: bytes | IO[bytes] | None = None, check: bool = True,
+            ok: tuple[int, ...] = (0,), timeout: float | None = None) -> bytes:
     """Run git to completion; stdout when the exit code is in `ok`, else SourceError (ConfigError for
-    a folder that is not a repository). `check=False` returns stdout whatever the exit code."""
+    a folder that is not a repository). `check=False` returns stdout whatever the exit code. `stdin`
+    is bytes or an open file."""
+    argv, env = git_argv(cwd, *args), git_env()
     try:
-        done = subprocess.run(git_argv(cwd, *args), input=stdin, capture_output=True, env=git_env(),
-                              stdin=None if stdin is not None else subprocess.DEVNULL)
+        if isinstance(stdin, bytes):
+            done = subprocess.run(argv, input=stdin, capture_output=True, env=env, timeout=timeout, check=False)
+        else:
+            done = subprocess.run(argv, stdin=stdin or subprocess.DEVNULL, capture_output=True, env=env,
+                                  timeout=timeout, check=False)
     except FileNotFoundError as e:
         raise ConfigError("git is not installed (or not on PATH)") from e
+    except subprocess.TimeoutExpired as e:
+        raise SourceError(f"{cwd}: git {args[0]} timed out after {timeout:g} s") from e
     if check and done.returncode not in ok:
         msg = first_error_line(done.stderr)
         if "not a git repository" in msg:
             raise ConfigError(f"{cwd}: not a git repository")
         raise SourceError(f"git {args[0]}: {msg}")
-    return done.stdout
+    return bytes(done.stdout)
+
+
+def clone_or_fetch(url: str, dest: Path, timeout: float) -> None:
+    """A bare mirror of the remote's branches and tags at `dest`, fetched when it is already there:
+    the only git call that reaches a remote."""
+    args: tuple[str, ...]
+    if (dest / "HEAD").is_file():
+        cwd, args = dest, ("fetch", "--prune", "--prune-tags", "--force", "--quiet", "origin",
+                           "+refs/heads/*:refs/heads/*", "+refs/tags/*:refs/tags/*")
+    else:
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        cwd, args = dest.parent, ("clone", "--bare", "--quiet", "--", url, str(dest))
+    try:
+        done = subprocess.run(["git", "-C", str(cwd), *NETWORK_OPTIONS, *args], capture_output=True,
+                              stdin=subprocess.DEVNULL, env={**os.environ, **NETWORK_ENV}, timeout=timeout,
+                              check=False)
+    except subprocess.TimeoutExpired as e:
+        raise SourceError(f"{cwd}: git {args[0]} timed out after {timeout:g} s") from e
+    except OSError as e:
+        raise SourceError(f"cannot run git: {e.strerror}") from e
+    if done.returncode != 0:
+        raise SourceError(f"{cwd}: git {args[0]} failed: {first_error_line(done.stderr)}")
 
 
 def unquote_path(raw: bytes) -> bytes:

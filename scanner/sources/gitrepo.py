@@ -1,13 +1,12 @@
-"""Repository access through gitpython: open and describe a repository, turn the user's selection
-(refs, --since-commit, --range) into rev-list arguments, and read commit metadata."""
+"""Repository access: open and describe a repository, turn the user's selection (refs,
+--since-commit, --range) into rev-list arguments, and read commit metadata. Every question is a git
+plumbing call through `gitcmd` (its safety policy applies)."""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-
-import git
 
 from scanner.errors import ConfigError, SourceError
 from scanner.sources.gitcmd import run_git
@@ -42,19 +41,21 @@ class CommitMeta:
     subject: str
 
 
-def open_repo(path: str) -> tuple[git.Repo, RepoInfo]:
-    try:
-        repo = git.Repo(path, search_parent_directories=True)
-        head = repo.head.commit.hexsha if repo.head.is_valid() else None
-    except git.NoSuchPathError as e:
-        raise ConfigError(f"{path}: no such folder") from e
-    except git.GitCommandNotFound as e:
-        raise ConfigError("git is not installed (or not on PATH)") from e
-    except (git.InvalidGitRepositoryError, git.GitCommandError) as e:
-        raise ConfigError(f"{path}: not a git repository") from e
-    git_dir = str(repo.git_dir)
-    bare = bool(repo.bare) or _given_as_git_dir(path, git_dir)
-    cwd = str(repo.working_tree_dir) if not bare and repo.working_tree_dir else git_dir
+def open_repo(path: str) -> RepoInfo:
+    if not os.path.isdir(path):
+        raise ConfigError(f"{path}: no such folder")
+    where = run_git(path, "rev-parse", "--absolute-git-dir", "--is-bare-repository").decode("utf-8", "surrogateescape")
+    lines = where.splitlines()
+    if len(lines) != 2:
+        raise ConfigError(f"{path}: not a git repository")
+    git_dir = lines[0]
+    bare = lines[1].strip() == "true" or _given_as_git_dir(path, git_dir)
+    cwd = git_dir
+    if not bare:
+        top = run_git(path, "rev-parse", "--show-toplevel", check=False).decode("utf-8", "surrogateescape").strip()
+        cwd = top or git_dir
+    head_out = run_git(cwd, "rev-parse", "--verify", "--quiet", "HEAD^{commit}", check=False).strip()
+    head = head_out.decode() if head_out else None
     shallow = os.path.join(git_dir, "shallow")
     boundaries = 0
     if os.path.exists(shallow):
@@ -62,27 +63,28 @@ def open_repo(path: str) -> tuple[git.Repo, RepoInfo]:
             boundaries = sum(1 for line in fh if line.strip())
     partial = bool(run_git(cwd, "config", "--get-regexp", r"^(extensions\.partialclone|remote\..*\.promisor)$",
                            check=False).strip())
-    return repo, RepoInfo(cwd, git_dir, bare, head, boundaries, partial)
+    return RepoInfo(cwd, git_dir, bare, head, boundaries, partial)
 
 
 def _given_as_git_dir(given: str, git_dir: str) -> bool:
     """The user gave the git directory itself (a `.git` folder, a `--separate-git-dir` store, a mirror or
-    cache without a `config` file): git is run there, as git itself would be. gitpython would take the
-    parent folder for its work tree, which it may not be at all."""
+    cache without a `config` file): git is run there, as git itself would be, not in a parent folder
+    that may not be its work tree at all."""
     return os.path.realpath(given) == os.path.realpath(git_dir)
 
 
-def _resolve(repo: git.Repo, ref: str, what: str) -> str:
-    try:
-        obj = repo.rev_parse(ref)
-    except (git.BadName, ValueError, git.BadObject) as e:
-        raise ConfigError(f"{what} '{ref}': unknown revision") from e
-    if obj.type == "tag":
-        obj = obj.object
-    return str(obj.hexsha)
+def _resolve(info: RepoInfo, ref: str, what: str) -> str:
+    """The commit a revision names (a tag is peeled); ConfigError when it names none. A revision that
+    starts with '-' would be read by git as an option: refused."""
+    if not ref or ref.startswith("-"):
+        raise ConfigError(f"{what} '{ref}': unknown revision")
+    out = run_git(info.cwd, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}", check=False).strip()
+    if not out:
+        raise ConfigError(f"{what} '{ref}': unknown revision")
+    return out.decode()
 
 
-def rev_args(repo: git.Repo, info: RepoInfo, sel: Selection) -> list[str]:
+def rev_args(info: RepoInfo, sel: Selection) -> list[str]:
     """rev-list arguments for a selection; ConfigError names the revision that does not resolve."""
     if sel.commit_range and (sel.refs or sel.since_commit):
         raise ConfigError("--range cannot be combined with --branch or --since-commit")
@@ -93,11 +95,11 @@ def rev_args(repo: git.Repo, info: RepoInfo, sel: Selection) -> list[str]:
             raise ConfigError(f"--range '{sel.commit_range}': expected A..B")
         for end in ends:
             if end:
-                _resolve(repo, end, "--range")
+                _resolve(info, end, "--range")
         args.append(sel.commit_range)
     elif sel.refs:
         for ref in sel.refs:
-            _resolve(repo, ref, "--branch")
+            _resolve(info, ref, "--branch")
         args.extend(sel.refs)
     elif sel.since_commit:
         if info.head is None:
@@ -107,7 +109,7 @@ def rev_args(repo: git.Repo, info: RepoInfo, sel: Selection) -> list[str]:
         args.append("--all")
         args.extend(stash_entries(info))
     if sel.since_commit:
-        args.append("^" + _resolve(repo, sel.since_commit, "--since-commit"))
+        args.append("^" + _resolve(info, sel.since_commit, "--since-commit"))
     args.extend("^" + c for c in sel.exclude_commits)
     return args
 

@@ -11,13 +11,12 @@ from __future__ import annotations
 
 import logging
 import os
-import subprocess
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from scanner.sources.gitcmd import CatFile, ObjectUnreadable, git_argv, git_env, run_git
+from scanner.sources.gitcmd import CatFile, ObjectUnreadable, run_git
 
 log = logging.getLogger(__name__)
 
@@ -60,8 +59,7 @@ def recovered_blobs(pack: Path, max_size: int, warnings: list[str]) -> Iterator[
     with tempfile.TemporaryDirectory(prefix="keysweep-salvage-") as scratch:
         run_git(scratch, "init", "-q", "--bare", ".")
         with pack.open("rb") as fh:
-            subprocess.run(git_argv(scratch, "unpack-objects", "-r", "-q"), stdin=fh, env=git_env(),
-                           capture_output=True, check=False)
+            run_git(scratch, "unpack-objects", "-r", "-q", stdin=fh, check=False)
         listing = run_git(scratch, "cat-file", "--batch-all-objects", "--batch-check=%(objectname) %(objecttype)",
                           check=False)
         blobs = [line.split()[0].decode() for line in listing.split(b"\n") if line.endswith(b" blob")]

@@ -2,7 +2,7 @@
 A secret that the same change also removes (a moved or re-indented line) is not new and does not
 block the commit, as in history sweeps.
 
-Kept light on purpose: no gitpython and no process pool; one git process, the diff parser, and the
+Kept light on purpose: no process pool; one git process, the diff parser, and the
 engine (which compiles only the rules whose keywords occur in the staged text).
 """
 

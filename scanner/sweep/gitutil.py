@@ -1,48 +1,32 @@
 """The few git plumbing calls a sweep needs: refs, new commits, changed paths, blobs at HEAD, clones.
 
-Plain `git` subprocesses (no shell); every failure is a SourceError with one readable line. Reads of a
-repository run under the history scan's safety policy (`sources.gitcmd`: no remote protocol, no lazy
-fetch, no fsmonitor), so a partial clone's missing objects stay missing instead of being fetched
-from whatever remote the repository names; only `clone_or_fetch` of a sweep target talks to a remote.
+Every call goes through `sources.gitcmd`, so reads of a repository run under the history scan's
+safety policy (no remote protocol, no lazy fetch, no monitor, hooks or pager): a partial clone's
+missing objects stay missing instead of being fetched from whatever remote the repository names.
+Only `clone_or_fetch` of a sweep target talks to a remote.
 """
 
 from __future__ import annotations
 
-import os
-import subprocess
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
 from scanner.errors import SourceError
-from scanner.sources.gitcmd import git_argv
-from scanner.sources.gitcmd import git_env as read_env
+from scanner.sources.gitcmd import CatFile, ObjectUnreadable, clone_or_fetch, run_git
 
-# fetching a sweep target: never prompt (a sweep runs unattended)
-NETWORK_ENV = {"GIT_TERMINAL_PROMPT": "0", "GIT_ASKPASS": "true", "SSH_ASKPASS": "true", "LC_ALL": "C",
-               "GIT_CONFIG_NOSYSTEM": "1"}
 ARG_BATCH = 500  # paths per git command line
+BLOB_BATCH = 256  # blobs asked of `git cat-file` at a time
+
+__all__ = ["changed_paths", "clone_or_fetch", "existing", "git", "is_repository", "new_commits", "read_blobs",
+           "refs_and_head", "tree_blobs"]
 
 
-def git(repo: str | Path, *args: str, stdin: bytes | None = None, timeout: float | None = None,
-        check: bool = True, network: bool = False) -> bytes:
-    """Run git in `repo`; reads follow the safety policy, `network=True` only for clone and fetch."""
-    argv = ["git", "-C", str(repo), *args] if network else git_argv(str(repo), *args)
-    env = {**os.environ, **NETWORK_ENV} if network else read_env()
+def git(repo: str | Path, *args: str, stdin: bytes | None = None, check: bool = True) -> bytes:
+    """Run git in `repo` under the read policy; a failure is a SourceError naming the repository."""
     try:
-        proc = subprocess.run(argv, input=stdin, capture_output=True, env=env, timeout=timeout, check=False)
-    except subprocess.TimeoutExpired as e:
-        raise SourceError(f"{repo}: git {args[0]} timed out after {timeout:g} s") from e
-    except OSError as e:
-        raise SourceError(f"cannot run git: {e.strerror}") from e
-    if check and proc.returncode != 0:
-        raise SourceError(f"{repo}: git {args[0]} failed: {_first_line(proc.stderr)}")
-    return proc.stdout
-
-
-def _first_line(stderr: bytes) -> str:
-    lines = [ln.strip() for ln in stderr.decode("utf-8", "replace").splitlines() if ln.strip()]
-    fatal = [ln for ln in lines if ln.startswith(("fatal:", "error:"))]
-    return (fatal or lines or ["(no message)"])[0]
+        return run_git(str(repo), *args, stdin=stdin, check=check)
+    except SourceError as e:
+        raise SourceError(f"{repo}: {e}") from e
 
 
 def is_repository(path: str | Path) -> bool:
@@ -86,7 +70,7 @@ def new_commits(repo: str | Path, exclude: Sequence[str]) -> list[str]:
 
 
 def changed_paths(repo: str | Path, old: str, new: str) -> list[str]:
-    out = git(repo, "diff", "--name-only", "--no-renames", "-z", old, new)
+    out = git(repo, "diff", "--name-only", "--no-renames", "--no-ext-diff", "--no-textconv", "-z", old, new)
     return [p.decode("utf-8", "surrogateescape") for p in out.split(b"\0") if p]
 
 
@@ -111,34 +95,12 @@ def tree_blobs(repo: str | Path, commit: str, paths: Sequence[str] | None = None
 
 
 def read_blobs(repo: str | Path, blob_ids: Sequence[str]) -> Iterator[tuple[str, bytes]]:
-    """(blob id, content) for each id, read through one `git cat-file --batch`."""
+    """(blob id, content) for each id that can be read, through one `git cat-file --batch`; a missing
+    one (a partial clone, a damaged repository) is left out."""
     if not blob_ids:
         return
-    proc = subprocess.Popen(git_argv(str(repo), "cat-file", "--batch"), stdin=subprocess.PIPE,
-                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=read_env())
-    assert proc.stdin is not None and proc.stdout is not None
-    try:
-        for blob in blob_ids:
-            proc.stdin.write(f"{blob}\n".encode())
-            proc.stdin.flush()
-            header = proc.stdout.readline().split()
-            if len(header) != 3:
-                continue  # "<id> missing": a partial clone or a damaged repository
-            data = proc.stdout.read(int(header[2]))
-            proc.stdout.read(1)
-            yield blob, data
-    finally:
-        proc.stdin.close()
-        proc.stdout.close()
-        proc.wait()
-
-
-def clone_or_fetch(url: str, dest: Path, timeout: float) -> None:
-    """A bare mirror of the remote's branches and tags at `dest`, fetched when it is already there."""
-    if (dest / "HEAD").is_file():
-        git(dest, "fetch", "--prune", "--prune-tags", "--force", "--quiet", "origin",
-            "+refs/heads/*:refs/heads/*", "+refs/tags/*:refs/tags/*", timeout=timeout, network=True)
-        return
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    git(dest.parent, "clone", "--bare", "--quiet", "--", url, str(dest), timeout=timeout, network=True)
-
+    with CatFile(str(repo), max_size=1 << 62) as cat:
+        for i in range(0, len(blob_ids), BLOB_BATCH):
+            for got in cat.read_many(blob_ids[i:i + BLOB_BATCH]):
+                if not isinstance(got, ObjectUnreadable) and got.data is not None:
+                    yield got.sha, got.data
