@@ -51,7 +51,7 @@ from scanner.sources.gitrepo import (
     submodules_at_head,
 )
 from scanner.sources.gitscan import ScanContext, TaskResult, close_readers, scan_commits
-from scanner.sources.interface import ProgressFactory
+from scanner.sources.interface import ProgressFactory, SourceResult
 from scanner.sources.shares import SharedRuns, settle
 
 log = logging.getLogger(__name__)
@@ -73,15 +73,10 @@ class GitOptions:
 
 
 @dataclass(frozen=True)
-class HistoryResult:
-    findings: tuple[Finding, ...]
+class HistoryResult(SourceResult):
+    """A source's result, plus the commits swept and what made the history incomplete."""
+
     commits: int = 0
-    bytes_scanned: int = 0
-    files_skipped: int = 0
-    seconds: float = 0.0
-    warnings: tuple[str, ...] = ()
-    checksum_dropped: int = 0
-    timed_out: int = 0
     incomplete: tuple[str, ...] = ()  # why part of the history could not be read (empty: all of it was)
 
 
@@ -167,8 +162,9 @@ def scan_history(repo: str | Path, engine: Engine, options: GitOptions | None = 
     findings = with_metadata(findings, commit_metadata(info, {f.commit for f in findings if f.commit}))
     findings = with_presence(findings, presence.result({f.secret for f in findings}, _warn))
     settle()  # the workers stopped their git processes meanwhile: none is left behind
-    return HistoryResult(tuple(findings), len(commits), nbytes, skipped, time.perf_counter() - t0, tuple(warnings),
-                         dropped, timed, tuple(incomplete))
+    return HistoryResult(findings=tuple(findings), commits=len(commits), bytes_scanned=nbytes, files_skipped=skipped,
+                         seconds=time.perf_counter() - t0, warnings=tuple(warnings), checksum_dropped=dropped,
+                         timed_out=timed, incomplete=tuple(incomplete))
 
 
 # -- parallel runs ----------------------------------------------------------------------------

@@ -11,7 +11,6 @@ from __future__ import annotations
 import io
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from scanner.engine import Engine
 from scanner.errors import SourceError
@@ -30,6 +29,7 @@ from scanner.sources.gitdiff import (
     records,
     removed_lines,
 )
+from scanner.sources.interface import SourceResult
 from scanner.sources.walk import excluded
 
 log = logging.getLogger(__name__)
@@ -37,12 +37,7 @@ log = logging.getLogger(__name__)
 SNIFF_BYTES = 8192
 
 
-@dataclass(frozen=True)
-class StagedResult:
-    findings: tuple[Finding, ...]
-    files: int = 0
-    bytes_scanned: int = 0
-    warnings: tuple[str, ...] = ()
+StagedResult = SourceResult  # files_scanned: the staged files looked at
 
 
 def staged_diff(repo: str, max_size: int) -> bytes:
@@ -103,7 +98,7 @@ def scan_staged(repo: str, engine: Engine, max_size: int, exclude: Sequence[str]
     if removed and findings:  # a secret the same change removes elsewhere was moved, not added
         gone = b"\n".join(removed)
         findings = [f for f in findings if probe_bytes(f.secret) not in gone]
-    return StagedResult(tuple(findings), files, nbytes, tuple(warnings))
+    return SourceResult(findings=tuple(findings), files_scanned=files, bytes_scanned=nbytes, warnings=tuple(warnings))
 
 
 def _structured(engine: Engine, cat: CatFile, fd: FileDiff, warnings: list[str]) -> list[Finding]:

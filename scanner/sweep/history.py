@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -13,15 +13,10 @@ from scanner.sweep.gitutil import git
 
 if TYPE_CHECKING:
     from scanner.engine import Engine
+    from scanner.sources.git import HistoryResult
 
 MAX_COMMITS = 200
 MAX_REFS = 10
-
-
-@dataclass(frozen=True)
-class HistoryResult:
-    findings: tuple[Finding, ...]
-    warnings: tuple[str, ...] = ()
 
 
 def scan_history(repo: Path, engine: Engine, exclude: Sequence[str], jobs: int = 0,
@@ -35,7 +30,7 @@ def scan_history(repo: Path, engine: Engine, exclude: Sequence[str], jobs: int =
     if max_file_size is not None:
         options = replace(options, max_file_size=max_file_size)
     found = scan_git(repo, engine, options, exclude=tuple(exclude))
-    return HistoryResult(with_refs(repo, found.findings), tuple(found.warnings))
+    return replace(found, findings=with_refs(repo, found.findings))
 
 
 def with_refs(repo: Path, findings: Sequence[Finding]) -> tuple[Finding, ...]:
