@@ -22,6 +22,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from scanner.sources.interface import Skipped
+
 SEP = "!"
 DEFAULT_DEPTH = 3
 DEFAULT_MAX_BYTES = 256 * 1024 * 1024
@@ -47,12 +49,6 @@ class ArchiveLimits:
 class Member:
     path: str  # the chain, outermost first
     data: bytes
-
-
-@dataclass(frozen=True)
-class Skipped:
-    path: str
-    reason: str
 
 
 def kind_of(data: bytes) -> str | None:
@@ -105,9 +101,10 @@ def _walk(data: bytes, name: str, depth: int, limits: ArchiveLimits, budget: _Bu
                 continue
             yield item
     except _Exhausted:
-        yield Skipped(name, f"more than {limits.max_bytes} decompressed bytes; the rest of the archive was not read")
+        yield Skipped(name, f"more than {limits.max_bytes} decompressed bytes; the rest of the archive was not read",
+                      warning=True)
     except (zipfile.BadZipFile, tarfile.TarError, EOFError, OSError, zlib.error, lzma.LZMAError, ValueError) as e:
-        yield Skipped(name, f"corrupt archive ({type(e).__name__}: {e}); the rest was not read")
+        yield Skipped(name, f"corrupt archive ({type(e).__name__}: {e}); the rest was not read", warning=True)
 
 
 class _Exhausted(Exception):
@@ -121,7 +118,8 @@ def _read(stream: Any, declared: int, path: str, compressed: int, limits: Archiv
     if budget.left <= 0:
         raise _Exhausted
     if compressed > 0 and declared > RATIO_FLOOR and declared / compressed > limits.max_ratio:
-        return Skipped(path, f"compression ratio {declared // compressed}:1 over {limits.max_ratio}:1 (a bomb?)")
+        return Skipped(path, f"compression ratio {declared // compressed}:1 over {limits.max_ratio}:1 (a bomb?)",
+                       warning=True)
     chunks: list[bytes] = []
     total = 0
     while True:
@@ -133,7 +131,7 @@ def _read(stream: Any, declared: int, path: str, compressed: int, limits: Archiv
         if total > budget.left:
             raise _Exhausted
         if compressed > 0 and total > RATIO_FLOOR and total / compressed > limits.max_ratio:
-            return Skipped(path, f"compression ratio over {limits.max_ratio}:1 (a bomb?)")
+            return Skipped(path, f"compression ratio over {limits.max_ratio}:1 (a bomb?)", warning=True)
     budget.take(total)
     return b"".join(chunks)
 
@@ -151,7 +149,7 @@ def _zip(data: bytes, name: str, limits: ArchiveLimits, budget: _Budget) -> Iter
                 with zf.open(info) as fh:
                     got = _read(fh, info.file_size, path, info.compress_size, limits, budget)
             except (zipfile.BadZipFile, NotImplementedError, zlib.error, EOFError, OSError, lzma.LZMAError) as e:
-                yield Skipped(path, f"unreadable member ({type(e).__name__}: {e})")
+                yield Skipped(path, f"unreadable member ({type(e).__name__}: {e})", warning=True)
                 continue
             yield got if isinstance(got, Skipped) else Member(path, got)
 
@@ -176,7 +174,7 @@ def _compressed(data: bytes, name: str, kind: str, limits: ArchiveLimits,
         try:
             import zstandard  # type: ignore[import-not-found,unused-ignore]
         except ImportError:
-            yield Skipped(name, "zstd-compressed; install the 'zstandard' package to read it")
+            yield Skipped(name, "zstd-compressed; install the 'zstandard' package to read it", warning=True)
             return
         stream: Any = zstandard.ZstdDecompressor().stream_reader(io.BytesIO(data))
     elif kind == "gz":

@@ -123,7 +123,7 @@ class BlobScanner:
         found: list[Finding] = []
         for m in members(data, path, self.archives):
             if not isinstance(m, Member):
-                tally.notes.append(f"{m.path}: {m.reason}; skipped")
+                tally.skip(Skipped(m.path, f"{m.reason}; skipped", m.warning))
                 continue
             found.extend(self.engine.scan_path(m.path))
             if is_binary(m.data) or own_artefact(m.data) is not None:

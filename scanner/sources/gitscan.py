@@ -336,7 +336,8 @@ class _Task:
         short = c.sha[:12]
         for m in members(data, path, limits):
             if isinstance(m, Skipped):
-                self.out.notes.append(f"{m.path} in commit {short}: {m.reason}; skipped")
+                (self.out.warnings if m.warning else self.out.notes).append(
+                    f"{m.path} in commit {short}: {m.reason}; skipped")
                 continue
             c.hits.extend(self.ctx.engine.scan_path(m.path))
             if m.data.find(b"\0", 0, SNIFF_BYTES) < 0 and own_artefact(m.data[:HEAD_BYTES]) is None:
