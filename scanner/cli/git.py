@@ -93,9 +93,10 @@ def git(repo: str, fmt: str, output: str | None, redact: bool, show_secrets: boo
 
 def _staged(repo: str, engine: Engine, options: ScanOptions, how: Finish) -> int:
     from scanner.cli.common import warn_line
+    from scanner.sources.blobs import archive_limits
     from scanner.sources.staged import scan_staged
 
-    result = scan_staged(repo, engine, options.max_file_size, options.exclude)
+    result = scan_staged(repo, engine, options.max_file_size, options.exclude, archive_limits(options))
     for w in result.warnings:
         warn_line(w)
     code, shown = finish_with(result.findings, how, engine.rules, {"bytes_scanned": result.bytes_scanned,

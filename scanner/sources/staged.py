@@ -16,7 +16,9 @@ from scanner.engine import Engine
 from scanner.errors import SourceError
 from scanner.iac import file_kind, on_lines, scan_structured
 from scanner.models import Chunk, Finding, Origin
+from scanner.sources.archives import ArchiveLimits, Skipped, kind_of, members
 from scanner.sources.artefacts import HEAD_BYTES, own_artefact, skip_note
+from scanner.sources.blobs import scan_text
 from scanner.sources.gitcmd import DIFF_OPTIONS, CatFile, ObjectUnreadable, run_git
 from scanner.sources.gitdiff import (
     FileDiff,
@@ -52,7 +54,9 @@ def staged_diff(repo: str, max_size: int) -> bytes:
     return run_git(repo, "-c", f"core.bigFileThreshold={max_size}", *args, empty, "--")
 
 
-def scan_staged(repo: str, engine: Engine, max_size: int, exclude: Sequence[str] = ()) -> StagedResult:
+def scan_staged(repo: str, engine: Engine, max_size: int, exclude: Sequence[str] = (),
+                archives: ArchiveLimits | None = None) -> StagedResult:
+    """`archives`: open the archives the change adds or modifies and scan their text members whole."""
     diff = staged_diff(repo, max_size)
     findings: list[Finding] = []
     warnings: list[str] = []
@@ -75,7 +79,7 @@ def scan_staged(repo: str, engine: Engine, max_size: int, exclude: Sequence[str]
                 findings.extend(engine.scan_path(fd.path))
             if fd.binary:
                 cat = cat or CatFile(repo, max_size)
-                findings.extend(_whole_blob(engine, cat, fd, max_size, warnings))
+                findings.extend(_whole_blob(engine, cat, fd, max_size, warnings, archives))
                 continue
             if not has_added(fd):
                 continue
@@ -119,9 +123,25 @@ def _structured(engine: Engine, cat: CatFile, fd: FileDiff, warnings: list[str])
     return on_lines(found, added)
 
 
-def _whole_blob(engine: Engine, cat: CatFile, fd: FileDiff, max_size: int, warnings: list[str]) -> list[Finding]:
-    """A staged file git would not diff: binary (skipped), too large (skipped), or text marked binary
-    by .gitattributes (its new lines are scanned)."""
+def _archive(engine: Engine, path: str, data: bytes, limits: ArchiveLimits, warnings: list[str]) -> list[Finding]:
+    """Every text member, scanned whole (the previous version is compressed: its lines cannot be
+    told from the new ones)."""
+    found: list[Finding] = []
+    for m in members(data, path, limits):
+        if isinstance(m, Skipped):
+            if m.warning:
+                warnings.append(m.line() + "; skipped")
+            continue
+        found.extend(engine.scan_path(m.path))
+        if b"\0" not in m.data[:SNIFF_BYTES] and own_artefact(m.data[:HEAD_BYTES]) is None:
+            found.extend(scan_text(engine, m.path, m.data.decode("utf-8", "replace")))
+    return found
+
+
+def _whole_blob(engine: Engine, cat: CatFile, fd: FileDiff, max_size: int, warnings: list[str],
+                archives: ArchiveLimits | None = None) -> list[Finding]:
+    """A staged file git would not diff: an archive (opened when asked), binary (skipped), too large
+    (skipped), or text marked binary by .gitattributes (its new lines are scanned)."""
     if fd.new_blob is None:
         return []
     try:
@@ -132,6 +152,8 @@ def _whole_blob(engine: Engine, cat: CatFile, fd: FileDiff, max_size: int, warni
     if blob.data is None:
         warnings.append(f"{fd.path}: {blob.size} bytes is over --max-file-size ({max_size}); skipped")
         return []
+    if archives is not None and kind_of(blob.data) is not None:
+        return _archive(engine, fd.path, blob.data, archives, warnings)
     if b"\0" in blob.data[:SNIFF_BYTES]:
         return []
     olds: list[bytes] = []

@@ -70,3 +70,19 @@ def test_staged_text_marked_binary_and_real_binary(repo: GitRepo) -> None:
 def test_not_a_repository(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="not a git repository"):
         scan_staged(str(tmp_path), builtin_engine(), LIMIT)
+
+
+def test_staged_archives_are_opened_when_asked(repo: GitRepo) -> None:
+    from scanner.sources.archives import ArchiveLimits
+    from tests.sources.test_archives import zip_bytes
+
+    repo.write("dist/release.zip", zip_bytes({"config/app.properties": f"token={PAT_B}\n", "logo.png": "\0PNG"}))
+    repo.git("add", "-A")
+    assert staged(repo) == []  # a binary file to git: not opened unless asked
+    found = scan_staged(str(repo.path), builtin_engine(), LIMIT, archives=ArchiveLimits()).findings
+    assert [(f.path, f.line, f.secret) for f in found] == [("dist/release.zip!config/app.properties", 1, PAT_B)]
+    repo.write("dist/broken.zip", zip_bytes({"a.txt": "x" * 100})[:30])
+    repo.git("add", "-A")
+    result = scan_staged(str(repo.path), builtin_engine(), LIMIT, archives=ArchiveLimits())
+    assert any("dist/broken.zip: corrupt archive" in w for w in result.warnings)
+    assert len(result.findings) == 1  # the other archive is still scanned
