@@ -51,6 +51,15 @@ class Member:
     data: bytes
 
 
+ARCHIVE_NAMES = (".zip", ".jar", ".war", ".ear", ".whl", ".apk", ".nupkg", ".egg", ".docx", ".xlsx", ".pptx",
+                 ".tar", ".tgz", ".tbz2", ".txz", ".gz", ".bz2", ".xz", ".zst")
+
+
+def archive_name(path: str) -> bool:
+    """Whether a name says archive: the cheap gate for content too large to read just to sniff."""
+    return path.lower().endswith(ARCHIVE_NAMES)
+
+
 def kind_of(data: bytes) -> str | None:
     """"zip", "tar", "gz", "bz2", "xz", "zst" or None, from the first bytes (names can lie)."""
     if data.startswith(ZIP_MAGIC):

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field, replace
 from scanner.engine import Engine
 from scanner.iac import file_kind, on_lines, scan_structured
 from scanner.models import Chunk, Finding, Origin
-from scanner.sources.archives import ArchiveLimits, Skipped, kind_of, members
+from scanner.sources.archives import ArchiveLimits, Skipped, archive_name, kind_of, members
 from scanner.sources.artefacts import HEAD_BYTES, own_artefact, skip_note
 from scanner.sources.gitblobs import Change, bounds, parse_raw
 from scanner.sources.gitcmd import (
@@ -186,6 +186,7 @@ class _Readers:
         self.stream = BlobStream(ctx.cwd, ctx.max_size, ctx.missing)
         self.blobs = _Blobs()
         self._cat: CatFile | None = None
+        self._big: CatFile | None = None
         self.paths: dict[bytes, tuple[str | None, bool]] = {}  # raw path -> (path, or None if excluded; valid UTF-8)
         self.bound: dict[str, bool] = {}  # path -> whether a rule is bound to its file name
 
@@ -196,8 +197,17 @@ class _Readers:
             self._cat = CatFile(self.ctx.cwd, self.ctx.max_size, self.ctx.missing)
         return self._cat
 
+    @property
+    def big(self) -> CatFile:
+        """A reader for archives over --max-file-size (read up to the archive budget)."""
+        if self._big is None:
+            assert self.ctx.archives is not None
+            self._big = CatFile(self.ctx.cwd, self.ctx.archives.max_bytes, self.ctx.missing)
+        return self._big
+
     def close(self) -> None:
-        end_processes([self.lister.detach(), self.stream.detach(), *([self._cat.detach()] if self._cat else [])])
+        end_processes([self.lister.detach(), self.stream.detach(),
+                       *[r.detach() for r in (self._cat, self._big) if r is not None]])
 
 
 # Idle readers of this process, taken by a run and given back when it ends complete (one that
@@ -311,6 +321,8 @@ class _Task:
             self.out.warnings.append(f"object {got.sha} ({path} in commit {short}): {got.reason}; skipped")
             self.out.skipped += 1
             return None
+        if got.data is None and self.oversize_archive(got, path, c):
+            return None
         if got.data is None:
             self.warn_once("big:" + got.sha, f"{path} in commit {short}: {got.size} bytes is over --max-file-size "
                                              f"({self.ctx.max_size}); skipped")
@@ -329,6 +341,21 @@ class _Task:
             self.out.skipped += 1
             return None
         return got.data
+
+    def oversize_archive(self, got: Blob, path: str, c: _Commit) -> bool:
+        """An archive over --max-file-size is still opened (as `scan` does), up to the archive budget;
+        True when it was."""
+        limits = self.ctx.archives
+        if limits is None or got.size > limits.max_bytes or not archive_name(path):
+            return False
+        try:
+            whole = self.readers.big.read(got.sha)
+        except ObjectUnreadable:
+            return False
+        if whole.data is None or kind_of(whole.data) is None:
+            return False
+        self.archive(c, path, whole.data, limits)
+        return True
 
     def archive(self, c: _Commit, path: str, data: bytes, limits: ArchiveLimits) -> None:
         """Every text member of an archive version a commit adds, scanned whole (its lines cannot be

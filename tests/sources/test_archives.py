@@ -173,3 +173,18 @@ def test_archives_added_to_git_history_are_opened_with_archives(tmp_path: Path) 
     assert (f["path"], f["line"], f["commit"]) == ("dist/release.zip!conf/deploy.sh", 2, first)
     code, out, _ = invoke(["git", str(repo.path), "--format", "json", "--no-progress"])
     assert code == 0 and json.loads(out) == []
+
+
+def test_an_archive_over_the_file_size_limit_in_history_is_still_opened(tmp_path: Path) -> None:
+    from tests.git.builder import GitRepo
+
+    repo = GitRepo(tmp_path / "repo")
+    noise = os.urandom(8192).hex()  # incompressible: the zip is well over 4 KB
+    repo.write("dist/bundle.jar", zip_bytes({"app.properties": TOKEN, "noise.txt": noise}))
+    repo.write("dist/blob.bin", b"\0" + os.urandom(8192))  # over the limit and not an archive
+    commit = repo.commit("add bundle")
+    code, out, err = invoke(["git", str(repo.path), "--format", "json", "--no-progress", "--archives",
+                             "--max-file-size", "4KB"])
+    assert code == 1, err
+    assert [(f["path"], f["commit"]) for f in json.loads(out)] == [("dist/bundle.jar!app.properties", commit)]
+    assert "dist/blob.bin in commit" in err and "over --max-file-size" in err
