@@ -5,7 +5,10 @@ from __future__ import annotations
 import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from scanner.verify.declaration import Declaration
 
 
 class Severity(enum.StrEnum):
@@ -86,6 +89,7 @@ class Rule:
     references: tuple[str, ...] = ()  # where the format is documented (provider docs, SDK source)
     confidence: str | None = None  # fixed base confidence (high|medium|low); None: derived from the rule's shape
     source: str = "builtin"  # file the rule came from
+    verify: Declaration | None = None  # how `verifier` checks a secret, when its own file declares it
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import tomllib
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -14,11 +15,12 @@ import regex
 from scanner import regexcache, ruledecl
 from scanner.errors import RuleError
 from scanner.models import Confidence, Example, Rule, Severity
+from scanner.verify.declaration import Declaration, parse_declaration
 
 _KNOWN_FIELDS = {
     "id", "description", "severity", "keywords", "regex", "secret_group", "entropy",
     "allowlist", "stopwords", "path", "path_only", "checksum", "verifier", "multiline", "requires",
-    "tags", "examples", "negatives", "references", "confidence",
+    "tags", "examples", "negatives", "references", "confidence", "verify",
 }
 CONFIDENCES = tuple(c.value for c in Confidence)  # high, medium, low
 _REQUIRED = ("id", "description", "severity", "regex")
@@ -77,11 +79,37 @@ def parse_rules_text(text: str, source: str, validate: bool = True) -> list[Rule
     raw = data.get("rules", [])
     if not isinstance(raw, list):
         raise RuleError(source, None, "rules", "must be an array of tables ([[rules]])")
-    unknown = set(data) - {"rules", *ruledecl.KINDS}
+    unknown = set(data) - {"rules", "verifiers", *ruledecl.KINDS}
     if unknown:
         raise RuleError(source, None, sorted(unknown)[0],
-                        "unknown table (expected [[rules]], [[prefixed]] or [[context]])")
-    return [parse_rule(item, source, validate) for item in [*raw, *ruledecl.expand(data, source)]]
+                        "unknown table (expected [[rules]], [[prefixed]], [[context]] or [[verifiers]])")
+    declared = parse_declarations(data, source)
+    rules = [parse_rule(item, source, validate) for item in [*raw, *ruledecl.expand(data, source)]]
+    return [replace(r, verify=declared[r.verifier]) if r.verify is None and r.verifier in declared else r
+            for r in rules]
+
+
+def parse_declarations(data: Mapping[str, Any], source: str) -> dict[str, Declaration]:
+    """The file's `[[verifiers]]`, by name (a rule of the file names one with `verifier`)."""
+    raw = data.get("verifiers", [])
+    if not isinstance(raw, list):
+        raise RuleError(source, None, "verifiers", "must be an array of tables ([[verifiers]])")
+    out: dict[str, Declaration] = {}
+    for item in raw:
+        d = parse_declaration(item, source)
+        if d.name in out:
+            raise RuleError(source, None, "verifiers", f"verifier '{d.name}' is declared twice")
+        out[d.name] = d
+    return out
+
+
+@functools.cache
+def builtin_declarations() -> tuple[Declaration, ...]:
+    """Every verifier the built-in rule files declare."""
+    out: list[Declaration] = []
+    for name, text in builtin_rule_files():
+        out.extend(parse_declarations(tomllib.loads(text), name).values())
+    return tuple(out)
 
 
 def parse_rule(item: Any, source: str, validate: bool = True) -> Rule:
@@ -142,7 +170,7 @@ def parse_rule(item: Any, source: str, validate: bool = True) -> Rule:
         path=path,
         path_only=path_only,
         checksum=checksum,
-        verifier=_optional_name(item, "verifier", source, rid),
+        verifier=_optional_name(item, "verifier", source, rid) or (rid if "verify" in item else None),
         multiline=bool(item.get("multiline", False)),
         requires=requires,
         tags=_str_list(item, "tags", source, rid),
@@ -151,7 +179,21 @@ def parse_rule(item: Any, source: str, validate: bool = True) -> Rule:
         references=_str_list(item, "references", source, rid),
         confidence=confidence,
         source=source,
+        verify=_own_declaration(item, source, rid),
     )
+
+
+def _own_declaration(item: Mapping[str, Any], source: str, rid: str) -> Declaration | None:
+    """A rule's own `verify` table: a declaration named by the rule's `verifier` (or its id)."""
+    raw = item.get("verify")
+    if raw is None:
+        return None
+    if not isinstance(raw, Mapping):
+        raise RuleError(source, rid, "verify", "must be a table")
+    name = item.get("verifier") or rid
+    if raw.get("name", name) != name:
+        raise RuleError(source, rid, "verify.name", "must be the rule's `verifier` (or left out)")
+    return parse_declaration({**raw, "name": name}, source, rid)
 
 
 PATTERN_FLAGS = regex.VERSION0 | regex.MULTILINE  # every rule pattern's flags (DOTALL added for multi-line rules)
@@ -210,7 +252,11 @@ def check_verifiers(rules: Sequence[Rule]) -> None:
     from scanner.verify.names import VERIFIER_NAMES
 
     for r in rules:
-        if r.verifier is not None and r.verifier not in VERIFIER_NAMES:
+        if r.verify is not None and r.verify.source == r.source and r.verifier in VERIFIER_NAMES \
+                and not is_builtin_source(r.source):
+            raise RuleError(r.source, r.id, "verify", f"'{r.verifier}' is a built-in verifier: declare yours "
+                            "under another name")
+        if r.verifier is not None and r.verify is None and r.verifier not in VERIFIER_NAMES:
             raise RuleError(r.source, r.id, "verifier", f"no verifier named '{r.verifier}'")
 
 

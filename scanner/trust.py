@@ -94,6 +94,13 @@ def protect(config: FileConfig, trusted: bool, builtin_ids: frozenset[str], root
         if replaced:
             notes.append(f"{config.path}: a config inside the scanned content cannot replace built-in rules "
                          f"({', '.join(replaced)}); pass it with --config to trust it")
+        # a declared host would receive whatever secrets the config's rules match, and a built-in
+        # verifier's provider could be sent another provider's secret: such rules' findings stay unverified
+        verifying = sorted(r.id for r in rules if r.verify is not None or r.verifier is not None)
+        if verifying:
+            rules = tuple(replace(r, verify=None, verifier=None) for r in rules)
+            notes.append(f"{config.path}: a config inside the scanned content cannot verify what its own rules "
+                         f"find ({', '.join(verifying)}); pass it with --config to trust it")
     sup = Suppressions(source=config.path, trusted=trusted, allowlist=config.allowlist,
                        disabled=frozenset(config.disabled_rules), exclude=() if trusted else config.exclude,
                        roots=tuple(roots))

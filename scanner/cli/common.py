@@ -156,7 +156,7 @@ def finish_with(findings: Sequence[Finding], how: Finish, rules: Sequence[Rule] 
     if how.verify or how.only_verified:
         from scanner.verify import VerifySettings, user_config_path, verify_findings
 
-        out = verify_findings(out, VerifySettings.load(os.environ, user_config_path()))
+        out = verify_findings(out, VerifySettings.load(os.environ, user_config_path()), rules or None)
         if how.only_verified:
             out = [f for f in out if f.verification and f.verification.status == VerificationStatus.VALID]
     suppressed = 0

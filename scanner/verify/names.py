@@ -1,5 +1,6 @@
-"""The names of the built-in verifiers, for checking rules at load without importing the verifiers
-(the registry imports boto3). tests/verify keep this list equal to `registry.VERIFIERS`."""
+"""The names of the built-in verifiers (AWS in code, the others declared in the rule files), for
+checking rules at load without importing the verifiers (the registry imports boto3).
+tests/verify keep this list equal to `registry.VERIFIERS`."""
 
 from __future__ import annotations
 

@@ -14,7 +14,7 @@ from scanner.rules import load_builtin_rules
 from scanner.verify.base import Credential, Outcome, OutcomeCache, Throttle, Verifier, VerifyContext, unknown
 from scanner.verify.http import HttpClient
 from scanner.verify.plan import plan, rule_roles
-from scanner.verify.registry import VERIFIERS
+from scanner.verify.registry import registry_for
 from scanner.verify.settings import VerifySettings
 
 log = logging.getLogger(__name__)
@@ -29,8 +29,9 @@ def verify_findings(findings: Sequence[Finding], settings: VerifySettings,
                     verifiers: Mapping[str, Verifier] | None = None) -> list[Finding]:
     """Return the findings with `verification` set. Each distinct credential is checked at
     most once (also across calls that share `cache`)."""
-    verifiers = VERIFIERS if verifiers is None else verifiers
-    roles = rule_roles(load_builtin_rules() if rules is None else rules)
+    rules = load_builtin_rules() if rules is None else rules
+    verifiers = registry_for(rules) if verifiers is None else verifiers
+    roles = rule_roles(rules)
     plans = plan(findings, roles, verifiers.keys())
     distinct = {c.cache_key: c for p in plans if isinstance(p, tuple) for c in p}
     outcomes = _check_all(distinct, settings, verifiers, cache if cache is not None else OutcomeCache())
