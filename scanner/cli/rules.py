@@ -38,6 +38,43 @@ def list_rules(fmt: str, config_path: str | None) -> int:
     return EXIT_OK
 
 
+@rules.command("verifiers")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@click.option("--config", "config_path", type=click.Path(dir_okay=False), help="Include rules from this config.")
+def list_verifiers(fmt: str, config_path: str | None) -> int:
+    """List every verifier: its name, where it sends a secret, and the rules that use it."""
+    from pathlib import Path
+
+    from scanner.api import catalogue
+    from scanner.config import load_config
+    from scanner.verify.registry import registry_for
+
+    rs = catalogue(load_config(Path(config_path) if config_path else None))
+    registry = registry_for(rs)
+    users: dict[str, list[str]] = {name: [] for name in registry}
+    for r in rs:
+        if r.verifier in users:
+            users[r.verifier].append(r.id)
+    rows = [{"name": name, "endpoint": _endpoint(v), "rules": sorted(users[name])}
+            for name, v in sorted(registry.items())]
+    if fmt == "json":
+        click.echo(json.dumps(rows, indent=2))
+        return EXIT_OK
+    width = max(len(row["name"]) for row in rows)
+    click.echo(f"{'NAME':<{width}}  ENDPOINT / RULES")
+    for row in rows:
+        click.echo(f"{row['name']:<{width}}  {row['endpoint']}  [{', '.join(row['rules'])}]")
+    click.echo(f"\n{len(rows)} verifiers")
+    return EXIT_OK
+
+
+def _endpoint(verifier: object) -> str:
+    decl = getattr(verifier, "decl", None)
+    if decl is None:
+        return "(code)"
+    return f"{decl.method} {decl.base}{decl.path}"
+
+
 @rules.command("test")
 @click.argument("rules_file", required=False, type=click.Path(dir_okay=False))
 def test_rules(rules_file: str | None) -> int:

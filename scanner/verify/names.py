@@ -5,7 +5,11 @@ tests/verify keep this list equal to `registry.VERIFIERS`."""
 from __future__ import annotations
 
 VERIFIER_NAMES = frozenset({
-    "anthropic", "aws", "datadog", "digitalocean", "discord", "github", "gitlab", "groq", "heroku",
-    "huggingface", "linode", "mailgun", "mistral", "netlify", "npm", "openai", "sendgrid", "slack", "square",
-    "stripe", "telegram", "terraform-cloud", "twilio", "vercel",
+    "airtable", "anthropic", "asana", "assemblyai", "aws", "brevo", "buildkite", "circleci", "clickup",
+    "cloudflare", "cohere", "contentful", "datadog", "deepgram", "deepseek", "digitalocean", "discord", "doppler",
+    "easypost", "elevenlabs", "fastly", "figma", "fireworks", "gitguardian", "github", "gitlab", "groq", "heroku",
+    "hetzner", "hubspot", "huggingface", "intercom", "launchdarkly", "linode", "lob", "mailersend", "mailgun",
+    "mapbox", "mistral", "netlify", "notion", "npm", "openai", "openrouter", "pagerduty", "paystack", "pinecone",
+    "postman", "pulumi", "render", "replicate", "sendgrid", "shippo", "slack", "snyk", "sonarcloud", "square",
+    "stripe", "telegram", "terraform-cloud", "travis-ci", "twilio", "typeform", "vercel", "vultr", "xai",
 })

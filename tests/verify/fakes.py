@@ -7,6 +7,7 @@ import base64
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 from scanner.engine import fingerprint
 from scanner.models import Finding, Rule, Severity
@@ -47,6 +48,29 @@ def _anthropic(req: Recorded) -> str | None:
 
 def _telegram(req: Recorded) -> str | None:
     return req.path.removeprefix("/bot").removesuffix("/getMe")
+
+
+def _prefixed(name: str, prefix: str) -> Callable[[Recorded], str | None]:
+    def token(req: Recorded) -> str | None:
+        value = req.headers.get(name, "")
+        return value[len(prefix):] if value.startswith(prefix) else None
+    return token
+
+
+def _basic_user(req: Recorded) -> str | None:
+    """HTTP Basic with the key as the user name and an empty password."""
+    value = req.headers.get("authorization", "")
+    if not value.startswith("Basic "):
+        return None
+    user, _, password = base64.b64decode(value[6:]).decode().partition(":")
+    return user if password == "" else None
+
+
+def _query(name: str) -> Callable[[Recorded], str | None]:
+    def token(req: Recorded) -> str | None:
+        values = parse_qs(urlsplit(req.path).query).get(name)
+        return values[0] if values else None
+    return token
 
 
 @dataclass(frozen=True)
@@ -127,6 +151,116 @@ FAKES = (
          json_reply(401, {"ok": False, "error_code": 401}), {"username": "deploy_bot"}),
     Fake("discord", "GET", "/users/@me", _discord,
          json_reply(200, {"id": "7", "username": "bot"}), json_reply(401, {"code": 0}), {"username": "bot"}),
+    Fake("circleci", "GET", "/api/v2/me", _header("circle-token"),
+         json_reply(200, {"id": "c-1", "login": "builder", "name": "B"}),
+         json_reply(401, {"message": "You must log in first."}), {"login": "builder"}),
+    Fake("travis-ci", "GET", "/user", _github, json_reply(200, {"@type": "user", "login": "tci", "name": "T"}),
+         json_reply(403, {"@type": "error", "error_type": "login_required"}), {"login": "tci"}),
+    Fake("buildkite", "GET", "/v2/access-token", _bearer, json_reply(200, {"uuid": "b-1", "scopes": ["read_builds"]}),
+         json_reply(401, {"message": "Authentication required."}), {"scopes": ["read_builds"]}),
+    Fake("render", "GET", "/v1/users", _bearer, json_reply(200, {"email": "r@x.io", "name": "R"}),
+         json_reply(401, {"message": "unauthorized"}), {"email": "r@x.io"}),
+    Fake("cloudflare", "GET", "/client/v4/user/tokens/verify", _bearer,
+         json_reply(200, {"success": True, "result": {"id": "t-1", "status": "active"}}),
+         json_reply(401, {"success": False, "errors": [{"code": 1000, "message": "Invalid API Token"}]}),
+         {"token_id": "t-1"}),
+    Fake("pagerduty", "GET", "/abilities", _prefixed("authorization", "Token token="),
+         json_reply(200, {"abilities": ["teams"]}), json_reply(401, {"error": {"code": 2006}})),
+    Fake("asana", "GET", "/api/1.0/users/me", _bearer,
+         json_reply(200, {"data": {"gid": "1", "email": "a@x.io", "name": "A"}}),
+         json_reply(401, {"errors": [{"message": "Not Authorized"}]}), {"email": "a@x.io"}),
+    Fake("notion", "GET", "/v1/users/me", _bearer,
+         json_reply(200, {"object": "user", "name": "sync", "type": "bot", "bot": {"workspace_name": "Acme"}}),
+         json_reply(401, {"object": "error", "code": "unauthorized"}), {"workspace": "Acme"}),
+    Fake("airtable", "GET", "/v0/meta/whoami", _bearer,
+         json_reply(200, {"id": "usr1", "scopes": ["data.records:read"]}),
+         json_reply(401, {"error": {"type": "AUTHENTICATION_REQUIRED"}}), {"id": "usr1"}),
+    Fake("figma", "GET", "/v1/me", _header("x-figma-token"),
+         json_reply(200, {"id": "1", "email": "f@x.io", "handle": "fig"}),
+         json_reply(403, {"status": 403, "err": "Invalid token"}), {"handle": "fig"}),
+    Fake("typeform", "GET", "/me", _bearer, json_reply(200, {"alias": "tf", "email": "t@x.io"}),
+         json_reply(401, {"code": "AUTHENTICATION_FAILED"}), {"alias": "tf"}),
+    Fake("intercom", "GET", "/me", _bearer,
+         json_reply(200, {"type": "admin", "email": "i@x.io", "app": {"name": "Acme"}}),
+         json_reply(401, {"type": "error.list", "errors": [{"code": "unauthorized"}]}), {"app": "Acme"}),
+    Fake("hubspot", "GET", "/account-info/v3/details", _bearer,
+         json_reply(200, {"portalId": 42, "accountType": "STANDARD"}),
+         json_reply(401, {"status": "error", "category": "INVALID_AUTHENTICATION"}), {"portal": 42}),
+    Fake("brevo", "GET", "/v3/account", _header("api-key"),
+         json_reply(200, {"email": "b@x.io", "companyName": "Acme"}),
+         json_reply(401, {"code": "unauthorized", "message": "Key not found"}), {"company": "Acme"}),
+    Fake("postman", "GET", "/me", _header("x-api-key"),
+         json_reply(200, {"user": {"id": 1, "username": "pm", "email": "p@x.io"}}),
+         json_reply(401, {"error": {"name": "AuthenticationError"}}), {"username": "pm"}),
+    Fake("snyk", "GET", "/v1/user/me", _github, json_reply(200, {"id": "s-1", "username": "sec", "email": "s@x.io"}),
+         json_reply(401, {"code": 401, "error": "Invalid auth token"}), {"username": "sec"}),
+    Fake("sonarcloud", "GET", "/api/authentication/validate", _bearer, json_reply(200, {"valid": True}),
+         json_reply(200, {"valid": False})),
+    Fake("replicate", "GET", "/v1/account", _bearer, json_reply(200, {"type": "organization", "username": "acme"}),
+         json_reply(401, {"title": "Unauthenticated", "status": 401}), {"username": "acme"}),
+    Fake("cohere", "GET", "/v1/models", _bearer, json_reply(200, {"models": []}),
+         json_reply(401, {"message": "invalid api token"})),
+    Fake("deepseek", "GET", "/user/balance", _bearer,
+         json_reply(200, {"is_available": True, "balance_infos": [{"currency": "USD", "total_balance": "10.00"}]}),
+         json_reply(401, {"error": {"type": "authentication_error"}}), {"available": True}),
+    Fake("xai", "GET", "/v1/api-key", _bearer,
+         json_reply(200, {"name": "prod", "team_id": "t-9", "api_key_blocked": False, "api_key_disabled": False}),
+         json_reply(401, {"error": "Incorrect API key provided"}), {"team": "t-9"}),
+    Fake("fireworks", "GET", "/inference/v1/models", _bearer, json_reply(200, {"object": "list", "data": []}),
+         json_reply(401, {"error": {"message": "Invalid API key"}})),
+    Fake("openrouter", "GET", "/api/v1/key", _bearer,
+         json_reply(200, {"data": {"label": "sk-or-v1-abc...", "usage": 1.5, "limit": None}}),
+         json_reply(401, {"error": {"code": 401, "message": "No auth credentials found"}}), {"usage": 1.5}),
+    Fake("elevenlabs", "GET", "/v1/user", _header("xi-api-key"),
+         json_reply(200, {"user_id": "u-1", "subscription": {"tier": "creator"}}),
+         json_reply(401, {"detail": {"status": "invalid_api_key", "message": "Invalid API key"}}),
+         {"tier": "creator"}),
+    Fake("assemblyai", "GET", "/v2/transcript", _header("authorization"),
+         json_reply(200, {"page_details": {"limit": 1}, "transcripts": []}),
+         json_reply(401, {"error": "Invalid API key"})),
+    Fake("deepgram", "GET", "/v1/projects", _prefixed("authorization", "Token "),
+         json_reply(200, {"projects": [{"project_id": "p-1", "name": "speech"}]}),
+         json_reply(401, {"err_code": "INVALID_AUTH"}), {"project": "speech"}),
+    Fake("pinecone", "GET", "/indexes", _header("api-key"), json_reply(200, {"indexes": []}),
+         json_reply(401, {"error": {"code": "UNAUTHENTICATED"}})),
+    Fake("fastly", "GET", "/tokens/self", _header("fastly-key"),
+         json_reply(200, {"id": "f-1", "name": "deploy", "scope": "global", "expires_at": None}),
+         json_reply(401, {"msg": "Provided credentials are missing or invalid"}), {"name": "deploy"}),
+    Fake("paystack", "GET", "/balance", _bearer,
+         json_reply(200, {"status": True, "data": [{"currency": "NGN", "balance": 0}]}),
+         json_reply(401, {"status": False, "message": "Invalid key"}), {"currency": "NGN"}),
+    Fake("shippo", "GET", "/addresses", _prefixed("authorization", "ShippoToken "),
+         json_reply(200, {"count": 0, "results": []}), json_reply(401, {"detail": "Invalid token."})),
+    Fake("easypost", "GET", "/v2/addresses", _basic_user, json_reply(200, {"addresses": [], "has_more": False}),
+         json_reply(401, {"error": {"code": "APIKEY.INVALID"}})),
+    Fake("lob", "GET", "/v1/addresses", _basic_user, json_reply(200, {"data": [], "object": "list"}),
+         json_reply(401, {"error": {"message": "Your API key is not valid."}})),
+    Fake("mapbox", "GET", "/tokens/v2", _query("access_token"),
+         json_reply(200, {"code": "TokenValid", "token": {"usage": "sk", "user": "mapper"}}),
+         json_reply(401, {"code": "TokenInvalid"}), {"user": "mapper"}),
+    Fake("vultr", "GET", "/v2/account", _bearer, json_reply(200, {"account": {"name": "V", "email": "v@x.io"}}),
+         json_reply(401, {"error": "Invalid API token."}), {"email": "v@x.io"}),
+    Fake("hetzner", "GET", "/v1/servers", _bearer, json_reply(200, {"servers": [], "meta": {}}),
+         json_reply(401, {"error": {"code": "unauthorized"}})),
+    Fake("doppler", "GET", "/v3/me", _bearer,
+         json_reply(200, {"name": "ci", "type": "service", "workplace": {"name": "Acme"}}),
+         json_reply(401, {"messages": ["Invalid Auth token"], "success": False}), {"workplace": "Acme"}),
+    Fake("pulumi", "GET", "/api/user", _github,
+         json_reply(200, {"githubLogin": "pul", "name": "P", "email": "p@x.io"}),
+         json_reply(401, {"code": 401, "message": "Unauthorized"}), {"login": "pul"}),
+    Fake("gitguardian", "GET", "/v1/health", _prefixed("authorization", "Token "),
+         json_reply(200, {"detail": "Valid API key."}), json_reply(401, {"detail": "Invalid API key."})),
+    Fake("mailersend", "GET", "/v1/domains", _bearer, json_reply(200, {"data": []}),
+         json_reply(401, {"message": "Unauthenticated."})),
+    Fake("contentful", "GET", "/users/me", _bearer,
+         json_reply(200, {"firstName": "C", "email": "c@x.io", "sys": {"id": "u1"}}),
+         json_reply(401, {"sys": {"type": "Error", "id": "AccessTokenInvalid"}}), {"email": "c@x.io"}),
+    Fake("clickup", "GET", "/api/v2/user", _header("authorization"),
+         json_reply(200, {"user": {"id": 1, "username": "cu", "email": "c@x.io"}}),
+         json_reply(401, {"err": "Token invalid", "ECODE": "OAUTH_025"}), {"username": "cu"}),
+    Fake("launchdarkly", "GET", "/api/v2/caller-identity", _header("authorization"),
+         json_reply(200, {"accountId": "a-1", "tokenName": "deploy", "tokenKind": "auth"}),
+         json_reply(401, {"code": "unauthorized"}), {"token_name": "deploy"}),
 )
 
 

@@ -128,3 +128,19 @@ def test_a_config_inside_the_scanned_tree_cannot_declare_where_secrets_go(
                             "--config", str(tree / ".keysweep.toml"))
     [f] = json.loads(out)  # the user trusts it explicitly: their declaration is used
     assert f["verification"]["status"] == "valid" and len(collector.requests) == 1
+
+
+def test_rules_verifiers_lists_where_each_check_sends_the_secret(tmp_path: Path) -> None:
+    (tmp_path / "acme.toml").write_text(declaration() + RULE, encoding="utf-8")
+    cfg = tmp_path / "keysweep.toml"
+    cfg.write_text("rules_files = ['acme.toml']\n", encoding="utf-8")
+    code, out, _ = keysweep("rules", "verifiers", "--format", "json", "--config", str(cfg))
+    rows = {row["name"]: row for row in json.loads(out)}
+    assert code == 0
+    assert rows["acme"] == {"name": "acme", "endpoint": "GET https://api.acme.example/v1/whoami",
+                            "rules": ["acme-token"]}
+    assert rows["aws"]["endpoint"] == "(code)" and "aws-access-key-id" in rows["aws"]["rules"]
+    assert rows["github"]["endpoint"].startswith("GET https://api.github.com/")
+    assert set(rows) == VERIFIER_NAMES | {"acme"}
+    code, text, _ = keysweep("rules", "verifiers")
+    assert code == 0 and text.rstrip().endswith(f"{len(VERIFIER_NAMES)} verifiers")
