@@ -6,7 +6,7 @@ import logging
 import os
 import sys
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 import click
@@ -54,6 +54,7 @@ def finding_options(f: F) -> F:
                      help="Report only findings whose fingerprint is not in this baseline."),
         click.option("--verify", is_flag=True, help="Ask each secret's own provider whether it is live."),
         click.option("--only-verified", is_flag=True, help="Keep only findings verified as valid."),
+        verify_timeout_option,
         click.option("--jobs", "-j", type=click.IntRange(min=0), default=0,
                      help="Parallel workers (default: all cores)."),
         click.option("--no-progress", is_flag=True, help="Never show a progress bar."),
@@ -65,6 +66,28 @@ def finding_options(f: F) -> F:
 
 QUIET = "keysweep.quiet"
 NO_PROGRESS = "keysweep.no_progress"
+VERIFY_TIMEOUT = "keysweep.verify_timeout"
+
+
+def _store_timeout(ctx: click.Context, _: click.Parameter, value: float | None) -> float | None:
+    if value is not None:
+        ctx.meta[VERIFY_TIMEOUT] = value
+    return value
+
+
+verify_timeout_option = click.option(
+    "--verify-timeout", type=click.FloatRange(min=0.1), default=None, metavar="SECONDS", expose_value=False,
+    callback=_store_timeout, help="Seconds one provider request may take before its verdict is unknown (default 10).")
+
+
+def verify_settings() -> Any:
+    """The verification settings (user config < environment < --verify-timeout)."""
+    from scanner.verify import VerifySettings, user_config_path
+
+    settings = VerifySettings.load(os.environ, user_config_path())
+    ctx = click.get_current_context(silent=True)
+    timeout = ctx.meta.get(VERIFY_TIMEOUT) if ctx is not None else None
+    return settings if timeout is None else replace(settings, timeout=timeout)
 
 
 def _remember(key: str) -> Callable[[click.Context, click.Parameter, bool], bool]:
@@ -154,9 +177,9 @@ def finish_with(findings: Sequence[Finding], how: Finish, rules: Sequence[Rule] 
 
         out = without_baseline(out, load_baseline(how.baseline_path))
     if how.verify or how.only_verified:
-        from scanner.verify import VerifySettings, user_config_path, verify_findings
+        from scanner.verify import verify_findings
 
-        out = verify_findings(out, VerifySettings.load(os.environ, user_config_path()), rules or None)
+        out = verify_findings(out, verify_settings(), rules or None)
         if how.only_verified:
             out = [f for f in out if f.verification and f.verification.status == VerificationStatus.VALID]
     suppressed = 0

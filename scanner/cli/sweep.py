@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
@@ -20,6 +19,8 @@ from scanner.cli.common import (
     progress_wanted,
     setup,
     verbose_option,
+    verify_settings,
+    verify_timeout_option,
 )
 from scanner.cli.sweep_common import (
     REPORT_FORMATS,
@@ -55,6 +56,7 @@ if TYPE_CHECKING:
 @click.option("--trust-repo-config", is_flag=True,
               help="Use .keysweep.toml in the current folder even when it lies inside a swept repository.")
 @click.option("--verify", is_flag=True, help="Ask each new secret's provider whether it is live.")
+@verify_timeout_option
 @click.option("--iam-report", "iam_file", type=click.Path(dir_okay=False),
               help="`keysweep iam report --format json`: keys it lists as Inactive or Deleted are resolved.")
 @click.option("--format", "fmt", type=click.Choice(REPORT_FORMATS), default="text", show_default=True)
@@ -145,9 +147,9 @@ def _engine_spec(config_path: str | None, swept: list[str]) -> Any:
 
 def _verifier(spec: Any) -> Any:
     """Verification of new findings, one request per distinct secret over the whole sweep."""
-    from scanner.verify import OutcomeCache, VerifySettings, user_config_path, verify_findings
+    from scanner.verify import OutcomeCache, verify_findings
 
-    settings = VerifySettings.load(os.environ, user_config_path())
+    settings = verify_settings()
     cache = OutcomeCache()
     return lambda findings: verify_findings(findings, settings, spec.get().rules, cache=cache)
 

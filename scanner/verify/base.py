@@ -55,31 +55,51 @@ def not_checked(detail: str, **identity: Any) -> Outcome:
 
 
 class Throttle:
-    """Shared by every worker of a run: spacing between requests to one provider, and a
-    pause for the whole provider after it said "slow down"."""
+    """Shared by every worker of a run: a token bucket per provider (`rate` requests a second,
+    bursts of up to `burst`; a rate of 0 is no limit), and a pause for the whole provider after
+    it said "slow down" (its `Retry-After`)."""
 
-    def __init__(self, min_interval: float = 0.0, clock: Callable[[], float] = time.monotonic,
-                 sleep: Callable[[float], None] = time.sleep) -> None:
-        self._min_interval = min_interval
+    def __init__(self, rate: float = 0.0, burst: int = 1, rates: Mapping[str, float] | None = None,
+                 clock: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] = time.sleep) -> None:
+        self._rate = rate
+        self._rates = dict(rates or {})
+        self._burst = max(1, burst)
         self._clock = clock
         self._sleep = sleep
         self._lock = threading.Lock()
-        self._next: dict[str, float] = {}
+        self._tokens: dict[str, tuple[float, float]] = {}  # provider -> (tokens, when counted)
+        self._paused: dict[str, float] = {}
+
+    def rate_of(self, provider: str) -> float:
+        return self._rates.get(provider, self._rate)
 
     def wait(self, provider: str) -> None:
-        """Block until `provider` may be called, and book the next slot."""
+        """Block until `provider` may be called, and take its token."""
         while True:
             with self._lock:
-                now = self._clock()
-                ready = self._next.get(provider, 0.0)
-                if now >= ready:
-                    self._next[provider] = now + self._min_interval
-                    return
-            self._sleep(ready - now)
+                delay = self._take(provider, self._clock())
+            if delay <= 0:
+                return
+            self._sleep(delay)
+
+    def _take(self, provider: str, now: float) -> float:
+        paused = self._paused.get(provider, 0.0)
+        if now < paused:
+            return paused - now
+        rate = self.rate_of(provider)
+        if rate <= 0:
+            return 0.0
+        tokens, then = self._tokens.get(provider, (float(self._burst), now))
+        tokens = min(float(self._burst), tokens + (now - then) * rate)
+        if tokens >= 1.0:
+            self._tokens[provider] = (tokens - 1.0, now)
+            return 0.0
+        self._tokens[provider] = (tokens, now)
+        return (1.0 - tokens) / rate
 
     def pause(self, provider: str, seconds: float) -> None:
         with self._lock:
-            self._next[provider] = max(self._next.get(provider, 0.0), self._clock() + seconds)
+            self._paused[provider] = max(self._paused.get(provider, 0.0), self._clock() + seconds)
 
 
 class OutcomeCache:

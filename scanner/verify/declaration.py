@@ -36,7 +36,7 @@ from urllib.parse import urlsplit
 from scanner.errors import RuleError
 
 _FIELDS = {"name", "references", "base", "path", "method", "headers", "basic", "body", "prefixes", "invalid",
-           "limited", "valid", "throttled", "identity", "description"}
+           "limited", "valid", "throttled", "identity", "description", "rate"}
 _MATCH_FIELDS = {"status", "json", "header"}
 _METHODS = ("GET", "POST", "HEAD")
 _NAME = re.compile(r"[a-z0-9][a-z0-9-]{0,62}")
@@ -72,6 +72,7 @@ class Declaration:
     valid: tuple[Match, ...] = (Match(status=tuple(range(200, 300))),)
     throttled: tuple[Match, ...] = (Match(status=(429,)),)
     identity: tuple[tuple[str, str, str], ...] = ()  # (field, where: json|header|header-list, path or name)
+    rate: float | None = None  # requests a second the provider allows one client (its documented limit)
     references: tuple[str, ...] = ()
     source: str = "builtin"
 
@@ -122,6 +123,9 @@ def parse_declaration(item: Any, source: str, rid: str | None = None) -> Declara
     prefixes = item.get("prefixes", [])
     if not (isinstance(prefixes, list) and all(isinstance(p, str) and p for p in prefixes)):
         raise fail("prefixes", "must be a list of non-empty strings")
+    rate = item.get("rate")
+    if rate is not None and (isinstance(rate, bool) or not isinstance(rate, int | float) or rate <= 0):
+        raise fail("rate", "must be a positive number of requests a second")
     defaults = Declaration(name=name, base=base, path=path)
     return Declaration(
         name=name, base=base, path=path, method=method, headers=headers, basic=basic, body=body,
@@ -131,6 +135,7 @@ def parse_declaration(item: Any, source: str, rid: str | None = None) -> Declara
         valid=_matches(item, "valid", fail, defaults.valid),
         throttled=_matches(item, "throttled", fail, defaults.throttled),
         identity=_identity(item.get("identity", {}), fail),
+        rate=None if rate is None else float(rate),
         references=tuple(_strings(item, "references", fail)),
         source=source,
     )

@@ -4,6 +4,7 @@ the verdicts to the findings."""
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
@@ -57,16 +58,30 @@ def _check_all(distinct: Mapping[str, Credential], settings: VerifySettings,
                verifiers: Mapping[str, Verifier], cache: OutcomeCache) -> dict[str, Outcome]:
     if not distinct:
         return {}
-    throttle = Throttle(settings.min_interval)
+    providers = {c.provider for c in distinct.values()}
+    rates = {p: settings.rate_for(p, getattr(getattr(verifiers[p], "decl", None), "rate", None)) for p in providers}
+    throttle = Throttle(settings.rate_for(""), settings.burst, rates)
     ctx = VerifyContext(settings, HttpClient(settings, throttle), throttle)
+    gates = {p: threading.BoundedSemaphore(settings.provider_concurrency) for p in providers}
 
     def check(c: Credential) -> Outcome:
-        return cache.get_or_compute(c.cache_key, lambda: _safe_verify(verifiers[c.provider], c, ctx))
+        with gates[c.provider]:
+            return cache.get_or_compute(c.cache_key, lambda: _safe_verify(verifiers[c.provider], c, ctx))
 
-    log.info("verifying %d distinct credentials", len(distinct))
+    log.info("verifying %d distinct credentials with %d providers", len(distinct), len(providers))
     with ThreadPoolExecutor(max_workers=min(settings.concurrency, len(distinct))) as pool:
-        futures = {key: pool.submit(check, c) for key, c in distinct.items()}
+        futures = {key: pool.submit(check, distinct[key]) for key in _interleaved(distinct)}
         return {key: fut.result() for key, fut in futures.items()}
+
+
+def _interleaved(distinct: Mapping[str, Credential]) -> list[str]:
+    """The credentials in turns, one provider after another: a provider with many secrets (and its
+    own limit on how many are in flight) does not hold every worker while the others wait."""
+    queues: dict[str, list[str]] = {}
+    for key, c in distinct.items():
+        queues.setdefault(c.provider, []).append(key)
+    lanes = list(queues.values())
+    return [lane[i] for i in range(max(map(len, lanes))) for lane in lanes if i < len(lane)]
 
 
 def _safe_verify(verifier: Verifier, c: Credential, ctx: VerifyContext) -> Outcome:

@@ -62,3 +62,25 @@ def test_only_verified_keeps_live_secrets(github: FakeHttpServer, tmp_path: Path
     kept = json.loads(out)
     assert len(github.requests) == 2  # both were checked
     assert [f["path"].rsplit("/", 1)[-1] for f in kept] == ["a.py"] and code == 1
+
+
+def test_verify_timeout_bounds_a_provider_that_never_answers(fake_http: Factory, monkeypatch: pytest.MonkeyPatch,
+                                                             tmp_path: Path) -> None:
+    import time
+
+    server = fake_http()
+
+    def stall(req: object) -> tuple[int, dict[str, str], bytes]:
+        time.sleep(3)
+        return json_reply(200, {"login": "late"})
+
+    server.route("GET", "/user", stall)
+    monkeypatch.setenv("KEYSWEEP_GITHUB_URL", server.url)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "user-config"))
+    (tmp_path / "app.py").write_text(f'TOKEN = "{GITHUB_PAT}"\n')
+    started = time.monotonic()
+    code, out, err = keysweep("scan", "--verify", "--verify-timeout", "0.5", "--format", "json", "--no-progress",
+                              str(tmp_path / "app.py"))
+    assert time.monotonic() - started < 2.5, "--verify-timeout was not applied (default is 10 s)"
+    [f] = json.loads(out)
+    assert f["verification"]["status"] == "unknown" and "timed out" in f["verification"]["detail"]
