@@ -57,6 +57,11 @@ if TYPE_CHECKING:
               help="Use .keysweep.toml in the current folder even when it lies inside a swept repository.")
 @click.option("--verify", is_flag=True, help="Ask each new secret's provider whether it is live.")
 @verify_timeout_option
+@click.option("--revalidate", is_flag=True,
+              help="Do not sweep: ask the providers again about every secret in the store (open, removed from "
+                   "HEAD or rejected before), read back from where it was seen; record each change.")
+@click.option("--older-than", metavar="AGE", default=None,
+              help="With --revalidate: only secrets last checked longer ago than AGE (30m, 12h, 7d, 2w).")
 @click.option("--iam-report", "iam_file", type=click.Path(dir_okay=False),
               help="`keysweep iam report --format json`: keys it lists as Inactive or Deleted are resolved.")
 @click.option("--format", "fmt", type=click.Choice(REPORT_FORMATS), default="text", show_default=True)
@@ -70,7 +75,7 @@ if TYPE_CHECKING:
 @verbose_option
 def sweep(targets: tuple[str, ...], repos_file: str | None, store_path: str | None, lock_timeout: float,
           new_only: bool, jobs: int, dask_scheduler: str | None, full: bool, config_path: str | None,
-          trust_repo_config: bool, verify: bool,
+          trust_repo_config: bool, verify: bool, revalidate: bool, older_than: str | None,
           iam_file: str | None, fmt: str, output: str | None, clone_dir: str | None, clone_timeout: float,
           min_confidence: str, verbose: int) -> int:
     """Sweep the history of many repositories: paths, folders of repositories, clone URLs.
@@ -89,6 +94,11 @@ def sweep(targets: tuple[str, ...], repos_file: str | None, store_path: str | No
 
     setup(verbose)
     args = list(targets) + (read_repos_file(repos_file) if repos_file else [])
+    if older_than and not revalidate:
+        raise click.UsageError("--older-than goes with --revalidate")
+    if revalidate:
+        return _revalidate(args, store_path, lock_timeout, config_path, older_than, new_only, fmt, output,
+                           clone_dir, min_confidence)
     if not args:
         raise click.UsageError("give repositories to sweep: paths, folders of repositories, URLs, or --repos FILE")
     statuses = _key_statuses(iam_file) if iam_file else {}
@@ -116,6 +126,53 @@ def sweep(targets: tuple[str, ...], repos_file: str | None, store_path: str | No
     if result.status == "failed":
         return EXIT_RUNTIME
     return EXIT_FINDINGS if findings else EXIT_OK
+
+
+def _revalidate(args: list[str], store_path: str | None, lock_timeout: float, config_path: str | None,
+                older_than: str | None, new_only: bool, fmt: str, output: str | None, clone_dir: str | None,
+                min_confidence: str) -> int:
+    from datetime import UTC, datetime
+
+    from scanner import __version__
+    from scanner.errors import ConfigError
+    from scanner.models import VerificationStatus
+    from scanner.sweep import resolve
+    from scanner.sweep.revalidate import parse_age, reported, revalidate
+
+    try:
+        age = parse_age(older_than) if older_than else None
+    except ValueError as e:
+        raise click.BadParameter(str(e), param_hint="--older-than") from e
+    store = open_store(store_path, lock_timeout, create=False)
+    if store is None:
+        raise ConfigError("no sweep store yet: run `keysweep sweep` first, or give --store")
+    with store:
+        repos = None
+        if args:
+            targets, problems = resolve(args, store.repositories())
+            for p in problems:
+                _say(p)
+            repos = [t.location for t in targets]
+        spec = _engine_spec(config_path, [])
+        result = revalidate(store, spec, _verifier(spec), clone_dir or str(store.path.parent / "clones"), age,
+                            datetime.now(UTC), repos, __version__)
+        findings, hidden = shown(reported(result.checked, result.changes, new_only), min_confidence)
+        empty = ("No secret changed status." if new_only else "No secret in the store was due for a check.")
+        emit(render(fmt, findings, context(f"store {store.path}, run {result.run_id}", (), hidden, min_confidence,
+                                           empty)), output)
+    for line in result.problems:
+        _say(line)
+    if not is_quiet():
+        counts: dict[str, int] = {}
+        for _, v in result.checked:
+            counts[v.status.value] = counts.get(v.status.value, 0) + 1
+        turned = {after: sum(1 for c in result.changes if c.after == after) for after in ("valid", "invalid")}
+        recent = f"; {result.skipped_recent} checked more recently, left alone" if result.skipped_recent else ""
+        _say(f"revalidation #{result.run_id}: {len(result.checked)} secrets checked ("
+             + (", ".join(f"{n} {s}" for s, n in sorted(counts.items())) or "none")
+             + f"); {turned['valid']} turned valid, {turned['invalid']} turned invalid{recent}")
+    live = any(f.verification and f.verification.status is VerificationStatus.VALID for f in findings)
+    return EXIT_FINDINGS if live else EXIT_OK
 
 
 def _engine_spec(config_path: str | None, swept: list[str]) -> Any:

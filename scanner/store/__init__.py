@@ -12,7 +12,9 @@ from pathlib import Path
 from types import TracebackType
 from typing import TypeVar
 
-from scanner.store import queries, writes
+from scanner.models import Verification
+from scanner.store import checks, queries, writes
+from scanner.store.checks import Revocation, VerificationChange
 from scanner.store.db import DEFAULT_LOCK_TIMEOUT, StoreError, connect, default_store_path, transaction, translate
 from scanner.store.queries import OccurrenceQuery
 from scanner.store.records import (
@@ -26,7 +28,7 @@ from scanner.store.records import (
 
 __all__ = [
     "DEFAULT_LOCK_TIMEOUT", "HeadScan", "OccurrenceQuery", "RepoOutcome", "RepositoryRecord", "RunRecord", "Store",
-    "StoreError", "StoredOccurrence", "default_store_path", "to_finding",
+    "Revocation", "StoreError", "StoredOccurrence", "VerificationChange", "default_store_path", "to_finding",
 ]
 T = TypeVar("T")
 
@@ -86,7 +88,27 @@ class Store:
         now = self._clock()
         return self._write(lambda c: writes.apply_key_status(c, statuses, now))
 
+    def record_checks(self, run_id: int, verdicts: Sequence[tuple[str, Verification]]) -> list[str]:
+        """Re-checked secrets' verdicts; the fingerprints whose status changed (see store.checks)."""
+        now = self._clock()
+        return self._write(lambda c: checks.record_checks(c, run_id, verdicts, now))
+
+    def record_revocation(self, r: Revocation) -> None:
+        self._write(lambda c: checks.record_revocation(c, r))
+
+    def now(self) -> str:
+        return self._clock()
+
     # reads
+    def verification_changes(self, run_id: int | None = None, since: str | None = None) -> list[VerificationChange]:
+        return self._read(lambda c: checks.changes(c, run_id, since))
+
+    def last_run_with_changes(self) -> int | None:
+        return self._read(checks.last_run_with_changes)
+
+    def revocations(self, fingerprints: Sequence[str] | None = None) -> list[Revocation]:
+        return self._read(lambda c: checks.revocations(c, fingerprints))
+
     def occurrences(self, query: OccurrenceQuery | None = None) -> list[StoredOccurrence]:
         return self._read(lambda c: queries.occurrences(c, query or OccurrenceQuery()))
 

@@ -2,8 +2,33 @@
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 APPLICATION_ID = 0x6B737770  # "kswp": marks the SQLite file as a keysweep store
+
+# 3: what each check of a secret said, when it changed (re-validation), and every revocation
+CHECKS = """
+CREATE TABLE IF NOT EXISTS verification_events (
+    id          INTEGER PRIMARY KEY,
+    fingerprint TEXT NOT NULL REFERENCES findings(fingerprint),
+    run_id      INTEGER NOT NULL REFERENCES runs(id),
+    at          TEXT NOT NULL,
+    before      TEXT,                               -- the status before (NULL: never checked)
+    after       TEXT NOT NULL,                      -- valid | invalid
+    detail      TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX IF NOT EXISTS verification_events_run ON verification_events(run_id);
+CREATE TABLE IF NOT EXISTS revocations (
+    id          INTEGER PRIMARY KEY,
+    fingerprint TEXT,                               -- NULL for a secret the store has not seen
+    secret_hash TEXT NOT NULL,                      -- never the plaintext
+    provider    TEXT NOT NULL,
+    at          TEXT NOT NULL,
+    actor       TEXT NOT NULL,                      -- who ran it (user@host)
+    dry_run     INTEGER NOT NULL,
+    outcome     TEXT NOT NULL,                      -- revoked | would-revoke | failed | unsupported
+    detail      TEXT NOT NULL DEFAULT ''
+)
+"""
 
 TABLES = """
 CREATE TABLE IF NOT EXISTS meta (
@@ -105,7 +130,7 @@ CREATE TABLE IF NOT EXISTS run_repositories (
     error           TEXT,
     PRIMARY KEY (run_id, repo_id)
 );
-"""
+""" + CHECKS
 
 # version -> SQL that upgrades a store from version-1 to version.
 MIGRATIONS: dict[int, str] = {
@@ -115,4 +140,5 @@ ALTER TABLE head_presence ADD COLUMN hash20 TEXT NOT NULL DEFAULT '';
 UPDATE head_presence SET hash20 = substr(fingerprint, -20);
 CREATE INDEX IF NOT EXISTS head_presence_hash ON head_presence(hash20)
 """,
+    3: CHECKS,
 }

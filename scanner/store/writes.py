@@ -112,8 +112,9 @@ def _upsert_secret(conn: sqlite3.Connection, run_id: int, s: SecretRecord, now: 
          "hash": s.secret_hash, "masked": s.secret_masked, "pid": s.public_id, "linked": json.dumps(list(s.linked)),
          "run": run_id, "now": now})
     if s.verification is not None and s.verification.status != VerificationStatus.NOT_CHECKED:
-        conn.execute("UPDATE findings SET verification = ? WHERE fingerprint = ?",
-                     (json.dumps(s.verification.to_dict()), s.fingerprint))
+        from scanner.store.checks import record_check
+
+        record_check(conn, run_id, s.fingerprint, s.verification, now)
 
 
 def _insert_occurrence(conn: sqlite3.Connection, run_id: int, repo_id: int, o: OccurrenceRecord) -> int:

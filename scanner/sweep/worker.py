@@ -141,11 +141,15 @@ def _sweep(task: RepoTask) -> RepoOutcome:
         rules_digest=digest, suppressed=applied.suppressed)
 
 
+def mirror_path(clone_root: str, name: str, url: str) -> Path:
+    """Where a clone URL is mirrored (a sweep fetches into it; revalidation reads from it)."""
+    return Path(clone_root) / f"{name}-{hashlib.sha1(url.encode()).hexdigest()[:12]}.git"
+
+
 def locate(task: RepoTask) -> Path:
     target = task.target
     if target.is_url:
-        digest = hashlib.sha1(target.location.encode()).hexdigest()[:12]
-        dest = Path(task.clone_root) / f"{target.name}-{digest}.git"
+        dest = mirror_path(task.clone_root, target.name, target.location)
         try:
             gitutil.clone_or_fetch(target.location, dest, task.clone_timeout)
         except SourceError as e:

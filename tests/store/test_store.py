@@ -218,6 +218,7 @@ def test_version_1_store_is_migrated_and_joins_by_secret(tmp_path: Path) -> None
         s.record(s.begin_run([REPO]), scanned([added]))
     conn = sqlite3.connect(path)  # make it look like a store written by schema 1
     conn.executescript("DROP INDEX head_presence_hash; ALTER TABLE head_presence DROP COLUMN hash20; "
+                       "DROP TABLE verification_events; DROP TABLE revocations; "
                        "UPDATE meta SET value = '1' WHERE key = 'schema_version';")
     conn.commit()
     conn.close()
@@ -227,5 +228,6 @@ def test_version_1_store_is_migrated_and_joins_by_secret(tmp_path: Path) -> None
         (o,) = s.occurrences(OccurrenceQuery(open_only=True))
         assert o.secret.rule_id == "rule-a" and o.at_head
     conn = sqlite3.connect(path)
-    assert conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0] == "2"
+    assert conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0] == "3"
+    assert conn.execute("SELECT COUNT(*) FROM verification_events").fetchone()[0] == 0  # schema 3 added it
     conn.close()
