@@ -24,6 +24,7 @@ COMMANDS: dict[str, str] = {
     "iac": "scanner.cli.iac:iac",
     "git": "scanner.cli.git:git",
     "baseline": "scanner.cli.baseline:baseline",
+    "revoke": "scanner.cli.revoke:revoke",
 }
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_RUNTIME = 0, 1, 2, 3

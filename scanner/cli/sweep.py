@@ -26,6 +26,7 @@ from scanner.cli.sweep_common import (
     REPORT_FORMATS,
     context,
     emit,
+    engine_spec,
     open_store,
     render,
     store_options,
@@ -112,7 +113,7 @@ def sweep(targets: tuple[str, ...], repos_file: str | None, store_path: str | No
             raise ConfigError("nothing to sweep: " + "; ".join(problems))
         options = SweepOptions(jobs=jobs, dask_scheduler=dask_scheduler, full=full, clone_root=clone_dir or "",
                                clone_timeout=clone_timeout)
-        spec = _engine_spec(config_path, [] if trust_repo_config else
+        spec = engine_spec(config_path, [] if trust_repo_config else
                             [r.location for r in repos if not r.is_url])
         with _Tracker(len(repos)) as tell:
             result = run_sweep(store, repos, spec, options, verify=_verifier(spec) if verify else None,
@@ -153,7 +154,7 @@ def _revalidate(args: list[str], store_path: str | None, lock_timeout: float, co
             for p in problems:
                 _say(p)
             repos = [t.location for t in targets]
-        spec = _engine_spec(config_path, [])
+        spec = engine_spec(config_path, [])
         result = revalidate(store, spec, _verifier(spec), clone_dir or str(store.path.parent / "clones"), age,
                             datetime.now(UTC), repos, __version__)
         findings, hidden = shown(reported(result.checked, result.changes, new_only), min_confidence)
@@ -173,33 +174,6 @@ def _revalidate(args: list[str], store_path: str | None, lock_timeout: float, co
              + f"); {turned['valid']} turned valid, {turned['invalid']} turned invalid{recent}")
     live = any(f.verification and f.verification.status is VerificationStatus.VALID for f in findings)
     return EXIT_FINDINGS if live else EXIT_OK
-
-
-def _engine_spec(config_path: str | None, swept: list[str]) -> Any:
-    """The rules are parsed only if a repository has to be scanned; the config is checked now. A config
-    found in the current folder that lies inside a swept repository belongs to that repository: it is
-    ignored (other people's repositories do not get to configure the sweep of themselves)."""
-    from scanner import __version__
-    from scanner.config import DEFAULT_MAX_FILE_SIZE, find_config, load_config
-    from scanner.rules import builtin_rule_files
-    from scanner.sweep import EngineSpec, LazySpec
-    from scanner.sweep.spec import files_digest
-    from scanner.trust import inside
-
-    path = find_config(config_path, [])
-    if path is not None and not config_path and inside(path, swept):
-        _say(f"{path}: inside a swept repository; ignored (pass --config or --trust-repo-config to use it)")
-        path = None
-    config = load_config(path)
-
-    def load() -> EngineSpec:
-        from scanner import api
-
-        return EngineSpec(rules=tuple(api.ruleset(config)), allowlist=config.allowlist,
-                          max_file_size=config.max_file_size or DEFAULT_MAX_FILE_SIZE, exclude=config.exclude,
-                          disabled=config.disabled_rules)
-
-    return LazySpec(files_digest(__version__, builtin_rule_files(), path), load)
 
 
 def _verifier(spec: Any) -> Any:

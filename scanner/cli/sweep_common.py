@@ -90,3 +90,31 @@ def context(source: str, iam: Sequence[Mapping[str, Any]] = (), hidden: int = 0,
                          nothing_found=nothing_found, extra={
         "generated_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"), "source": source,
         "iam_credentials": list(iam)})
+
+
+def engine_spec(config_path: str | None, swept: list[str]) -> Any:
+    """The rules are parsed only if a repository has to be scanned; the config is checked now. A config
+    found in the current folder that lies inside a swept repository belongs to that repository: it is
+    ignored (other people's repositories do not get to configure the sweep of themselves)."""
+    from scanner import __version__
+    from scanner.config import DEFAULT_MAX_FILE_SIZE, find_config, load_config
+    from scanner.rules import builtin_rule_files
+    from scanner.sweep import EngineSpec, LazySpec
+    from scanner.sweep.spec import files_digest
+    from scanner.trust import inside
+
+    path = find_config(config_path, [])
+    if path is not None and not config_path and inside(path, swept):
+        click.echo(f"keysweep: {path}: inside a swept repository; ignored (pass --config or --trust-repo-config "
+                   "to use it)", err=True)
+        path = None
+    config = load_config(path)
+
+    def load() -> EngineSpec:
+        from scanner import api
+
+        return EngineSpec(rules=tuple(api.ruleset(config)), allowlist=config.allowlist,
+                          max_file_size=config.max_file_size or DEFAULT_MAX_FILE_SIZE, exclude=config.exclude,
+                          disabled=config.disabled_rules)
+
+    return LazySpec(files_digest(__version__, builtin_rule_files(), path), load)

@@ -100,6 +100,11 @@ def last_run_with_changes(conn: sqlite3.Connection) -> int | None:
 
 
 def record_revocation(conn: sqlite3.Connection, r: Revocation) -> None:
+    """The attempt, dry or not; a secret the provider revoked (or no longer accepts) is resolved."""
+    from scanner.store.writes import set_deactivated
+
+    if r.fingerprint and not r.dry_run and r.outcome in ("revoked", "gone"):
+        set_deactivated(conn, [r.fingerprint], True, r.at)
     conn.execute("INSERT INTO revocations(fingerprint, secret_hash, provider, at, actor, dry_run, outcome, detail) "
                  "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                  (r.fingerprint, r.secret_hash, r.provider, r.at, r.actor, int(r.dry_run), r.outcome, r.detail))

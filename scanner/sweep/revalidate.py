@@ -67,7 +67,7 @@ def revalidate(store: Store, spec: SpecSource, verify: Verify, clone_root: str, 
         wanted = {fp: [o for o in os if o.repository in keep] for fp, os in wanted.items()}
         wanted = {fp: os for fp, os in wanted.items() if os}
     run_id = store.begin_run(["revalidate", *(repositories or [])], tool_version, spec.digest)
-    recovered, problems = _read_back(store, spec, wanted, clone_root)
+    recovered, problems = read_back(store, spec, wanted, clone_root)
     findings = [f for group in recovered.values() for f in group]
     verdicts = {f.fingerprint: f.verification for f in verify(findings) if f.verification}
     checked = [(wanted[fp][0], verdicts[fp]) for fp in recovered if fp in verdicts]
@@ -76,7 +76,7 @@ def revalidate(store: Store, spec: SpecSource, verify: Verify, clone_root: str, 
     return Revalidation(run_id, tuple(checked), tuple(store.verification_changes(run_id)), tuple(problems), recent)
 
 
-def _read_back(store: Store, spec: SpecSource, wanted: Mapping[str, list[StoredOccurrence]],
+def read_back(store: Store, spec: SpecSource, wanted: Mapping[str, list[StoredOccurrence]],
                clone_root: str) -> tuple[dict[str, list[Finding]], list[str]]:
     """Fingerprint -> [the secret's finding, then its linked partners], read from the repositories."""
     from scanner.sweep.worker import engine_for

@@ -17,6 +17,9 @@ only parses and validates declarations (it is imported when rules load, so it st
     valid = [{ status = [200], json = { ok = true } }]      # default: any 2xx
     throttled = [{ status = [429] }]           # retried with back-off, then `unknown`
     identity = { login = 'json:login', scopes = 'header-list:x-oauth-scopes' }
+    rate = 1.0                                 # the provider's documented requests a second (optional)
+    revoke = { method = 'DELETE', path = '/v1/tokens/self', headers = { Authorization = 'Bearer {secret}' },
+               done = [{ status = [204] }], gone = [{ status = [401] }] }   # where the provider has an API
 
 Answers are judged in this order: throttled, invalid, limited, valid; anything else is `unknown`.
 A `valid` answer must also be a JSON object, so an HTML error page or a firewall's page is never
@@ -36,7 +39,9 @@ from urllib.parse import urlsplit
 from scanner.errors import RuleError
 
 _FIELDS = {"name", "references", "base", "path", "method", "headers", "basic", "body", "prefixes", "invalid",
-           "limited", "valid", "throttled", "identity", "description", "rate"}
+           "limited", "valid", "throttled", "identity", "description", "rate", "revoke"}
+_REVOKE_FIELDS = {"method", "path", "headers", "body", "done", "gone", "references"}
+_REVOKE_METHODS = ("POST", "DELETE")
 _MATCH_FIELDS = {"status", "json", "header"}
 _METHODS = ("GET", "POST", "HEAD")
 _NAME = re.compile(r"[a-z0-9][a-z0-9-]{0,62}")
@@ -58,6 +63,20 @@ class Match:
 
 
 @dataclass(frozen=True)
+class Revoke:
+    """How the provider is told to kill a secret: one request to the declaration's own `base`.
+    `done`: the provider revoked it (default any 2xx); `gone`: it was not valid any more."""
+
+    path: str
+    method: str = "POST"
+    headers: tuple[tuple[str, str], ...] = ()
+    body: str = ""
+    done: tuple[Match, ...] = (Match(status=tuple(range(200, 300))),)
+    gone: tuple[Match, ...] = (Match(status=(401,)),)
+    references: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Declaration:
     name: str
     base: str
@@ -73,6 +92,7 @@ class Declaration:
     throttled: tuple[Match, ...] = (Match(status=(429,)),)
     identity: tuple[tuple[str, str, str], ...] = ()  # (field, where: json|header|header-list, path or name)
     rate: float | None = None  # requests a second the provider allows one client (its documented limit)
+    revoke: Revoke | None = None
     references: tuple[str, ...] = ()
     source: str = "builtin"
 
@@ -136,9 +156,37 @@ def parse_declaration(item: Any, source: str, rid: str | None = None) -> Declara
         throttled=_matches(item, "throttled", fail, defaults.throttled),
         identity=_identity(item.get("identity", {}), fail),
         rate=None if rate is None else float(rate),
+        revoke=None if item.get("revoke") is None else _revoke(item["revoke"], fail),
         references=tuple(_strings(item, "references", fail)),
         source=source,
     )
+
+
+def _revoke(raw: Any, fail: Any) -> Revoke:
+    def sub(field: str, msg: str) -> RuleError:
+        return fail(f"revoke.{field}", msg)
+
+    if not isinstance(raw, Mapping):
+        raise sub("method", "revoke must be a table (method, path, headers, body, done, gone)")
+    unknown = sorted(set(raw) - _REVOKE_FIELDS)
+    if unknown:
+        raise sub(unknown[0], f"unknown field (known: {', '.join(sorted(_REVOKE_FIELDS))})")
+    path = _text(raw, "path", sub, required=True)
+    if not path.startswith("/"):
+        raise sub("path", "must start with '/' (the host comes only from `base`)")
+    method = _text(raw, "method", sub) or "POST"
+    if method not in _REVOKE_METHODS:
+        raise sub("method", f"must be one of {', '.join(_REVOKE_METHODS)}")
+    headers = _headers(raw.get("headers", {}), sub)
+    body = _text(raw, "body", sub)
+    for field, text in [("path", path), ("body", body), *(("headers", v) for _, v in headers)]:
+        _check_template(text, field, sub)
+    if not any("{secret}" in t for t in [path, body, *(v for _, v in headers)]):
+        raise sub("headers", "the secret ({secret}) is not sent anywhere: the provider cannot know what to revoke")
+    defaults = Revoke(path=path)
+    return Revoke(path=path, method=method, headers=headers, body=body,
+                  done=_matches(raw, "done", sub, defaults.done), gone=_matches(raw, "gone", sub, defaults.gone),
+                  references=tuple(_strings(raw, "references", sub)))
 
 
 def _base(raw: Any, fail: Any) -> str:

@@ -31,19 +31,25 @@ class DeclaredCheck:
             return not_checked(f"{d.name}: the identifier that goes with this secret was not found near it")
         if d.prefixes and not credential.secret.startswith(d.prefixes):
             return not_checked(f"{d.name}: this kind of token cannot be checked without side effects")
-        values = {"secret": credential.secret, "key_id": credential.key_id or ""}
-        url = ctx.settings.url_for(d.name, d.base) + fill(d.path, values, quoted=True)
-        headers = {k: fill(v, values) for k, v in d.headers}
-        if d.basic is not None:
-            pair = f"{fill(d.basic[0], values)}:{fill(d.basic[1], values)}".encode()
-            headers["Authorization"] = "Basic " + base64.b64encode(pair).decode("ascii")
-        body = fill(d.body, values).encode() if d.method == "POST" else None
         try:
-            resp = ctx.http.request(d.name, d.method, url, headers, body=body,
-                                    throttled=lambda r: any(matches(m, r) for m in d.throttled))
+            resp = send(d, d.method, d.path, d.headers, d.body, credential, ctx, d.basic)
         except VerifyError as e:
             return unknown(f"{d.name}: {e}")
         return judge(d, resp)
+
+
+def send(d: Declaration, method: str, path: str, header_templates: tuple[tuple[str, str], ...], body: str,
+         credential: Credential, ctx: VerifyContext, basic: tuple[str, str] | None = None) -> HttpResponse:
+    """One request of declaration `d`, to its own base (or the user's override for its name)."""
+    values = {"secret": credential.secret, "key_id": credential.key_id or ""}
+    url = ctx.settings.url_for(d.name, d.base) + fill(path, values, quoted=True)
+    headers = {k: fill(v, values) for k, v in header_templates}
+    if basic is not None:
+        pair = f"{fill(basic[0], values)}:{fill(basic[1], values)}".encode()
+        headers["Authorization"] = "Basic " + base64.b64encode(pair).decode("ascii")
+    data = fill(body, values).encode() if method == "POST" else None
+    return ctx.http.request(d.name, method, url, headers, body=data,
+                            throttled=lambda r: any(matches(m, r) for m in d.throttled))
 
 
 def fill(template: str, values: Mapping[str, str], quoted: bool = False) -> str:
