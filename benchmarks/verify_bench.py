@@ -42,18 +42,23 @@ class Provider:
 
     name: str
     latency: float
+    check_path: str
     lock: threading.Lock = field(default_factory=threading.Lock)
     requests: int = 0
+    probes: int = 0
     in_flight: int = 0
     peak: int = 0
     seen: Counter[str] = field(default_factory=Counter)
 
-    def handle(self, auth: str) -> None:
+    def handle(self, path: str, auth: str) -> None:
         with self.lock:
-            self.requests += 1
             self.in_flight += 1
             self.peak = max(self.peak, self.in_flight)
-            self.seen[auth] += 1
+            if path.split("?")[0] == self.check_path:
+                self.requests += 1
+                self.seen[auth] += 1
+            else:  # a read-only probe for `access`, after a valid answer
+                self.probes += 1
         time.sleep(self.latency)
         with self.lock:
             self.in_flight -= 1
@@ -66,7 +71,7 @@ def serve(provider: Provider) -> Iterator[str]:
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(length) if length else b""
             sent = sorted((k.lower(), v) for k, v in self.headers.items() if k.lower() not in ("host", "connection"))
-            provider.handle(f"{self.path}|{sent}|{body.decode()}")
+            provider.handle(self.path, f"{self.path}|{sent}|{body.decode()}")
             payload = json.dumps({"ok": True, "valid": True, "login": "bench"}).encode()
             self.send_response(200)
             self.send_header("Content-Type", "application/json")
@@ -121,7 +126,7 @@ def findings_for(chosen: list[tuple[Declaration, Rule]], total: int, rng: random
 
 def run_once(findings: list[Finding], chosen: list[tuple[Declaration, Rule]], latency: float,
              concurrency: int) -> dict[str, Any]:
-    servers = {d.name: Provider(d.name, latency) for d, _ in chosen}
+    servers = {d.name: Provider(d.name, latency, d.path.split("?")[0]) for d, _ in chosen}
     with ExitStack() as stack:
         env = {f"KEYSWEEP_{name.upper().replace('-', '_')}_URL": stack.enter_context(serve(p))
                for name, p in servers.items()}
@@ -134,8 +139,11 @@ def run_once(findings: list[Finding], chosen: list[tuple[Declaration, Rule]], la
     return {
         "wall": wall,
         "requests": sum(p.requests for p in servers.values()),
+        "probes": sum(p.probes for p in servers.values()),
         "repeats": sum(n - 1 for p in servers.values() for n in p.seen.values() if n > 1),
         "peak": max(p.peak for p in servers.values()),
+        "rate_floor": max(max(0, p.requests + p.probes - settings.burst) / settings.rate_for(p.name)
+                          for p in servers.values()) if settings.rate else 0.0,
         "statuses": statuses,
         "settings": settings,
     }
@@ -158,9 +166,9 @@ def main(argv: list[str] | None = None) -> None:
     for c in args.concurrency:
         r = run_once(findings, chosen, latency, c)
         s = r["settings"]
-        floor = distinct * latency / c
+        floor = max(distinct * latency / c, r["rate_floor"])
         rows.append([c, s.provider_concurrency, f"{s.rate:g}/s, burst {s.burst}", f"{r['wall']:.2f}",
-                     f"{floor:.2f}", r["requests"], r["repeats"], r["peak"],
+                     f"{floor:.2f}", r["requests"], r["probes"], r["repeats"], r["peak"],
                      ", ".join(f"{k} {v}" for k, v in sorted(r["statuses"].items()))])
         print(f"concurrency {c}: {r['wall']:.2f} s, {r['requests']} requests", flush=True)
     facts = machine_facts()
@@ -170,12 +178,16 @@ def main(argv: list[str] | None = None) -> None:
         "",
         f"{len(findings)} findings of {len(chosen)} declared providers ({distinct} distinct secrets; the rest are "
         f"the same secrets in other files), each provider a local server answering after {args.latency_ms:g} ms. "
-        "`floor` is distinct secrets x latency / concurrency, the wall time of perfect overlap. Requests must "
-        "equal the distinct secrets (repeats 0); `peak` is the most requests one provider had in flight "
-        "(the per-provider cap). `unknown` verdicts are providers whose valid answer needs fields this generic "
+        "`floor` is the larger of distinct secrets x latency / concurrency (perfect overlap) and the busiest "
+        "provider's requests beyond its burst / its rate (the token bucket). Checks must "
+        "equal the distinct secrets (repeats 0); access probes are the read-only requests that follow a valid "
+        "answer for the providers that declare them (GitHub, GitLab, Stripe: what the secret can reach); "
+        "`peak` is the most requests one provider had in flight (the per-provider cap). `unknown` verdicts are "
+        "providers whose valid answer needs fields this generic "
         "server does not send: the request was still made once.",
         "",
-        markdown_table(["concurrency", "per provider", "rate", "wall s", "floor s", "requests", "repeats",
+        markdown_table(["concurrency", "per provider", "rate", "wall s", "floor s", "checks", "access probes",
+                        "repeats",
                         "peak", "verdicts"], rows),
     ])
     publish(body, HEADING, RESULTS, write=not args.no_record)

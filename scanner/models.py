@@ -123,6 +123,7 @@ class Verification:
     detail: str = ""
     checked_at: str | None = None
     identity: Mapping[str, Any] = field(default_factory=dict)
+    access: Mapping[str, Any] = field(default_factory=dict)  # what a live secret can reach (blast radius)
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -132,6 +133,8 @@ class Verification:
         }
         if self.identity:
             out["identity"] = dict(self.identity)
+        if self.access:
+            out["access"] = dict(self.access)
         return out
 
 

@@ -65,6 +65,20 @@ def encodable(fmt: str, text: str) -> str:
 _MASKED = lazy(r"\A(?:[^*\n]{0,6}\*+|-----BEGIN[^\n]*-----(?: \*\*\*\*)+)\Z")
 
 
+def reach_text(access: Mapping[str, Any]) -> str:
+    """A verified secret's blast radius in one line: `organisations acme, beta; repositories 12; ...`."""
+    parts = []
+    for k, v in access.items():
+        if isinstance(v, bool):
+            text = "yes" if v else "no"
+        elif isinstance(v, list | tuple):
+            text = ", ".join(str(x) for x in v) or "none"
+        else:
+            text = str(v)
+        parts.append(f"{k.replace('_', ' ')} {text}")
+    return "; ".join(parts)
+
+
 def mask(secret: str) -> str:
     """Keep a short recognisable prefix (e.g. 'ghp_', 'AKIA'); hide the rest. A mask is left as it is
     (findings read back from the store hold only their mask)."""

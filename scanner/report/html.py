@@ -18,7 +18,7 @@ from importlib import resources
 from typing import Any
 
 from scanner.models import Confidence, Finding, Severity, VerificationStatus
-from scanner.report.base import ReportContext, mask
+from scanner.report.base import ReportContext, mask, reach_text
 
 NO_REPOSITORY = "(no repository)"
 NO_COMMITTER = "(not from git)"
@@ -173,12 +173,13 @@ def _live_ages(findings: Sequence[Finding], iam: Sequence[Mapping[str, Any]], no
     verified = _verified_ages(findings, _covered_by(findings, keys))
     if verified:
         parts.append("<table><thead><tr><th>Secret</th><th>Rule</th><th>First leaked</th><th>Exposed for</th>"
-                     "<th>Verification</th></tr></thead><tbody>")
+                     "<th>Verification</th><th>Can reach</th></tr></thead><tbody>")
         for f, first in verified:
             detail = f.verification.detail if f.verification else ""
+            reach = reach_text(f.verification.access) if f.verification else ""
             parts.append(f'<tr><td class="mono">{e(mask(f.secret))}</td><td>{e(f.rule_id)}</td>'
                          f'<td>{e(_day(first))}</td><td class="num">{_days_text(_days_since(now, first))}</td>'
-                         f"<td>valid {e(detail)}</td></tr>")
+                         f"<td>valid {e(detail)}</td><td>{e(reach)}</td></tr>")
         parts.append("</tbody></table>")
     if not keys and not verified:
         parts.append('<p class="empty">No leaked credential is known to be live (run with --verify, or give '
@@ -232,6 +233,7 @@ def _findings_table(findings: Sequence[Finding]) -> str:
 
 def _finding_row(f: Finding) -> str:
     ver = f.verification.status.value if f.verification else "not_checked"
+    reach = reach_text(f.verification.access) if f.verification and f.verification.access else ""
     commit = (f.commit or "")[:12]
     return (
         f'<tr data-severity="{e(f.severity.value)}" data-confidence="{e(f.confidence.value)}" '
@@ -240,7 +242,8 @@ def _finding_row(f: Finding) -> str:
         f'<td title="{e(f.confidence_reason)}">{e(f.confidence.value)}</td><td>{e(f.rule_id)}</td>'
         f'<td class="mono">{e(mask(f.secret))}</td><td class="mono">{e(repository_of(f))}</td>'
         f'<td class="mono">{e(f.path)}:{f.line}</td><td class="mono" title="{e(f.subject or "")}">{e(commit)}</td>'
-        f"<td>{e(committer_of(f))}</td><td>{e(_day(f.date))}</td><td>{e(status_of(f))}</td><td>{e(ver)}</td></tr>"
+        f"<td>{e(committer_of(f))}</td><td>{e(_day(f.date))}</td><td>{e(status_of(f))}</td>"
+        f'<td title="{e(reach)}">{e(ver)}</td></tr>'
     )
 
 

@@ -49,6 +49,7 @@ def finding_from_record(rec: Any, where: str) -> Finding:
             status=VerificationStatus(ver.get("status", "not_checked")),
             detail=str(ver.get("detail", "")), checked_at=ver.get("checked_at"),
             identity=ver.get("identity") or {},
+            access=ver.get("access") or {},
         )
         extra = {k: v for k, v in rec.items() if k not in CONTRACT_FIELDS and k not in ("subject", "linked")}
         return Finding(

@@ -6,7 +6,7 @@ from collections import Counter
 from collections.abc import Sequence
 
 from scanner.models import Finding, Severity
-from scanner.report.base import ReportContext, mask, mask_in
+from scanner.report.base import ReportContext, mask, mask_in, reach_text
 
 MAX_CONTEXT = 160
 
@@ -55,6 +55,8 @@ def render(findings: Sequence[Finding], ctx: ReportContext) -> str:
         if head.verification is not None and head.verification.status.value != "not_checked":
             v = head.verification
             lines.append(f"  verified: {v.status.value}" + (f" ({v.detail})" if v.detail else ""))
+            if v.access:
+                lines.append(f"  can reach: {reach_text(v.access)}")
         for f in group:
             lines.extend(_occurrence(f, ctx))
         lines.append("")

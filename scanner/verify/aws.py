@@ -7,6 +7,7 @@ STS is asked with the found key id + secret only; the user's own credentials are
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from typing import Any
 
 import boto3
@@ -23,6 +24,7 @@ log = logging.getLogger(__name__)
 
 REJECTED = {"InvalidClientTokenId", "SignatureDoesNotMatch", "AuthFailure", "UnrecognizedClientException",
             "InvalidAccessKeyId", "ExpiredToken", "InvalidToken"}
+ADMINISTRATOR_ACCESS = "arn:aws:iam::aws:policy/AdministratorAccess"
 THROTTLED = {"Throttling", "ThrottlingException", "RequestLimitExceeded", "TooManyRequestsException"}
 
 
@@ -64,8 +66,9 @@ class AwsVerifier:
             return unknown(f"aws: STS answered {code or 'an error'}", account=account)
         except (*NO_ANSWER, KeyError, ValueError) as e:  # botocore raises KeyError on foreign XML
             return unknown(f"aws: no answer from STS ({type(e).__name__})", account=account)
-        return valid("aws: STS accepted the key pair", account=answer.get("Account"),
-                     arn=answer.get("Arn"), user_id=answer.get("UserId"))
+        out = valid("aws: STS accepted the key pair", account=answer.get("Account"),
+                    arn=answer.get("Arn"), user_id=answer.get("UserId"))
+        return replace(out, access=reach(key_id, secret, str(answer.get("Arn") or ""), ctx))
 
     def _key_facts(self, key_id: str, account: str | None, ctx: VerifyContext) -> Outcome:
         detail = "aws: key id found without its secret"
@@ -81,6 +84,51 @@ class AwsVerifier:
         if account:
             return not_checked(f"{detail}; account decoded from the key id", account=account)
         return not_checked(detail)
+
+
+def reach(key_id: str, secret: str, arn: str, ctx: VerifyContext) -> dict[str, Any]:
+    """What the pair can do, asked with the pair itself (read-only IAM calls about its own user):
+    its policies (attached and inline), groups, and whether any of them is AdministratorAccess.
+    A key that may not read IAM gets `not_read` instead, never a guess."""
+    kind = arn.split(":", 5)[-1].split("/", 1)[0] if arn.count(":") >= 5 else ""
+    out: dict[str, Any] = {"principal": {"root": "root", "user": "user", "assumed-role": "role"}.get(kind, kind),
+                           "root": kind == "root"}
+    if kind != "user":
+        return out
+    name = arn.split("/")[-1]
+    session = boto3.session.Session(aws_access_key_id=key_id, aws_secret_access_key=secret,
+                                    region_name=ctx.settings.aws_region)
+    iam = session.client("iam", endpoint_url=ctx.settings.aws_endpoint_url,
+                         config=Config(connect_timeout=ctx.settings.timeout, read_timeout=ctx.settings.timeout,
+                                       retries={"mode": "standard", "total_max_attempts": 2},
+                                       user_agent_extra=USER_AGENT))
+    missed = []
+    calls = [("policies", "ListAttachedUserPolicies", "AttachedPolicies"),
+             ("inline_policies", "ListUserPolicies", "PolicyNames"),
+             ("groups", "ListGroupsForUser", "Groups")]
+    arns: list[str] = []
+    for field, action, key in calls:
+        ctx.throttle.wait("aws")
+        try:
+            got = getattr(iam, _snake(action))(UserName=name).get(key, [])
+        except ClientError as e:
+            missed.append(f"iam:{action} ({e.response.get('Error', {}).get('Code', 'error')})")
+            continue
+        except (*NO_ANSWER, KeyError, ValueError) as e:
+            missed.append(f"iam:{action} ({type(e).__name__})")
+            continue
+        if field == "policies":
+            arns = [str(p.get("PolicyArn", "")) for p in got]
+        out[field] = [g if isinstance(g, str) else g.get("PolicyName") or g.get("GroupName") for g in got]
+    if "policies" in out:
+        out["admin"] = ADMINISTRATOR_ACCESS in arns
+    if missed:
+        out["not_read"] = missed
+    return out
+
+
+def _snake(action: str) -> str:
+    return "".join("_" + c.lower() if c.isupper() else c for c in action).lstrip("_")
 
 
 def _own_credentials(settings: VerifySettings) -> bool:

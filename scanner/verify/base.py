@@ -36,6 +36,7 @@ class Outcome:
     status: VerificationStatus
     detail: str = ""
     identity: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+    access: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))  # what it can reach
 
 
 def valid(detail: str = "", **identity: Any) -> Outcome:

@@ -39,7 +39,9 @@ from urllib.parse import urlsplit
 from scanner.errors import RuleError
 
 _FIELDS = {"name", "references", "base", "path", "method", "headers", "basic", "body", "prefixes", "invalid",
-           "limited", "valid", "throttled", "identity", "description", "rate", "revoke"}
+           "limited", "valid", "throttled", "identity", "description", "rate", "revoke", "access", "probes"}
+_PROBE_FIELDS = {"path", "access", "headers"}
+_ACCESS = re.compile(r"(json|header|header-list|each|count|any):(.*)")
 _REVOKE_FIELDS = {"method", "path", "headers", "body", "done", "gone", "references"}
 _REVOKE_METHODS = ("POST", "DELETE")
 _MATCH_FIELDS = {"status", "json", "header"}
@@ -60,6 +62,26 @@ class Match:
     status: tuple[int, ...] = ()
     json: tuple[tuple[str, tuple[Scalar, ...]], ...] = ()
     header: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class Extract:
+    """One `access` field: `json:PATH`, `header:NAME`, `header-list:NAME` (comma-separated), or over
+    a JSON array at the answer's root (or at `PATH` before a '|'): `each:FIELD` (the items' FIELD),
+    `count:` (how many items), `any:FIELD=VALUE` (whether an item has FIELD equal to VALUE)."""
+
+    field: str
+    kind: str
+    what: str
+
+
+@dataclass(frozen=True)
+class Probe:
+    """A further GET, sent with the check's headers (or its own), only after a valid answer."""
+
+    path: str
+    access: tuple[Extract, ...]
+    headers: tuple[tuple[str, str], ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -93,6 +115,8 @@ class Declaration:
     identity: tuple[tuple[str, str, str], ...] = ()  # (field, where: json|header|header-list, path or name)
     rate: float | None = None  # requests a second the provider allows one client (its documented limit)
     revoke: Revoke | None = None
+    access: tuple[Extract, ...] = ()  # what a live secret can reach, from the check's own answer
+    probes: tuple[Probe, ...] = ()  # more GETs to the same host after a valid answer, for `access`
     references: tuple[str, ...] = ()
     source: str = "builtin"
 
@@ -157,6 +181,8 @@ def parse_declaration(item: Any, source: str, rid: str | None = None) -> Declara
         identity=_identity(item.get("identity", {}), fail),
         rate=None if rate is None else float(rate),
         revoke=None if item.get("revoke") is None else _revoke(item["revoke"], fail),
+        access=_access(item.get("access", {}), "access", fail),
+        probes=_probes(item.get("probes", []), fail),
         references=tuple(_strings(item, "references", fail)),
         source=source,
     )
@@ -279,6 +305,43 @@ def _flat(table: Mapping[str, Any], prefix: str = "") -> list[tuple[str, Any]]:
         path = f"{prefix}{k}"
         out.extend(_flat(v, path + ".") if isinstance(v, Mapping) else [(path, v)])
     return out
+
+
+def _access(raw: Any, field: str, fail: Any) -> tuple[Extract, ...]:
+    kinds = "'json:PATH', 'header:NAME', 'header-list:NAME', 'each:FIELD', 'count:' or 'any:FIELD=VALUE'"
+    if not isinstance(raw, Mapping):
+        raise fail(field, f"must be a table of field names to {kinds}")
+    out = []
+    for k, v in raw.items():
+        m = _ACCESS.fullmatch(v) if isinstance(v, str) else None
+        if m is None or (m.group(1) not in ("count", "each", "any") and not m.group(2)):
+            raise fail(field, f"{k}: {kinds}")
+        kind, what = m.group(1), m.group(2)
+        if kind == "any" and "=" not in what:
+            raise fail(field, f"{k}: 'any:FIELD=VALUE'")
+        out.append(Extract(str(k), kind, what.lower() if kind.startswith("header") else what))
+    return tuple(out)
+
+
+def _probes(raw: Any, fail: Any) -> tuple[Probe, ...]:
+    if not isinstance(raw, list):
+        raise fail("probes", "must be a list of tables ({ path = '/...', access = {...} })")
+    out = []
+    for p in raw:
+        if not isinstance(p, Mapping) or set(p) - _PROBE_FIELDS:
+            raise fail("probes", f"each probe: a table with {', '.join(sorted(_PROBE_FIELDS))}")
+        path = _text(p, "path", lambda f, m: fail(f"probes.{f}", m), required=True)
+        if not path.startswith("/"):
+            raise fail("probes.path", "must start with '/' (the host comes only from `base`)")
+        _check_template(path, "probes.path", fail)
+        headers = _headers(p["headers"], fail) if "headers" in p else None
+        for _, v in headers or ():
+            _check_template(v, "probes.headers", fail)
+        access = _access(p.get("access", {}), "probes.access", fail)
+        if not access:
+            raise fail("probes.access", "a probe must say what it reads (access = { ... })")
+        out.append(Probe(path, access, headers))
+    return tuple(out)
 
 
 def _identity(raw: Any, fail: Any) -> tuple[tuple[str, str, str], ...]:

@@ -4,14 +4,16 @@ declaration's own host (or the override the user set for that name), judge the a
 from __future__ import annotations
 
 import base64
+import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import quote
 
 from scanner.errors import VerifyError
+from scanner.models import VerificationStatus
 from scanner.verify.base import Credential, Outcome, VerifyContext, invalid, not_checked, unknown, valid
-from scanner.verify.declaration import Declaration, Match
+from scanner.verify.declaration import Declaration, Extract, Match
 from scanner.verify.http import HttpResponse
 
 _MISSING = object()
@@ -35,7 +37,68 @@ class DeclaredCheck:
             resp = send(d, d.method, d.path, d.headers, d.body, credential, ctx, d.basic)
         except VerifyError as e:
             return unknown(f"{d.name}: {e}")
-        return judge(d, resp)
+        outcome = judge(d, resp)
+        if outcome.status is VerificationStatus.VALID and (d.access or d.probes):
+            outcome = replace(outcome, access=reach(d, resp, credential, ctx))
+        return outcome
+
+
+def reach(d: Declaration, resp: HttpResponse, credential: Credential, ctx: VerifyContext) -> dict[str, Any]:
+    """The blast radius: `access` read from the check's answer, then from each probe's (a probe that
+    fails is named under `not_read`, never guessed)."""
+    out = extract_all(d.access, resp)
+    missed = []
+    for p in d.probes:
+        try:
+            got = send(d, "GET", p.path, d.headers if p.headers is None else p.headers, "", credential, ctx,
+                       d.basic if p.headers is None else None)
+        except VerifyError as e:
+            missed.append(f"{p.path} ({e})")
+            continue
+        if not 200 <= got.status < 300 or got.json() is None:
+            missed.append(f"{p.path} (HTTP {got.status})")
+            continue
+        out.update(extract_all(p.access, got))
+    if missed:
+        out["not_read"] = missed
+    return out
+
+
+def extract_all(extracts: tuple[Extract, ...], resp: HttpResponse) -> dict[str, Any]:
+    data = resp.json()
+    out = {}
+    for e in extracts:
+        value = extract(e, resp, data)
+        if value is not None:
+            out[e.field] = value
+    return out
+
+
+def extract(e: Extract, resp: HttpResponse, data: Any) -> Any:
+    if e.kind == "header":
+        return resp.headers.get(e.what)
+    if e.kind == "header-list":
+        raw = resp.headers.get(e.what)
+        return [s.strip() for s in raw.split(",") if s.strip()] if raw is not None else None
+    if e.kind == "json":
+        got = lookup(data, e.what)
+        return None if got is _MISSING or isinstance(got, Mapping) else got
+    path, _, spec = e.what.rpartition("|")
+    items = lookup(data, path) if path else data
+    if not isinstance(items, list):
+        return None
+    if e.kind == "count":
+        more = 'rel="next"' in resp.headers.get("link", "")
+        return f"{len(items)}+" if more else len(items)
+    if e.kind == "each":
+        return [i[spec] for i in items if isinstance(i, Mapping) and isinstance(i.get(spec), str | int | float)]
+    name, _, raw = spec.partition("=")
+    try:
+        wanted = json.loads(raw)
+    except ValueError:
+        wanted = raw
+    return any(isinstance(i, Mapping) and type(i.get(name)) is type(wanted) and i.get(name) == wanted
+               for i in items)
 
 
 def send(d: Declaration, method: str, path: str, header_templates: tuple[tuple[str, str], ...], body: str,

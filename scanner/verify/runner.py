@@ -44,7 +44,7 @@ def verify_findings(findings: Sequence[Finding], settings: VerifySettings,
         else:
             o = _combine([outcomes[c.cache_key] for c in p])
             at = None if o.status is VerificationStatus.NOT_CHECKED else checked_at
-            v = Verification(o.status, o.detail, at, dict(o.identity))
+            v = Verification(o.status, o.detail, at, dict(o.identity), dict(o.access))
         out.append(replace(f, verification=v))
     return out
 

@@ -34,7 +34,7 @@ class GitHub:
 
     @property
     def asked(self) -> int:
-        return len(self.server.requests)
+        return len(self.server.at("/user"))
 
 
 @pytest.fixture

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from collections.abc import Iterator
@@ -105,7 +106,35 @@ def test_one_sts_call_per_distinct_pair(pair: tuple[str, str], aws: MotoLab) -> 
     finally:
         proxy.stop()
     assert len(out) == 8
-    assert proxy.actions == ["GetCallerIdentity"]
+    assert proxy.actions.count("GetCallerIdentity") == 1
+    # the blast radius is read once per pair too, with the pair itself
+    assert sorted(a for a in proxy.actions if a != "GetCallerIdentity") == [
+        "ListAttachedUserPolicies", "ListGroupsForUser", "ListUserPolicies"]
+
+
+def test_what_a_live_pair_can_reach_is_read_with_the_pair(aws: MotoLab, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.fixtures.moto_server import ADMIN_POLICY
+
+    monkeypatch.setenv("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")  # AWS's own AdministratorAccess policy
+    aws.server.reset()
+    iam = aws.client("iam")
+    key_id, secret = scannable_key(aws, "ci-admin")
+    iam.put_user_policy(UserName="ci-admin", PolicyName="read-iam", PolicyDocument=json.dumps(ADMIN_POLICY))
+    iam.create_group(GroupName="deployers")
+    iam.add_user_to_group(GroupName="deployers", UserName="ci-admin")
+    iam.attach_user_policy(UserName="ci-admin", PolicyArn="arn:aws:iam::aws:policy/AdministratorAccess")
+    blind_id, blind_secret = scannable_key(aws, "blind")  # no policy at all: may not read IAM
+    aws.enforce()
+    out = verify(scan_text(config_text(key_id, secret)) + scan_text(config_text(blind_id, blind_secret),
+                                                                    path="other/credentials"))
+    reach = {f.verification.identity["arn"].split("/")[-1]: dict(f.verification.access)
+             for f in out if f.verification and f.verification.status is VerificationStatus.VALID}
+    assert reach["ci-admin"] == {"principal": "user", "root": False, "policies": ["AdministratorAccess"],
+                                 "inline_policies": ["read-iam"], "groups": ["deployers"], "admin": True}
+    blind = reach["blind"]
+    assert blind["principal"] == "user" and "policies" not in blind and "admin" not in blind
+    assert blind["not_read"] == ["iam:ListAttachedUserPolicies (AccessDenied)", "iam:ListUserPolicies (AccessDenied)",
+                                 "iam:ListGroupsForUser (AccessDenied)"], blind
 
 
 def test_throttling_is_retried(pair: tuple[str, str], aws: MotoLab) -> None:

@@ -49,7 +49,7 @@ def test_a_hostile_keysweep_toml_cannot_collect_the_secrets(github: FakeHttpServ
     assert f["verification"]["status"] == "valid"
     assert f["verification"]["identity"] == {"login": "octocat", "scopes": ["repo"]}
     assert collector.requests == []
-    assert len(github.requests) == 1
+    assert len(github.at("/user")) == 1
 
 
 def test_only_verified_keeps_live_secrets(github: FakeHttpServer, tmp_path: Path) -> None:
@@ -60,7 +60,7 @@ def test_only_verified_keeps_live_secrets(github: FakeHttpServer, tmp_path: Path
     (tree / "b.py").write_text(f'DEAD = "{dead}"\n')
     code, out, _ = keysweep("scan", "--only-verified", "--format", "json", "--no-progress", str(tree))
     kept = json.loads(out)
-    assert len(github.requests) == 2  # both were checked
+    assert len(github.at("/user")) == 2  # both were checked
     assert [f["path"].rsplit("/", 1)[-1] for f in kept] == ["a.py"] and code == 1
 
 

@@ -117,10 +117,10 @@ def test_checks_in_flight_per_provider_are_capped_while_other_providers_proceed(
     settings = settings_for({"github": gh.url, "npm": npm.url}, concurrency="8", provider_concurrency="2",
                             rate="0")
     out = verify_findings(findings, settings, RULES)
-    assert len(gh.requests) == 12 and len(npm.requests) == 4
+    assert len(gh.at("/user")) == 12 and len(npm.at("/-/whoami")) == 4
     assert gh_state["max"] == 2 and npm_state["max"] == 2
     # npm's four were not queued behind github's twelve: the first npm request came early
-    order = sorted([(r.at, "gh") for r in gh.requests] + [(r.at, "npm") for r in npm.requests])
+    order = sorted([(r.at, "gh") for r in gh.at("/user")] + [(r.at, "npm") for r in npm.at("/-/whoami")])
     assert [who for _, who in order][:4].count("npm") >= 1
     assert all(f.verification is not None and f.verification.status.value == "valid" for f in out)
 
@@ -132,4 +132,4 @@ def test_the_rate_holds_across_workers(fake_http: Factory) -> None:
     settings = settings_for({"github": gh.url}, concurrency="6", rate="20", burst="1")
     verify_findings(findings, settings, RULES)
     times = sorted(r.at for r in gh.requests)
-    assert len(times) == 6 and times[-1] - times[0] >= 5 / 20 * 0.9
+    assert len(gh.at("/user")) == 6 and times[-1] - times[0] >= 5 / 20 * 0.9

@@ -32,7 +32,7 @@ def test_a_live_token_is_valid_with_its_identity(fake: Fake, fake_http: Factory)
     status, _, identity = check(fake, server, fake.token)
     assert status is VerificationStatus.VALID
     assert identity.items() >= dict(fake.identity).items()
-    [req] = server.requests
+    [req] = server.at(fake.path)
     assert req.headers["user-agent"] == f"keysweep/{__version__}"
 
 
@@ -51,7 +51,7 @@ def test_rate_limited_then_answered(fake: Fake, fake_http: Factory) -> None:
     server.route(fake.method, fake.path, sequence(json_reply(429, {}, {"Retry-After": "0"}), fake.ok))
     status, _, _ = check(fake, server, fake.token)
     assert status is VerificationStatus.VALID
-    assert len(server.requests) == 2
+    assert len(server.at(fake.path)) == 2
 
 
 @by_provider

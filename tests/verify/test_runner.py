@@ -22,7 +22,7 @@ def test_one_request_per_distinct_secret(fake_http: Factory) -> None:
     findings = [finding("github-token", GITHUB.token, path=f"src/f{i}.py") for i in range(6)]
     findings += [finding("github-token", other, path=f"lib/g{i}.py") for i in range(3)]
     out = verify_findings(findings, settings_for({"github": server.url}), RULES)
-    assert len(server.requests) == 2
+    assert len(server.at("/user")) == 2
     statuses = [f.verification.status for f in out if f.verification]
     assert statuses == [VerificationStatus.VALID] * 6 + [VerificationStatus.INVALID] * 3
     assert [f.path for f in out] == [f.path for f in findings]
@@ -35,7 +35,7 @@ def test_a_shared_cache_spans_calls(fake_http: Factory) -> None:
     settings = settings_for({"github": server.url})
     for path in ("a.py", "b.py"):
         verify_findings([finding("github-token", GITHUB.token, path=path)], settings, RULES, cache=cache)
-    assert len(server.requests) == 1
+    assert len(server.at("/user")) == 1
 
 
 def test_concurrency_is_limited(fake_http: Factory) -> None:
@@ -55,7 +55,7 @@ def test_concurrency_is_limited(fake_http: Factory) -> None:
     server.route("GET", "/user", handle)
     findings = [finding("github-token", f"token-{i}") for i in range(12)]
     verify_findings(findings, settings_for({"github": server.url}, concurrency="3"), RULES)
-    assert len(server.requests) == 12
+    assert len(server.at("/user")) == 12
     assert 1 <= state["max"] <= 3
 
 
@@ -68,7 +68,7 @@ def test_each_secret_goes_to_its_own_provider_only(fake_http: Factory) -> None:
     assert {f.verification.status for f in out if f.verification} == {VerificationStatus.VALID}
     assert all(SLACK.token not in str(r.headers) for r in gh.requests)
     assert all(GITHUB.token not in str(r.headers) for r in sl.requests)
-    assert len(gh.requests) == len(sl.requests) == 1
+    assert len(gh.at("/user")) == len(sl.at("/auth.test")) == 1
 
 
 def test_a_redirect_never_carries_the_secret_elsewhere(fake_http: Factory) -> None:
