@@ -22,7 +22,7 @@ only parses and validates declarations (it is imported when rules load, so it st
                done = [{ status = [204] }], gone = [{ status = [401] }] }   # where the provider has an API
 
 Answers are judged in this order: throttled, invalid, limited, valid; anything else is `unknown`.
-A `valid` answer must also be a JSON object, so an HTML error page or a firewall's page is never
+A `valid` answer must also be JSON (an object or an array), so an HTML error page or a firewall's page is never
 taken for a live key. The host comes only from `base`: templates may not touch the scheme or host,
 and a test points a declaration elsewhere only through KEYSWEEP_<NAME>_URL or the user's
 `[verify.urls]` (see settings.py).
@@ -50,7 +50,7 @@ _NAME = re.compile(r"[a-z0-9][a-z0-9-]{0,62}")
 _PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 _PLACEHOLDERS = {"secret", "key_id"}
 _IDENTITY = re.compile(r"(json|header|header-list):(.+)")
-_HEADER_NAME = re.compile(r"[A-Za-z0-9-]{1,64}")
+_HEADER_NAME = re.compile(r"[A-Za-z0-9_-]{1,64}")
 Scalar = str | int | float | bool
 
 
@@ -260,7 +260,7 @@ def _headers(raw: Any, fail: Any) -> tuple[tuple[str, str], ...]:
     out = []
     for k, v in raw.items():
         if not _HEADER_NAME.fullmatch(k) or not isinstance(v, str):
-            raise fail("headers", f"'{k}': a header name (letters, digits, '-') and a string template")
+            raise fail("headers", f"'{k}': a header name (letters, digits, '-', '_') and a string template")
         if k.lower() == "host":
             raise fail("headers", "may not set Host: the host comes only from `base`")
         out.append((k, v))

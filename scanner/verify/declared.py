@@ -131,8 +131,8 @@ def judge(d: Declaration, resp: HttpResponse) -> Outcome:
         return valid(f"{d.name} knows the credential but it lacks permission for this check (HTTP {resp.status})")
     if any(matches(m, resp) for m in d.valid):
         data = resp.json()
-        if not isinstance(data, Mapping):
-            return unknown(f"{d.name}: unexpected answer (HTTP {resp.status}, not a JSON object)")
+        if not isinstance(data, Mapping | list):
+            return unknown(f"{d.name}: unexpected answer (HTTP {resp.status}, not JSON)")
         return valid(f"{d.name} accepted the credential", **identity(d, resp, data))
     return unknown(f"{d.name}: unexpected answer (HTTP {resp.status})")
 
@@ -165,7 +165,7 @@ def lookup(data: Any, path: str) -> Any:
     return cur
 
 
-def identity(d: Declaration, resp: HttpResponse, data: Mapping[str, Any]) -> dict[str, Any]:
+def identity(d: Declaration, resp: HttpResponse, data: Any) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for field, where, what in d.identity:
         if where == "json":
