@@ -23,6 +23,7 @@ class Credential:
     provider: str
     secret: str
     key_id: str | None = None
+    context: str = field(default="", compare=False)  # the finding's whole match (e.g. a connection string)
 
     @property
     def cache_key(self) -> str:

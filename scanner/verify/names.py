@@ -5,6 +5,7 @@ tests/verify keep this list equal to `registry.VERIFIERS`."""
 from __future__ import annotations
 
 VERIFIER_NAMES = frozenset({
+    "azure-storage", "gcp-service-account",
     "aftership", "airtable", "aiven", "anthropic", "apify", "apollo", "appveyor", "asana", "assemblyai", "astra-db",
     "aws", "baseten", "bitrise", "brevo", "browserbase", "bugsnag", "buildkite", "bunny", "buttercms", "calcom",
     "campaign-monitor", "cerebras", "circleci", "clickup", "close", "cloudflare", "cloudsmith", "cockroachdb",

@@ -51,7 +51,7 @@ def _credentials(f: Finding, role: RuleRole, roles: Mapping[str, RuleRole],
                  by_fp: Mapping[str, Finding]) -> tuple[Credential, ...]:
     provider = role.provider or ""
     if role.pair is None:
-        return (Credential(provider, f.secret),)
+        return (Credential(provider, f.secret, context=f.match),)
     family, side = role.pair
     other = "secret" if side == "id" else "id"
     partners = [by_fp[fp] for fp in f.linked

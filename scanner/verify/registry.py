@@ -9,10 +9,12 @@ from collections.abc import Iterable
 from scanner.models import Rule
 from scanner.rules import builtin_declarations
 from scanner.verify.aws import AWS
+from scanner.verify.azure import AZURE_STORAGE
 from scanner.verify.base import Verifier
 from scanner.verify.declared import DeclaredCheck
+from scanner.verify.gcp import GCP_SERVICE_ACCOUNT
 
-CODE: dict[str, Verifier] = {v.name: v for v in (AWS,)}
+CODE: dict[str, Verifier] = {v.name: v for v in (AWS, AZURE_STORAGE, GCP_SERVICE_ACCOUNT)}
 VERIFIERS: dict[str, Verifier] = {**CODE, **{d.name: DeclaredCheck(d) for d in builtin_declarations()}}
 
 
