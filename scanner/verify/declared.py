@@ -125,6 +125,8 @@ def fill(template: str, values: Mapping[str, str], quoted: bool = False) -> str:
 def judge(d: Declaration, resp: HttpResponse) -> Outcome:
     if any(matches(m, resp) for m in d.throttled):
         return unknown(f"{d.name}: still rate limited after retries")
+    if resp.status == 403 and _is_page(resp):
+        return unknown(f"{d.name}: a web page instead of the API's answer (HTTP 403: a firewall or proxy?)")
     if any(matches(m, resp) for m in d.invalid):
         return invalid(f"{d.name} rejected the credential (HTTP {resp.status})")
     if any(matches(m, resp) for m in d.limited):
@@ -135,6 +137,12 @@ def judge(d: Declaration, resp: HttpResponse) -> Outcome:
             return unknown(f"{d.name}: unexpected answer (HTTP {resp.status}, not JSON)")
         return valid(f"{d.name} accepted the credential", **identity(d, resp, data))
     return unknown(f"{d.name}: unexpected answer (HTTP {resp.status})")
+
+
+def _is_page(resp: HttpResponse) -> bool:
+    """An HTML page (a web firewall's, a proxy's) rather than the provider's API answering."""
+    kind = resp.headers.get("content-type", "").lower()
+    return "html" in kind or resp.body.lstrip()[:1] == b"<"
 
 
 def matches(m: Match, resp: HttpResponse) -> bool:

@@ -77,7 +77,8 @@ def test_a_hanging_provider_times_out_as_unknown(fake: Fake, fake_http: Factory)
     (200, {"Content-Type": "application/json"}, b"[1, 2"),
     (500, {}, b"oops"),
     (302, {"Location": "http://127.0.0.1:9/elsewhere"}, b""),
-], ids=["html", "broken-json", "server-error", "redirect"])
+    (403, {"Content-Type": "text/html"}, b"<html><h1>Access denied</h1>Request blocked by the firewall</html>"),
+], ids=["html", "broken-json", "server-error", "redirect", "firewall-403"])
 @by_provider
 def test_garbage_is_unknown(fake: Fake, fake_http: Factory, reply: tuple) -> None:
     server = fake_http()
