@@ -221,7 +221,8 @@ def _iam_verification(record: Mapping[str, Any]) -> Verification | None:
         return None
     try:
         return Verification(status=VerificationStatus(v.get("status", "not_checked")), detail=str(v.get("detail", "")),
-                            checked_at=v.get("checked_at"), identity=v.get("identity") or {})
+                            checked_at=v.get("checked_at"), identity=v.get("identity") or {},
+                            access=v.get("access") or {})
     except ValueError:
         return None
 
@@ -269,6 +270,10 @@ def render_text(x: Exposure) -> str:
         v = x.verification
         lines.append(f"  verified   {v.status.value}" + (f" ({v.detail})" if v.detail else "")
                      + (f" at {v.checked_at}" if v.checked_at else ""))
+        if v.access:
+            from scanner.report.base import reach_text
+
+            lines.append(f"  can reach  {reach_text(v.access)}")
     lines += [f"  IAM        {_iam_line(r)}" for r in x.iam]
     if x.key_ids and not x.iam:
         lines.append(f"  IAM        no record for {', '.join(x.key_ids)} "

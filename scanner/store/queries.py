@@ -81,7 +81,8 @@ def _verification(text: str | None) -> Verification | None:
         return None
     d = json.loads(text)
     return Verification(status=VerificationStatus(d.get("status", "not_checked")), detail=d.get("detail", ""),
-                        checked_at=d.get("checked_at"), identity=d.get("identity") or {})
+                        checked_at=d.get("checked_at"), identity=d.get("identity") or {},
+                        access=d.get("access") or {})
 
 
 def fingerprints_by_hash(conn: sqlite3.Connection, hash20: str) -> list[str]:

@@ -107,6 +107,12 @@ def test_a_secret_from_history_only_is_read_back_from_its_commit(tmp_path: Path,
     [row] = rows
     assert row["path"] == "settings.py" and row["verification"]["identity"]["login"] == "octocat"
     assert row["previous_status"] == "not_checked"
+    # what the live token can reach is kept in the store and reported from it, in the exposure story too
+    _, out, _ = ks("report", "--store", str(store), "--all", "--format", "json")
+    [stored] = json.loads(out)
+    assert stored["verification"]["access"]["scopes"] == ["repo"]
+    _, story, _ = ks("exposure", stored["fingerprint"], "--store", str(store))
+    assert "can reach  scopes repo" in story
 
 
 def test_a_repository_that_is_gone_is_one_line_and_the_others_are_checked(tmp_path: Path, fleet: Fleet,
