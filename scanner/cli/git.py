@@ -101,7 +101,8 @@ def _staged(repo: str, engine: Engine, options: ScanOptions, how: Finish) -> int
         warn_line(w)
     code, shown = finish_with(result.findings, how, engine.rules, {"bytes_scanned": result.bytes_scanned,
                                                                   "checksum_dropped": engine.checksum_dropped,
-                                                                  "timed_out": engine.timed_out})
+                                                                  "timed_out": engine.timed_out,
+                                                                  "warnings": tuple(result.warnings)})
     if code:
         sys.stderr.write(ways_out(shown, how.baseline_path))
     return code
@@ -128,7 +129,8 @@ def _history(repo: str, engine: Engine, scan: ScanOptions, how: Finish, no_progr
                                      result.bytes_scanned / 1e6, result.seconds)
     code = finish(sort_findings(result.findings), how, engine.rules,
                   {"seconds": result.seconds, "checksum_dropped": result.checksum_dropped,
-                   "timed_out": result.timed_out, "incomplete": result.incomplete})
+                   "timed_out": result.timed_out, "incomplete": result.incomplete,
+                   "warnings": tuple(result.warnings)})
     if result.incomplete and not allow_partial:
         sys.stderr.write(f"keysweep: the history of {repo} could not be read in full ({'; '.join(result.incomplete)})"
                          "; exit 3 (--allow-partial accepts a partial scan)\n")

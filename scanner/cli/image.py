@@ -48,5 +48,6 @@ def image(target: str, fmt: str, output: str | None, redact: bool, show_secrets:
     how = Finish(fmt, output, redact, show_secrets, baseline_path, verify, only_verified, min_confidence,
                  prepared.trusted.suppressions)
     stats = {"files_scanned": result.files_scanned, "bytes_scanned": result.bytes_scanned,
-             "seconds": result.seconds, "checksum_dropped": result.checksum_dropped, "timed_out": result.timed_out}
+             "seconds": result.seconds, "checksum_dropped": result.checksum_dropped, "timed_out": result.timed_out,
+             "warnings": result.warnings}
     return finish(sort_findings(result.findings), how, prepared.engine.rules, stats)

@@ -52,5 +52,5 @@ def scan(paths: tuple[str, ...], fmt: str, output: str | None, redact: bool, sho
                  trusted.suppressions)
     stats = {"files_scanned": result.files_scanned, "bytes_scanned": result.bytes_scanned,
              "seconds": result.seconds, "checksum_dropped": result.checksum_dropped,
-             "timed_out": result.timed_out}
+             "timed_out": result.timed_out, "warnings": result.warnings}
     return finish(result.findings, how, engine.rules, stats)

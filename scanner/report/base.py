@@ -34,6 +34,7 @@ class ReportContext:
     config_source: str | None = None
     nothing_found: str | None = None  # the text report's line when there is nothing to list
     incomplete: tuple[str, ...] = ()  # why the scan could not read everything it was asked to
+    warnings: tuple[str, ...] = ()  # what was skipped or cut short, one line each (never a secret)
     extra: Mapping[str, Any] = field(default_factory=dict)
 
 

@@ -80,7 +80,20 @@ def render(findings: Sequence[Finding], ctx: ReportContext) -> str:
                 "rules": descriptors,
             }},
             "results": results,
+            "invocations": [_invocation(ctx)],
             "columnKind": "unicodeCodePoints",
         }],
     }
     return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+
+
+def _invocation(ctx: ReportContext) -> dict[str, Any]:
+    """How the run went: not successful when it could not read everything it was asked to; each
+    warning (a file skipped, an archive cut short, a rule out of its time budget) a notification."""
+    notes = [{"level": "warning", "message": {"text": w}} for w in ctx.warnings]
+    if ctx.timed_out:
+        notes.append({"level": "warning", "message": {"text": (
+            f"{ctx.timed_out} rule search(es) ran out of their time budget; the text after that point was not "
+            "searched with those rules")}})
+    notes += [{"level": "error", "message": {"text": why}} for why in ctx.incomplete]
+    return {"executionSuccessful": not ctx.incomplete, "toolExecutionNotifications": notes}

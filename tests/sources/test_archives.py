@@ -188,3 +188,19 @@ def test_an_archive_over_the_file_size_limit_in_history_is_still_opened(tmp_path
     assert code == 1, err
     assert [(f["path"], f["commit"]) for f in json.loads(out)] == [("dist/bundle.jar!app.properties", commit)]
     assert "dist/blob.bin in commit" in err and "over --max-file-size" in err
+
+
+def test_sarif_carries_the_warnings_as_tool_notifications(tmp_path: Path) -> None:
+    import json
+
+    from tests.cloud.runcli import keysweep
+
+    (tmp_path / "broken.zip").write_bytes(zip_bytes({"x.sh": TOKEN})[:40])
+    (tmp_path / "plain.sh").write_text(TOKEN)
+    code, out, _ = keysweep("scan", str(tmp_path), "--format", "sarif", "--no-progress")
+    [invocation] = json.loads(out)["runs"][0]["invocations"]
+    notes = [n["message"]["text"] for n in invocation["toolExecutionNotifications"]]
+    assert code == 1 and invocation["executionSuccessful"] is True
+    assert any("broken.zip: corrupt archive" in n for n in notes), notes
+    assert all(n.get("level") == "warning" for n in invocation["toolExecutionNotifications"])
+    assert TOKEN not in json.dumps(invocation)
