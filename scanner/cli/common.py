@@ -234,18 +234,19 @@ class Progress(Protocol):
     def close(self) -> None: ...
 
 
-def progress_factory(no_progress: bool, what: str = "files") -> Callable[[int, int], Progress | None]:
-    """Returns a factory making a tqdm bar on a terminal stderr; nothing when piped."""
+def progress_factory(no_progress: bool, what: str = "files") -> Callable[[int | None, int], Progress | None]:
+    """Returns a factory making a tqdm bar on a terminal stderr; nothing when piped. A total of None (a
+    walk still going) makes a bar that counts without an end."""
 
-    def make(total_files: int, total_bytes: int) -> Progress | None:
-        if not progress_wanted(no_progress) or total_files < 50:
+    def make(total_files: int | None, total_bytes: int) -> Progress | None:
+        if not progress_wanted(no_progress) or (total_files is not None and total_files < 50):
             return None
         return bar(total_files, what[:-1] if what.endswith("s") else what)
 
     return make
 
 
-def bar(total: int, unit: str, desc: str | None = None) -> Any:
+def bar(total: int | None, unit: str, desc: str | None = None) -> Any:
     """A tqdm bar on stderr, cleared when done (callers decide whether one is wanted)."""
     import shutil
 

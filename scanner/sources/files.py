@@ -3,13 +3,16 @@ in parallel over files (forked workers share the compiled engine)."""
 
 from __future__ import annotations
 
+import collections
 import hashlib
+import itertools
 import logging
 import multiprocessing as mp
 import os
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
+from typing import Any
 
 from scanner.config import ScanOptions
 from scanner.engine import Engine
@@ -27,7 +30,7 @@ from scanner.sources.blobs import (
     scan_text,
     stream_into,
 )
-from scanner.sources.interface import Blob, Run, Skipped, SourceResult
+from scanner.sources.interface import Blob, Progress, Run, Skipped, SourceResult
 from scanner.sources.walk import FileEntry, walk
 
 __all__ = ["FileSource", "StdinSource", "decode_text", "is_binary", "scan_entries", "scan_text"]
@@ -36,6 +39,10 @@ log = logging.getLogger(__name__)
 
 BATCH_BYTES = 4 * 1024 * 1024
 BATCH_FILES = 256
+WINDOW_FILES = 20_000  # entries walked ahead and grouped by size at a time
+IN_FLIGHT_PER_WORKER = 3  # batches handed out and not yet collected, per worker
+CACHE_ENTRIES = 50_000  # contents remembered per worker for duplicate files, then forgotten
+HEAD_BYTES = 4096  # read to tell apart files of one size when many share it
 PARALLEL_MIN_BYTES = 2 * 1024 * 1024
 STREAM_MIN_BYTES = 16 * 1024 * 1024  # larger files are read in windows, not whole (Terraform files excepted)
 
@@ -65,6 +72,9 @@ class _Batch:
         return self.cache.get((digest, self.engine.path_signature(path)))
 
     def remember(self, digest: bytes, path: str, found: list[Finding]) -> None:
+        if len(self.first) >= CACHE_ENTRIES:  # a worker lives for the whole walk: its memory must not grow with it
+            self.first.clear()
+            self.cache.clear()
         if digest not in self.first:
             self.first[digest] = (path, found)
         else:
@@ -159,7 +169,9 @@ def _work(args: tuple[Sequence[FileEntry], frozenset[int]]) -> FileResult:
 
 
 def _batches(entries: Sequence[FileEntry]) -> tuple[list[list[FileEntry]], frozenset[int]]:
-    """Group by size so identical files land in the same batch (and worker cache)."""
+    """Group by size so identical files land in the same batch (and worker cache). A size shared by
+    many different files (fixed-size data, generated chunks) is split by the files' first bytes, so
+    it does not become one batch that a single worker scans alone."""
     by_size: dict[int, list[FileEntry]] = {}
     for e in entries:
         by_size.setdefault(e.size, []).append(e)
@@ -168,44 +180,95 @@ def _batches(entries: Sequence[FileEntry]) -> tuple[list[list[FileEntry]], froze
     cur: list[FileEntry] = []
     cur_bytes = 0
     for size in sorted(by_size, reverse=True):
-        group = by_size[size]
-        cur.extend(group)
-        cur_bytes += size * (1 if size in dup_sizes else len(group))
-        if cur_bytes >= BATCH_BYTES or len(cur) >= BATCH_FILES:
-            batches.append(cur)
-            cur, cur_bytes = [], 0
+        for group in _alike(by_size[size], size):
+            cur.extend(group)
+            cur_bytes += size * (1 if size in dup_sizes else len(group))
+            if cur_bytes >= BATCH_BYTES or len(cur) >= BATCH_FILES:
+                batches.append(cur)
+                cur, cur_bytes = [], 0
     if cur:
         batches.append(cur)
     return batches, dup_sizes
 
 
-def scan_entries(engine: Engine, entries: Sequence[FileEntry], jobs: int, max_size: int,
+def _alike(group: list[FileEntry], size: int) -> list[list[FileEntry]]:
+    """Files of one size that may be identical: all of them while they are little to read; above
+    that, sub-groups by a digest of their first bytes (files that differ there differ)."""
+    if len(group) < 2 or size * len(group) <= BATCH_BYTES:
+        return [group]
+    heads: dict[bytes, list[FileEntry]] = {}
+    for e in group:
+        try:
+            with open(e.real, "rb") as fh:
+                key = hashlib.blake2b(fh.read(HEAD_BYTES), digest_size=16).digest()
+        except OSError:
+            key = b""  # the batch reports why it cannot be read
+        heads.setdefault(key, []).append(e)
+    return list(heads.values())
+
+
+def scan_entries(engine: Engine, entries: Iterable[FileEntry], jobs: int, max_size: int,
                  on_progress: Callable[[int], object] | None = None,
-                 archives: ArchiveLimits | None = None) -> Iterator[FileResult]:
-    """Scan files, yielding one result per batch as it completes; `on_progress` gets file counts."""
+                 archives: ArchiveLimits | None = None,
+                 on_start: Callable[[int | None, int | None], object] | None = None) -> Iterator[FileResult]:
+    """Scan files as the walk yields them, one result per batch as it completes; memory stays bounded
+    whatever the number of files (a window of entries at a time, a few batches in flight).
+    `on_start` gets the number of files and bytes when the walk ended within the first window, else
+    (None, None); `on_progress` gets file counts."""
     global _WORKER
-    batches, dup_sizes = _batches(entries)
-    total = sum(e.size for e in entries)
-    if jobs <= 1 or len(batches) <= 1 or total < PARALLEL_MIN_BYTES or "fork" not in mp.get_all_start_methods():
+    it = iter(entries)
+    first = list(itertools.islice(it, WINDOW_FILES))
+    complete = len(first) < WINDOW_FILES
+    first_bytes = sum(e.size for e in first)
+    if on_start is not None:
+        on_start(len(first) if complete else None, first_bytes if complete else None)
+    windows = itertools.chain([first], _windows_of(it))
+    small = complete and (first_bytes < PARALLEL_MIN_BYTES or len(_batches(first)[0]) <= 1)
+    if jobs <= 1 or small or "fork" not in mp.get_all_start_methods():
         runner = _Batch(engine, max_size, archives)
-        for b in batches:
-            res = runner.run(b, dup_sizes)
-            if on_progress:
-                on_progress(len(b))
-            yield res
+        for window in windows:
+            batches, dup_sizes = _batches(window)
+            for b in batches:
+                res = runner.run(b, dup_sizes)
+                if on_progress:
+                    on_progress(len(b))
+                yield res
         return
     # rule regexes are compiled lazily in each worker (in parallel, and only those its files need),
-    # not all up front in this process while the workers wait
+    # not all up front in this process while the workers wait; workers are forked before the walk goes
+    # on, so they do not inherit its memory
     _WORKER = _Batch(engine, max_size, archives)
     ctx = mp.get_context("fork")
+    workers = jobs
     try:
-        with ctx.Pool(processes=min(jobs, len(batches))) as pool:
-            for res in pool.imap_unordered(_work, [(b, dup_sizes) for b in batches], chunksize=1):
-                if on_progress:
-                    on_progress(res.files_scanned + res.files_skipped)
-                yield res
+        with ctx.Pool(processes=workers) as pool:
+            pending: collections.deque[Any] = collections.deque()
+            for window in windows:
+                batches, dup_sizes = _batches(window)
+                for b in batches:
+                    pending.append(pool.apply_async(_work, ((b, dup_sizes),)))
+                    while len(pending) >= IN_FLIGHT_PER_WORKER * workers:
+                        yield _collect(pending.popleft().get(), on_progress)
+            while pending:
+                yield _collect(pending.popleft().get(), on_progress)
     finally:
         _WORKER = None
+
+
+def _collect(res: FileResult, on_progress: Callable[[int], object] | None) -> FileResult:
+    if on_progress:
+        on_progress(res.files_scanned + res.files_skipped)
+    return res
+
+
+def _windows_of(entries: Iterator[FileEntry]) -> Iterator[list[FileEntry]]:
+    """The walk in windows of WINDOW_FILES entries: identical files within a window (grouped by size)
+    are scanned once; the window bounds what is held at a time."""
+    while True:
+        window = list(itertools.islice(entries, WINDOW_FILES))
+        if not window:
+            return
+        yield window
 
 
 @dataclass(frozen=True)
@@ -233,24 +296,52 @@ class FileSource:
     def scan(self, engine: Engine, options: ScanOptions, run: Run) -> SourceResult:
         t0 = time.perf_counter()
         walk_warnings: list[str] = []
+        bars: list[Progress] = []
 
         def _warn(msg: str) -> None:
             walk_warnings.append(msg)
             run.warning(msg)
 
-        entries = list(walk(self.paths, options.exclude, _warn, options.follow_symlinks))
-        bar = run.progress(len(entries), sum(e.size for e in entries)) if run.progress else None
-        total = SourceResult(warnings=tuple(walk_warnings))
+        def _start(files: int | None, nbytes: int | None) -> None:
+            made = run.progress(files, nbytes or 0) if run.progress else None
+            if made is not None:
+                bars.append(made)
+
+        entries = walk(self.paths, options.exclude, _warn, options.follow_symlinks)
+        total = _Total()
         try:
             for res in scan_entries(engine, entries, options.workers, options.max_file_size,
-                                    bar.update if bar is not None else None, archive_limits(options)):
+                                    lambda n: [b.update(n) for b in bars], archive_limits(options), _start):
                 for w in res.warnings:
                     run.warning(w)
-                total += res
+                total.add(res)
         finally:
-            if bar is not None:
-                bar.close()
-        return replace(total, seconds=time.perf_counter() - t0)
+            for b in bars:
+                b.close()
+        return replace(total.result(), warnings=tuple(walk_warnings) + tuple(total.warnings),
+                       seconds=time.perf_counter() - t0)
+
+
+class _Total:
+    """Batch results added up in lists (adding SourceResults copies their tuples each time)."""
+
+    def __init__(self) -> None:
+        self.findings: list[Finding] = []
+        self.warnings: list[str] = []
+        self.notes: list[str] = []
+        self.counts = [0, 0, 0, 0, 0]  # scanned, skipped, bytes, checksum dropped, timed out
+
+    def add(self, r: SourceResult) -> None:
+        self.findings.extend(r.findings)
+        self.warnings.extend(r.warnings)
+        self.notes.extend(r.notes)
+        for i, v in enumerate((r.files_scanned, r.files_skipped, r.bytes_scanned, r.checksum_dropped, r.timed_out)):
+            self.counts[i] += v
+
+    def result(self) -> SourceResult:
+        scanned, skipped, nbytes, dropped, timed = self.counts
+        return SourceResult(tuple(self.findings), scanned, skipped, nbytes, 0.0, tuple(self.warnings),
+                            tuple(self.notes), dropped, timed)
 
 
 def cpu_jobs(requested: int) -> int:

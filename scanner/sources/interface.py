@@ -28,7 +28,7 @@ class Progress(Protocol):
     def close(self) -> None: ...
 
 
-ProgressFactory = Callable[[int, int], "Progress | None"]  # (items, bytes) -> a bar or None
+ProgressFactory = Callable[[int | None, int], "Progress | None"]  # (items or None: not known yet, bytes) -> a bar
 
 
 @dataclass(frozen=True)

@@ -46,7 +46,7 @@ def walk(targets: Sequence[str], exclude: Sequence[str], warn: Warn,
     each other would otherwise multiply the paths), and the walk keeps its own stack: depth is not
     limited by Python's recursion limit."""
     seen_dirs: set[tuple[int, int]] = set()
-    seen_files: set[tuple[int, int]] = set()
+    seen_files: set[int] = set()  # (device, inode) folded into one int: a million files cost ~60 MB, not ~150
     for target in targets:
         try:
             st = os.stat(target)
@@ -60,8 +60,8 @@ def walk(targets: Sequence[str], exclude: Sequence[str], warn: Warn,
             base = target.rstrip("/") or "/"
             yield from _walk_dir(base, exclude, warn, follow_symlinks, (st.st_dev, st.st_ino), seen_dirs, seen_files)
         elif stat.S_ISREG(st.st_mode):
-            if (st.st_dev, st.st_ino) not in seen_files:
-                seen_files.add((st.st_dev, st.st_ino))
+            if _file_key(st) not in seen_files:
+                seen_files.add(_file_key(st))
                 yield FileEntry(path=target, real=target, size=st.st_size)
         else:
             warn(f"{target}: not a regular file (FIFO, socket or device); skipped")
@@ -83,7 +83,7 @@ class _Frame:
 
 
 def _walk_dir(base: str, exclude: Sequence[str], warn: Warn, follow: bool, root: tuple[int, int],
-              seen_dirs: set[tuple[int, int]], seen_files: set[tuple[int, int]]) -> Iterator[FileEntry]:
+              seen_dirs: set[tuple[int, int]], seen_files: set[int]) -> Iterator[FileEntry]:
     if root in seen_dirs:
         log.info("%s: already scanned through another path; skipped", base)
         return
@@ -132,12 +132,17 @@ def _walk_dir(base: str, exclude: Sequence[str], warn: Warn, follow: bool, root:
             elif stat.S_ISREG(st.st_mode):
                 if excluded(child_rel, exclude):
                     continue
-                if key in seen_files and (is_link or st.st_nlink == 1):  # hard links are files of their own
+                fkey = _file_key(st)
+                if fkey in seen_files and (is_link or st.st_nlink == 1):  # hard links are files of their own
                     log.info("%s: already scanned through another path; skipped", os.path.join(base, child_rel))
                     continue
-                seen_files.add(key)
+                seen_files.add(fkey)
                 shown = child_rel if base == "." else os.path.join(base, child_rel)
                 yield FileEntry(path=shown, real=os.path.join(base, child_rel), size=st.st_size)
             else:
                 warn(f"{os.path.join(base, child_rel)}: not a regular file (FIFO, socket or device); skipped")
         stack.extend(reversed(subdirs))
+
+
+def _file_key(st: os.stat_result) -> int:
+    return (st.st_dev << 64) | st.st_ino
