@@ -55,9 +55,8 @@ def scan(targets: Sequence[str], engine: Engine, options: ScanOptions,
     Warnings go to `warn` as they happen and into the result; notes are logged."""
     t0 = time.perf_counter()
     run = Run(warn, progress, stdin, endpoint_url)
-    total = SourceResult()
-    for source in sources_for(targets, lambda paths: FileSource(tuple(paths))):
-        total += source.scan(engine, options, run)
+    total = SourceResult.total(source.scan(engine, options, run)
+                               for source in sources_for(targets, lambda paths: FileSource(tuple(paths))))
     for n in total.notes:
         log.info("%s", n)
     return replace(total, findings=sort_findings(total.findings), seconds=time.perf_counter() - t0)

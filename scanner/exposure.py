@@ -214,15 +214,11 @@ def _resolved(stored: Sequence[StoredOccurrence]) -> tuple[str | None, str | Non
 
 
 def _iam_verification(record: Mapping[str, Any]) -> Verification | None:
-    from scanner.models import VerificationStatus
-
     v = record.get("verification")
     if not isinstance(v, Mapping):
         return None
     try:
-        return Verification(status=VerificationStatus(v.get("status", "not_checked")), detail=str(v.get("detail", "")),
-                            checked_at=v.get("checked_at"), identity=v.get("identity") or {},
-                            access=v.get("access") or {})
+        return Verification.from_dict(v)
     except ValueError:
         return None
 

@@ -137,6 +137,13 @@ class Verification:
             out["access"] = dict(self.access)
         return out
 
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> Verification:
+        """The inverse of `to_dict` (the store, a findings file, an IAM report); ValueError for an
+        unknown status."""
+        return cls(status=VerificationStatus(d.get("status", "not_checked")), detail=str(d.get("detail", "")),
+                   checked_at=d.get("checked_at"), identity=d.get("identity") or {}, access=d.get("access") or {})
+
 
 @dataclass(frozen=True)
 class Finding:

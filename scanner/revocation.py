@@ -69,11 +69,7 @@ def _targets(subjects: Sequence[Finding], context: Sequence[Finding], rules: Seq
     out: dict[Credential, Target] = {}
     for f in subjects:
         p = by_fp[f.fingerprint]
-        if isinstance(p, str):
-            out.setdefault(Credential(f.rule_id, f.secret), Target(Credential(f.rule_id, f.secret), f,
-                                                                     f.fingerprint if f.fingerprint in known else None))
-            continue
-        for c in p:
+        for c in ([Credential(f.rule_id, f.secret)] if isinstance(p, str) else p):  # str: no verifier for the rule
             out.setdefault(c, Target(c, f, f.fingerprint if f.fingerprint in known else None))
     return list(out.values())
 

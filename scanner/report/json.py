@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from scanner.errors import ConfigError
-from scanner.models import Confidence, Finding, Severity, Verification, VerificationStatus
+from scanner.models import Confidence, Finding, Severity, Verification
 from scanner.report.base import CONTRACT_FIELDS, ReportContext, finding_record
 
 _REQUIRED = ("rule_id", "path", "line", "fingerprint", "secret")
@@ -45,12 +45,7 @@ def finding_from_record(rec: Any, where: str) -> Finding:
         raise ConfigError(f"{where}: not a keysweep finding (needs {', '.join(_REQUIRED)})")
     try:
         ver = rec.get("verification") or {}
-        verification = Verification(
-            status=VerificationStatus(ver.get("status", "not_checked")),
-            detail=str(ver.get("detail", "")), checked_at=ver.get("checked_at"),
-            identity=ver.get("identity") or {},
-            access=ver.get("access") or {},
-        )
+        verification = Verification.from_dict(ver)
         extra = {k: v for k, v in rec.items() if k not in CONTRACT_FIELDS and k not in ("subject", "linked")}
         return Finding(
             rule_id=str(rec["rule_id"]), description=str(rec.get("description", "")),

@@ -222,12 +222,12 @@ def scan_entries(engine: Engine, entries: Iterable[FileEntry], jobs: int, max_si
     first_bytes = sum(e.size for e in first)
     if on_start is not None:
         on_start(len(first) if complete else None, first_bytes if complete else None)
-    windows = itertools.chain([first], _windows_of(it))
-    small = complete and (first_bytes < PARALLEL_MIN_BYTES or len(_batches(first)[0]) <= 1)
+    first_batches = _batches(first)
+    grouped = itertools.chain([first_batches], map(_batches, _windows_of(it)))
+    small = complete and (first_bytes < PARALLEL_MIN_BYTES or len(first_batches[0]) <= 1)
     if jobs <= 1 or small or "fork" not in mp.get_all_start_methods():
         runner = _Batch(engine, max_size, archives)
-        for window in windows:
-            batches, dup_sizes = _batches(window)
+        for batches, dup_sizes in grouped:
             for b in batches:
                 res = runner.run(b, dup_sizes)
                 if on_progress:
@@ -239,15 +239,13 @@ def scan_entries(engine: Engine, entries: Iterable[FileEntry], jobs: int, max_si
     # on, so they do not inherit its memory
     _WORKER = _Batch(engine, max_size, archives)
     ctx = mp.get_context("fork")
-    workers = jobs
     try:
-        with ctx.Pool(processes=workers) as pool:
+        with ctx.Pool(processes=jobs) as pool:
             pending: collections.deque[Any] = collections.deque()
-            for window in windows:
-                batches, dup_sizes = _batches(window)
+            for batches, dup_sizes in grouped:
                 for b in batches:
                     pending.append(pool.apply_async(_work, ((b, dup_sizes),)))
-                    while len(pending) >= IN_FLIGHT_PER_WORKER * workers:
+                    while len(pending) >= IN_FLIGHT_PER_WORKER * jobs:
                         yield _collect(pending.popleft().get(), on_progress)
             while pending:
                 yield _collect(pending.popleft().get(), on_progress)
@@ -307,41 +305,20 @@ class FileSource:
             if made is not None:
                 bars.append(made)
 
-        entries = walk(self.paths, options.exclude, _warn, options.follow_symlinks)
-        total = _Total()
-        try:
-            for res in scan_entries(engine, entries, options.workers, options.max_file_size,
-                                    lambda n: [b.update(n) for b in bars], archive_limits(options), _start):
+        def results() -> Iterator[SourceResult]:
+            for res in scan_entries(engine, walk(self.paths, options.exclude, _warn, options.follow_symlinks),
+                                    options.workers, options.max_file_size, lambda n: [b.update(n) for b in bars],
+                                    archive_limits(options), _start):
                 for w in res.warnings:
                     run.warning(w)
-                total.add(res)
+                yield res
+
+        try:
+            total = SourceResult.total(results())
         finally:
             for b in bars:
                 b.close()
-        return replace(total.result(), warnings=tuple(walk_warnings) + tuple(total.warnings),
-                       seconds=time.perf_counter() - t0)
-
-
-class _Total:
-    """Batch results added up in lists (adding SourceResults copies their tuples each time)."""
-
-    def __init__(self) -> None:
-        self.findings: list[Finding] = []
-        self.warnings: list[str] = []
-        self.notes: list[str] = []
-        self.counts = [0, 0, 0, 0, 0]  # scanned, skipped, bytes, checksum dropped, timed out
-
-    def add(self, r: SourceResult) -> None:
-        self.findings.extend(r.findings)
-        self.warnings.extend(r.warnings)
-        self.notes.extend(r.notes)
-        for i, v in enumerate((r.files_scanned, r.files_skipped, r.bytes_scanned, r.checksum_dropped, r.timed_out)):
-            self.counts[i] += v
-
-    def result(self) -> SourceResult:
-        scanned, skipped, nbytes, dropped, timed = self.counts
-        return SourceResult(tuple(self.findings), scanned, skipped, nbytes, 0.0, tuple(self.warnings),
-                            tuple(self.notes), dropped, timed)
+        return replace(total, warnings=tuple(walk_warnings) + total.warnings, seconds=time.perf_counter() - t0)
 
 
 def cpu_jobs(requested: int) -> int:

@@ -12,7 +12,7 @@ one `Registration` in `SOURCES` below: `scan` targets that start with its prefix
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, BinaryIO, Protocol
 
@@ -65,6 +65,24 @@ class SourceResult:
     notes: tuple[str, ...] = ()
     checksum_dropped: int = 0
     timed_out: int = 0  # rule searches that ran out of their time budget
+
+    @classmethod
+    def total(cls, results: Iterable[SourceResult]) -> SourceResult:
+        """Many results added up (in lists: `a + b` copies the tuples, once per result)."""
+        findings: list[Finding] = []
+        warnings: list[str] = []
+        notes: list[str] = []
+        counts = [0, 0, 0, 0, 0, 0.0]
+        for r in results:
+            findings.extend(r.findings)
+            warnings.extend(r.warnings)
+            notes.extend(r.notes)
+            for i, v in enumerate((r.files_scanned, r.files_skipped, r.bytes_scanned, r.checksum_dropped,
+                                   r.timed_out, r.seconds)):
+                counts[i] += v
+        scanned, skipped, nbytes, dropped, timed, seconds = counts
+        return cls(tuple(findings), int(scanned), int(skipped), int(nbytes), seconds, tuple(warnings), tuple(notes),
+                   int(dropped), int(timed))
 
     def __add__(self, other: SourceResult) -> SourceResult:
         return SourceResult(self.findings + other.findings, self.files_scanned + other.files_scanned,

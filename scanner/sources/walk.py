@@ -60,8 +60,8 @@ def walk(targets: Sequence[str], exclude: Sequence[str], warn: Warn,
             base = target.rstrip("/") or "/"
             yield from _walk_dir(base, exclude, warn, follow_symlinks, (st.st_dev, st.st_ino), seen_dirs, seen_files)
         elif stat.S_ISREG(st.st_mode):
-            if _file_key(st) not in seen_files:
-                seen_files.add(_file_key(st))
+            if (fkey := _file_key(st)) not in seen_files:
+                seen_files.add(fkey)
                 yield FileEntry(path=target, real=target, size=st.st_size)
         else:
             warn(f"{target}: not a regular file (FIFO, socket or device); skipped")

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from scanner.models import Verification, VerificationStatus
+from scanner.models import Verification
 from scanner.store.records import (
     History,
     OccurrenceRecord,
@@ -79,10 +79,7 @@ def _row(r: Sequence[Any]) -> StoredOccurrence:
 def _verification(text: str | None) -> Verification | None:
     if not text:
         return None
-    d = json.loads(text)
-    return Verification(status=VerificationStatus(d.get("status", "not_checked")), detail=d.get("detail", ""),
-                        checked_at=d.get("checked_at"), identity=d.get("identity") or {},
-                        access=d.get("access") or {})
+    return Verification.from_dict(json.loads(text))
 
 
 def fingerprints_by_hash(conn: sqlite3.Connection, hash20: str) -> list[str]:

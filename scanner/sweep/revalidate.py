@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from scanner.errors import SourceError
 from scanner.models import Finding, Rule, Verification
-from scanner.store import OccurrenceQuery, Store, StoredOccurrence, VerificationChange
+from scanner.store import Store, StoredOccurrence, VerificationChange
 from scanner.sweep import gitutil
 from scanner.sweep.spec import SpecSource
 
@@ -61,7 +61,7 @@ def due(occurrences: Iterable[StoredOccurrence], rules: Sequence[Rule], older_th
 def revalidate(store: Store, spec: SpecSource, verify: Verify, clone_root: str, older_than: timedelta | None,
                now: datetime, repositories: Sequence[str] | None = None, tool_version: str = "") -> Revalidation:
     rules = spec.get().rules
-    wanted, recent = due(store.occurrences(OccurrenceQuery(repository=None)), rules, older_than, now)
+    wanted, recent = due(store.occurrences(), rules, older_than, now)
     if repositories is not None:
         keep = set(repositories)
         wanted = {fp: [o for o in os if o.repository in keep] for fp, os in wanted.items()}

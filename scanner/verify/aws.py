@@ -28,14 +28,15 @@ ADMINISTRATOR_ACCESS = "arn:aws:iam::aws:policy/AdministratorAccess"
 THROTTLED = {"Throttling", "ThrottlingException", "RequestLimitExceeded", "TooManyRequestsException"}
 
 
-def sts_client(settings: VerifySettings, key_id: str | None = None, secret: str | None = None) -> Any:
-    """An STS client for the given pair, or for the user's own credential chain."""
+def sts_client(settings: VerifySettings, key_id: str | None = None, secret: str | None = None,
+               service: str = "sts") -> Any:
+    """An STS (or other `service`) client for the given pair, or for the user's own credential chain."""
     session = boto3.session.Session(aws_access_key_id=key_id, aws_secret_access_key=secret,
                                     region_name=settings.aws_region)
     config = Config(connect_timeout=settings.timeout, read_timeout=settings.timeout,
                     retries={"mode": "adaptive", "total_max_attempts": settings.retries + 1},
                     user_agent_extra=USER_AGENT)
-    return session.client("sts", endpoint_url=settings.aws_endpoint_url, config=config)
+    return session.client(service, endpoint_url=settings.aws_endpoint_url, config=config)
 
 
 class AwsVerifier:
@@ -96,21 +97,16 @@ def reach(key_id: str, secret: str, arn: str, ctx: VerifyContext) -> dict[str, A
     if kind != "user":
         return out
     name = arn.split("/")[-1]
-    session = boto3.session.Session(aws_access_key_id=key_id, aws_secret_access_key=secret,
-                                    region_name=ctx.settings.aws_region)
-    iam = session.client("iam", endpoint_url=ctx.settings.aws_endpoint_url,
-                         config=Config(connect_timeout=ctx.settings.timeout, read_timeout=ctx.settings.timeout,
-                                       retries={"mode": "standard", "total_max_attempts": 2},
-                                       user_agent_extra=USER_AGENT))
+    iam = sts_client(ctx.settings, key_id, secret, service="iam")
     missed = []
-    calls = [("policies", "ListAttachedUserPolicies", "AttachedPolicies"),
-             ("inline_policies", "ListUserPolicies", "PolicyNames"),
-             ("groups", "ListGroupsForUser", "Groups")]
+    calls = [("policies", "ListAttachedUserPolicies", "list_attached_user_policies", "AttachedPolicies"),
+             ("inline_policies", "ListUserPolicies", "list_user_policies", "PolicyNames"),
+             ("groups", "ListGroupsForUser", "list_groups_for_user", "Groups")]
     arns: list[str] = []
-    for field, action, key in calls:
+    for field, action, method, key in calls:
         ctx.throttle.wait("aws")
         try:
-            got = getattr(iam, _snake(action))(UserName=name).get(key, [])
+            got = getattr(iam, method)(UserName=name).get(key, [])
         except ClientError as e:
             missed.append(f"iam:{action} ({e.response.get('Error', {}).get('Code', 'error')})")
             continue
@@ -125,10 +121,6 @@ def reach(key_id: str, secret: str, arn: str, ctx: VerifyContext) -> dict[str, A
     if missed:
         out["not_read"] = missed
     return out
-
-
-def _snake(action: str) -> str:
-    return "".join("_" + c.lower() if c.isupper() else c for c in action).lstrip("_")
 
 
 def _own_credentials(settings: VerifySettings) -> bool:

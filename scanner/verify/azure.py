@@ -14,6 +14,7 @@ import binascii
 import hashlib
 import hmac
 import re
+from dataclasses import replace
 from email.utils import formatdate
 from urllib.parse import parse_qsl
 
@@ -75,12 +76,11 @@ class AzureStorage:
             return valid(f"azure-storage: account {account} knows the key; a network rule blocks this client",
                          account=account)
         if resp.status == 200 and "<EnumerationResults" in text:
-            out = valid(f"azure-storage: account {account} accepted the key", account=account)
             containers = text.count("<Container>")
             more = bool(re.search(r"<NextMarker>[^<]+</NextMarker>", text))
-            return Outcome(out.status, out.detail, out.identity,
-                           {"account": account, "containers": f"{containers}+" if more else containers,
-                            "key_grants": "full control of the account's data (account keys are not scoped)"})
+            return replace(valid(f"azure-storage: account {account} accepted the key", account=account), access={
+                "account": account, "containers": f"{containers}+" if more else containers,
+                "key_grants": "full control of the account's data (account keys are not scoped)"})
         return unknown(f"azure-storage: unexpected answer (HTTP {resp.status})", account=account)
 
 

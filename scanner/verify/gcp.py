@@ -12,6 +12,7 @@ import base64
 import json
 import re
 import time
+from dataclasses import replace
 from typing import Any
 from urllib.parse import quote
 
@@ -24,7 +25,7 @@ CRM = "https://cloudresourcemanager.googleapis.com"
 SCOPE = "https://www.googleapis.com/auth/cloud-platform.read-only"
 _EMAIL = re.compile(r'"client_email"\s*:\s*"([^"\s]{3,320})"')
 _PROJECT = re.compile(r'"project_id"\s*:\s*"([a-z][a-z0-9-]{4,61}[a-z0-9])"')
-_REJECTED = ("Invalid JWT Signature", "account not found", "Invalid grant: account not found", "disabled")
+_REJECTED = ("Invalid JWT Signature", "account not found", "disabled")
 
 
 def _b64(data: bytes) -> str:
@@ -75,9 +76,8 @@ class GcpServiceAccount:
             return unknown(f"gcp: {e}", client_email=email, project=project)
         data = resp.json()
         if resp.status == 200 and isinstance(data, dict) and data.get("access_token"):
-            out = valid("gcp: Google issued a token for the key", client_email=email, project=project)
-            return Outcome(out.status, out.detail, out.identity,
-                           self._reach(str(data["access_token"]), email, project, ctx))
+            return replace(valid("gcp: Google issued a token for the key", client_email=email, project=project),
+                           access=self._reach(str(data["access_token"]), email, project, ctx))
         why = str(data.get("error_description", "")) if isinstance(data, dict) else ""
         if resp.status in (400, 401) and isinstance(data, dict) and data.get("error") == "invalid_grant" and any(
                 r in why for r in _REJECTED):

@@ -15,7 +15,7 @@ from typing import Any
 
 from scanner import __version__
 from scanner.errors import VerifyError
-from scanner.verify.base import Throttle
+from scanner.verify.base import Throttle, VerifyContext
 from scanner.verify.settings import VerifySettings
 
 log = logging.getLogger(__name__)
@@ -111,3 +111,10 @@ def _describe(e: Exception) -> str:
     if isinstance(reason, TimeoutError) or "timed out" in str(reason):
         return "timed out"
     return f"no answer ({type(reason).__name__}: {reason})"
+
+
+def run_context(settings: VerifySettings, rates: Mapping[str, float] | None = None) -> VerifyContext:
+    """What the checks (or revocations) of one run share: one throttle (the general rate, each
+    provider's own where given) and one HTTP client through it."""
+    throttle = Throttle(settings.rate_for(""), settings.burst, rates)
+    return VerifyContext(settings, HttpClient(settings, throttle), throttle)

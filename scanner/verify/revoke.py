@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from scanner.errors import CloudError, ConfigError, VerifyError
-from scanner.verify.base import Credential, Throttle, Verifier, VerifyContext
+from scanner.verify.base import Credential, Verifier, VerifyContext
 from scanner.verify.declaration import Declaration, Revoke
 from scanner.verify.settings import VerifySettings
 
@@ -104,10 +104,9 @@ def revoker_for(verifier: Verifier | None) -> Revoker | None:
 def revoke_all(credentials: Mapping[Credential, Revoker | None], settings: VerifySettings,
                dry_run: bool) -> dict[Credential, RevokeOutcome]:
     """Each credential revoked once (or, in a dry run, described)."""
-    from scanner.verify.http import HttpClient
+    from scanner.verify.http import run_context
 
-    throttle = Throttle(settings.rate_for(""), settings.burst)
-    ctx = VerifyContext(settings, HttpClient(settings, throttle), throttle)
+    ctx = run_context(settings)
     out = {}
     for c, r in credentials.items():
         if r is None:

@@ -12,8 +12,8 @@ from datetime import UTC, datetime
 
 from scanner.models import Finding, Rule, Verification, VerificationStatus
 from scanner.rules import load_builtin_rules
-from scanner.verify.base import Credential, Outcome, OutcomeCache, Throttle, Verifier, VerifyContext, unknown
-from scanner.verify.http import HttpClient
+from scanner.verify.base import Credential, Outcome, OutcomeCache, Verifier, VerifyContext, unknown
+from scanner.verify.http import run_context
 from scanner.verify.plan import plan, rule_roles
 from scanner.verify.registry import registry_for
 from scanner.verify.settings import VerifySettings
@@ -60,8 +60,7 @@ def _check_all(distinct: Mapping[str, Credential], settings: VerifySettings,
         return {}
     providers = {c.provider for c in distinct.values()}
     rates = {p: settings.rate_for(p, getattr(getattr(verifiers[p], "decl", None), "rate", None)) for p in providers}
-    throttle = Throttle(settings.rate_for(""), settings.burst, rates)
-    ctx = VerifyContext(settings, HttpClient(settings, throttle), throttle)
+    ctx = run_context(settings, rates)
     gates = {p: threading.BoundedSemaphore(settings.provider_concurrency) for p in providers}
 
     def check(c: Credential) -> Outcome:
