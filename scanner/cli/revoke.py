@@ -6,7 +6,7 @@ import click
 
 from scanner.cli import EXIT_OK, EXIT_RUNTIME, EXIT_USAGE
 from scanner.cli.common import setup, verbose_option, verify_settings, verify_timeout_option
-from scanner.cli.sweep_common import engine_spec, open_store, store_options
+from scanner.cli.sweep_common import engine_spec, local_repositories, open_store, store_options
 
 
 @click.command()
@@ -40,7 +40,7 @@ def revoke(fingerprint: str | None, secret_file: str | None, yes: bool, store_pa
         raise click.UsageError("no sweep store yet: give --secret-from FILE, or --store")
     settings = verify_settings()
     with store:
-        spec = engine_spec(config_path, [])
+        spec = engine_spec(config_path, local_repositories(store))
         rules = spec.get().rules
         verifiers = registry_for(rules)
         if fingerprint:

@@ -27,6 +27,7 @@ from scanner.cli.sweep_common import (
     context,
     emit,
     engine_spec,
+    local_repositories,
     open_store,
     render,
     store_options,
@@ -154,7 +155,7 @@ def _revalidate(args: list[str], store_path: str | None, lock_timeout: float, co
             for p in problems:
                 _say(p)
             repos = [t.location for t in targets]
-        spec = engine_spec(config_path, [])
+        spec = engine_spec(config_path, local_repositories(store))
         result = revalidate(store, spec, _verifier(spec), clone_dir or str(store.path.parent / "clones"), age,
                             datetime.now(UTC), repos, __version__)
         findings, hidden = shown(reported(result.checked, result.changes, new_only), min_confidence)

