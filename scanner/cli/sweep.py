@@ -100,7 +100,7 @@ def sweep(targets: tuple[str, ...], repos_file: str | None, store_path: str | No
         raise click.UsageError("--older-than goes with --revalidate")
     if revalidate:
         return _revalidate(args, store_path, lock_timeout, config_path, older_than, new_only, fmt, output,
-                           clone_dir, min_confidence)
+                           clone_dir, min_confidence, trust_repo_config)
     if not args:
         raise click.UsageError("give repositories to sweep: paths, folders of repositories, URLs, or --repos FILE")
     statuses = _key_statuses(iam_file) if iam_file else {}
@@ -132,7 +132,7 @@ def sweep(targets: tuple[str, ...], repos_file: str | None, store_path: str | No
 
 def _revalidate(args: list[str], store_path: str | None, lock_timeout: float, config_path: str | None,
                 older_than: str | None, new_only: bool, fmt: str, output: str | None, clone_dir: str | None,
-                min_confidence: str) -> int:
+                min_confidence: str, trust_repo_config: bool) -> int:
     from datetime import UTC, datetime
 
     from scanner import __version__
@@ -155,7 +155,7 @@ def _revalidate(args: list[str], store_path: str | None, lock_timeout: float, co
             for p in problems:
                 _say(p)
             repos = [t.location for t in targets]
-        spec = engine_spec(config_path, local_repositories(store))
+        spec = engine_spec(config_path, [] if trust_repo_config else local_repositories(store))
         result = revalidate(store, spec, _verifier(spec), clone_dir or str(store.path.parent / "clones"), age,
                             datetime.now(UTC), repos, __version__)
         findings, hidden = shown(reported(result.checked, result.changes, new_only), min_confidence)
