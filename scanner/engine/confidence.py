@@ -39,6 +39,8 @@ _MADE_UP = lazy(
     r"|(.)\1{4}"
 )
 _SHORT_VALUE = 120  # longer values (keys, certificates) contain test words by chance
+_TYPED = 20  # values up to this long may be typed by a person (leetspeak counts whole)
+_HEX = lazy(r"^[0-9a-fA-F]+$")
 _RUN = 5  # this many consecutive ascending characters (`12345`, `abcde`) look typed, not generated
 _FORMAT = lazy(r"%[sdr(]|\{\d*\}|\{[a-z_]+\}")  # a format string (`%s`, `{0}`, `{name}`), not a value
 # leetspeak undone both ways a typed `pa33w0rd` or `s3cr3t` can mean
@@ -134,9 +136,20 @@ def _slot(rule: Rule) -> bool:
 
 
 def made_up(v: str) -> bool:
-    """Test words, a character repeated five times, or a typed run such as `12345` or `abcde`."""
-    if any(_MADE_UP.search(v.translate(table)) for table in ({}, *_LEET)):
+    """Test words, a character repeated five times, or a typed run such as `12345` or `abcde`.
+
+    Words spelt in leetspeak count too, except where chance makes them: in a value longer than a typed
+    one, never if it is hex (`f00`, `7e57` and `a5df` are ordinary hex) and otherwise only as a word of
+    four or more letters (a random 40-character key reads `FO0` or `5555` often enough to matter).
+    """
+    if _MADE_UP.search(v):
         return True
+    typed = len(v) <= _TYPED
+    if typed or not _HEX.match(v):
+        for table in _LEET:
+            for m in _MADE_UP.finditer(v.translate(table)):
+                if typed or (m.group(1) is None and len(m.group()) >= 4):
+                    return True
     run = 1
     for a, b in zip(v, v[1:], strict=False):
         run = run + 1 if ord(b) - ord(a) == 1 and a.isalnum() and b.isalnum() else 1

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from scanner.engine import Engine
-from scanner.engine.confidence import at_least, verified
+from scanner.engine.confidence import at_least, made_up, verified
 from scanner.models import Chunk, Confidence, Finding, Origin, Verification, VerificationStatus
 from scanner.rules import load_builtin_rules
 from tests.cloud.runcli import keysweep
@@ -181,3 +181,19 @@ def test_a_strong_password_in_an_env_file_keeps_the_generic_password_rule() -> N
     # baselines hold fingerprints by rule: the weak-password rule must not take over strong values
     f = one("DB_PASSWORD=iarFnE%VRmm9JOw\n", "deploy/.env")
     assert f.rule_id == "generic-password" and f.confidence is Confidence.MEDIUM
+
+
+def test_random_keys_that_spell_a_test_word_by_chance_are_not_made_up() -> None:
+    # generated keys: `FO0` and hex `f00` / `7e57` / `a5df` are chance, not a person typing "foo"
+    aws_secret = "aH+tH6A1WF/FO0j2HVQcXoFKQ+tM4pDyDsuSD93G"
+    text = f'aws_access_key_id = "{AWS_KEY_ID}"\naws_secret_access_key = "{aws_secret}"\n'
+    [f] = [x for x in found(text, "app/settings.toml") if x.secret == aws_secret]
+    assert "made up" not in f.confidence_reason and f.confidence is not Confidence.LOW
+    for value in ("c0ffee7e57a5df00b1a2c3d4e5f60718293a4b5c", "9f00aa7e57b3a5df11c2d3e4f5061728394a5b6c"):
+        assert not made_up(value), value
+
+
+@pytest.mark.parametrize("value", ["ghp_t3stt3stt3stt3stt3stt3stt3stt3st", "s3cr3t", "pa55w0rd", "f00f00f00f00",
+                                   "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", "AKIAIOSFODNN7EXAMPLE"])
+def test_typed_or_spelt_test_values_stay_made_up(value: str) -> None:
+    assert made_up(value)
