@@ -113,7 +113,8 @@ class Writer:
 
     def commit(self, ref: str, message: str, changes: dict[str, tuple[str, ...] | None],
                parent: int | None = None, merge: int | None = None,
-               renames: tuple[tuple[str, str], ...] = ()) -> int:
+               renames: tuple[tuple[str, str], ...] = (), extra: tuple[str, ...] = ()) -> int:
+        """`extra`: more file command lines as they are (e.g. `M 100644 :mark "path"`)."""
         self.mark += 1
         self.commits += 1
         self.clock += self.rng.randrange(60, 9000)
@@ -135,6 +136,8 @@ class Writer:
             else:
                 w(f'M 100644 inline "{path}"\n'.encode())
                 self._data("\n".join(lines) + "\n")
+        for line in extra:
+            w(line.encode() + b"\n")
         return self.mark
 
 

@@ -50,7 +50,8 @@ RAW_TREE = ("diff-tree", "--stdin", "-r", "-z", "--raw", "--no-abbrev", "-c", "-
             "--format=%x01%H")  # --always: a commit with nothing to list still has its line
 CACHE_BLOBS = 16384  # recent blob versions a worker keeps (the old side of the next change) ...
 CACHE_BYTES = 96 << 20  # ... within this many bytes of content
-CACHE_BIG = 1 << 20  # larger ones are read again when needed rather than kept
+CACHE_BIG = 4 << 20  # larger ones are read again when needed rather than kept
+LINES_FIRST = 64 << 10  # a changed region larger than this is cut to its added lines before any search
 CONTEXT_LINES = 1
 LISTER_COMMITS = 5000  # diff-tree keeps what it parses: a new one after this many commits (memory stays bounded)
 
@@ -407,16 +408,26 @@ class _Task:
             c.removed.extend(olds)
             ws, we = start, end
         part = data[ws:we]
+        if len(part) > LINES_FIRST and not bound:
+            # a large region (changes scattered over a big file: a regenerated lock file): its added
+            # lines are found first and only they (with their context) are searched, keywords included
+            old_lines = set(old_part.split(b"\n"))
+            new_lines = set(data[start:end].split(b"\n"))
+            new_lines.difference_update(old_lines)
+            added = {ln for ln in new_lines if ln.strip()}
+            if added:
+                self.scan_lines(c, path, data, added, ws, we)
+            return
         keywords = engine.keyword_ends(part)
         if not keywords and not bound:
             if not part.isascii():
                 self.check_utf8(part, path)
             return
-        region_new = data[start:end]
-        if not bound and not _near(part, keywords, b"\n" + region_new + b"\n", b"\n" + old_part + b"\n"):
+        old_lines = set(old_part.split(b"\n"))
+        if not bound and not _near(part, keywords, start - ws, end - ws, old_lines):
             return
-        new_lines = set(region_new.split(b"\n"))
-        new_lines.difference_update(old_part.split(b"\n"))
+        new_lines = set(data[start:end].split(b"\n"))
+        new_lines.difference_update(old_lines)
         added = {ln for ln in new_lines if ln.strip()}
         if added:
             self.scan_lines(c, path, data, added, ws, we)
@@ -437,15 +448,15 @@ class _Task:
         lines = data[ws:we].split(b"\n")
         if data[we - 1:we] == b"\n":
             lines.pop()
-        flags = [ln in added for ln in lines]
+        hit = [i for i, ln in enumerate(lines) if ln in added]
         n = len(lines)
         first = data.count(b"\n", 0, ws) + 1
+        marked = {first + i for i in hit}
         if file_kind(path) is not None:  # structure needs the whole file; findings kept on added lines
-            self.scan_text(c, path, data, None, {first + i for i in range(n) if flags[i]})
+            self.scan_text(c, path, data, None, marked)
             return
-        keep = [i for i in range(n) if flags[i] or (i > 0 and flags[i - 1]) or (i + 1 < n and flags[i + 1])]
+        keep = sorted({j for i in hit for j in (i - 1, i, i + 1) if 0 <= j < n})
         numbers = tuple(first + i for i in keep)
-        marked = {first + i for i in keep if flags[i]}
         self.scan_text(c, path, b"\n".join(lines[i] for i in keep), numbers, marked)
 
     def scan_text(self, c: _Commit, path: str, raw: bytes, line_map: tuple[int, ...] | None,
@@ -486,24 +497,28 @@ class _Task:
         return out
 
 
-def _near(part: bytes, keywords: list[tuple[int, str]], framed_new: bytes, framed_old: bytes) -> bool:
+def _near(part: bytes, keywords: list[tuple[int, str]], lo: int, hi: int, old_lines: set[bytes]) -> bool:
     """Whether some keyword in `part` lies on an added line or on a line next to one. A line is
-    added when it is not blank, is a line of the new region and is no line of the old region (both
-    framed by newlines, so a line is looked up whole, with a C-speed substring search)."""
+    added when it is not blank, lies in the changed region part[lo:hi] and is no line of the old
+    region. Each line is looked at once, however many keywords it holds (a regenerated lock file has
+    one on every entry)."""
     checked: set[int] = set()
     for end, _kw in keywords:
         own = part.rfind(b"\n", 0, end - 1) + 1
         if own in checked:  # another keyword of a line already looked at
             continue
         checked.add(own)
-        start = part.rfind(b"\n", 0, max(own - 1, 0)) + 1  # the line before (or this one, first)
-        nl = part.find(b"\n", end)
-        stop = -1 if nl < 0 else part.find(b"\n", nl + 1)  # the end of the line after
-        for ln in part[start:len(part) if stop < 0 else stop].split(b"\n"):
-            if ln.strip():
-                whole = b"\n" + ln + b"\n"
-                if whole in framed_new and whole not in framed_old:
+        at = part.rfind(b"\n", 0, max(own - 1, 0)) + 1  # the line before (or this one, first)
+        for _ in range(3):  # the line before, the keyword's line, the line after
+            nl = part.find(b"\n", at)
+            stop = len(part) if nl < 0 else nl
+            if lo <= at and stop <= hi:
+                ln = part[at:stop]
+                if ln.strip() and ln not in old_lines:
                     return True
+            if nl < 0 or at > end:
+                break
+            at = nl + 1
     return False
 
 

@@ -277,3 +277,19 @@ def test_attribute_keeps_the_earliest_commit_per_secret_and_file() -> None:
     hits = [(5, f("a.py", "late", 9)), (2, f("a.py", "early", 3)), (2, f("a.py", "early", 7)), (3, f("b.py", "b", 1))]
     assert [(x.path, x.commit, x.line) for x in attribute(hits)] == [("a.py", "early", 3), ("a.py", "early", 7),
                                                                      ("b.py", "b", 1)]
+
+
+def test_scattered_changes_in_a_large_file_find_only_the_added_secret(repo: GitRepo) -> None:
+    # a regenerated lock file: changes at both ends make the changed region the whole file (past the
+    # size from which its added lines are found first), with a keyword on lines that stay the same
+    base = [f'    "pkg-{i}": {{"version": "1.{i}.0", "token_hint": "none"}},' for i in range(3000)]
+    base[1500] = f'    "ci": {{"github_token": "{PAT_A}"}},'
+    repo.commit("lock", files={"web/lock.json": lines(*base)})
+    regen = list(base)
+    regen[3] = regen[3].replace("1.3.0", "1.3.1")
+    regen[2990] = regen[2990].replace("1.2990.0", "1.2990.1")
+    regen[700] = f'    "deploy": {{"github_token": "{PAT_B}"}},'
+    second = repo.commit("regenerate lock", files={"web/lock.json": lines(*regen)})
+    found = sweep(repo)
+    assert [(f.commit, f.line) for f in of(found, PAT_B)] == [(second, 701)]
+    assert len(of(found, PAT_A)) == 1 and of(found, PAT_A)[0].commit != second
