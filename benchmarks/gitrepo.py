@@ -472,18 +472,18 @@ BANKWORDS = ("alpha", "billing", "cache", "delta", "events", "feeds", "gateway",
              "limits", "model", "nodes", "oauth", "pages", "queue", "rates", "sync", "tasks", "users")
 
 
-def generate(out: Path, commits: int = 20_000, paths: int = 3000, seed: int = 7) -> dict[str, object]:
+def fast_import(out: Path, seed: int, make: Callable[[random.Random, BinaryIO], History]) -> History:
+    """A new repository at `out` holding the history that `make(rng, stream)` plans (run here); the
+    planted occurrences get their commit ids."""
     if out.exists():
         shutil.rmtree(out)
     out.mkdir(parents=True)
     subprocess.run(["git", "init", "-q", "-b", "main", str(out)], check=True, stdin=subprocess.DEVNULL)
-    marks = out / ".git" / "bench-marks"
-    rng = random.Random(seed)
+    marks = out.resolve() / ".git" / "bench-marks"
     proc = subprocess.Popen(["git", "fast-import", "--quiet", f"--export-marks={marks}"], cwd=out,
                             stdin=subprocess.PIPE)
     assert proc.stdin is not None
-    writer = Writer(proc.stdin, rng)
-    history = History(rng, writer, commits, paths)
+    history = make(random.Random(seed), proc.stdin)  # type: ignore[arg-type]
     history.run()
     proc.stdin.close()
     if proc.wait() != 0:
@@ -491,15 +491,25 @@ def generate(out: Path, commits: int = 20_000, paths: int = 3000, seed: int = 7)
     sha = dict(line.split() for line in marks.read_text().splitlines())
     for plant in history.plants:
         plant.commit = sha[f":{plant.mark}"]
+    return history
+
+
+def finish(out: Path, history: History, seed: int, **extra: object) -> dict[str, object]:
+    """Check out main, pack, and write the manifest (with `extra` fields); returns the manifest."""
     subprocess.run(["git", "checkout", "-q", "-f", "main"], cwd=out, check=True, stdin=subprocess.DEVNULL)
     # git gc reads revisions from an inherited stdin: give it none
     subprocess.run(["git", "gc", "-q", "--prune=now"], cwd=out, check=True, stdin=subprocess.DEVNULL)
     manifest: dict[str, object] = {
-        "commits": writer.commits, "paths": len(history.kind), "seed": seed,
+        "commits": history.w.commits, "paths": len(history.kind), "seed": seed, **extra,
         "plants": [asdict(p) for p in history.plants],
     }
     manifest_path(out).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
     return manifest
+
+
+def generate(out: Path, commits: int = 20_000, paths: int = 3000, seed: int = 7) -> dict[str, object]:
+    history = fast_import(out, seed, lambda rng, stream: History(rng, Writer(stream, rng), commits, paths))
+    return finish(out, history, seed)
 
 
 def manifest_path(out: Path) -> Path:

@@ -24,23 +24,17 @@ from __future__ import annotations
 import argparse
 import base64
 import hashlib
-import json
 import random
-import shutil
 import subprocess
 import sys
-import tarfile
 import time
-from dataclasses import asdict
 from pathlib import Path
-from typing import BinaryIO
 
-from benchmarks import gitrepo
-from benchmarks.gitrepo import AUTHORS, BANKWORDS, Branch, History, Writer, aws_pair, github_pat, manifest_path
+from benchmarks import gitrepo, realcode
+from benchmarks.gitrepo import AUTHORS, BANKWORDS, Branch, History, Writer, aws_pair, github_pat
 from scanner.engine.confidence import CONTEXT_PATH
 
 HERE = Path(__file__).resolve().parent
-SDISTS = HERE / ".corpus" / "sdists"
 # (package, first release vendored, the release it is upgraded to)
 VENDORED = (("requests", "2.28.2", "2.32.3"), ("urllib3", "1.26.18", "2.2.3"), ("idna", "3.4", "3.10"),
             ("chardet", "4.0.0", "5.2.0"))
@@ -52,30 +46,13 @@ Content = tuple[str, ...] | bytes | None
 
 def sdist_files(name: str, version: str) -> dict[str, bytes]:
     """The text files of the sdist NAME==VERSION by their path inside it (downloaded once)."""
-    SDISTS.mkdir(parents=True, exist_ok=True)
-    stem = f"{name.replace('-', '_')}-{version}".lower()
-
-    def found() -> list[Path]:
-        return [p for p in SDISTS.iterdir() if p.name.lower().startswith(stem) and p.name.endswith(".tar.gz")]
-
-    if not found():
-        subprocess.run([sys.executable, "-m", "pip", "download", "-q", "--no-binary", ":all:", "--no-deps",
-                        "-d", str(SDISTS), f"{name}=={version}"], check=True, stdin=subprocess.DEVNULL)
-    out: dict[str, bytes] = {}
-    with tarfile.open(found()[0]) as tf:
-        for m in tf.getmembers():
-            if m.isfile() and m.name.endswith(TEXT_SUFFIXES) and m.size < 2_000_000:
-                data = tf.extractfile(m)
-                if data is not None:
-                    out[m.name.split("/", 1)[1]] = data.read()
-    return out
+    tree = realcode.fetch(HERE / ".corpus", name, version)
+    return {p.relative_to(tree).as_posix(): p.read_bytes() for p in sorted(tree.rglob("*"))
+            if p.is_file() and not p.is_symlink() and p.suffix in TEXT_SUFFIXES and p.stat().st_size < 2_000_000}
 
 
 class ProjectWriter(Writer):
     """gitrepo's writer plus binary contents and tags."""
-
-    def __init__(self, out: BinaryIO, rng: random.Random) -> None:
-        super().__init__(out, rng)
 
     def commit(self, ref: str, message: str, changes: dict[str, tuple[str, ...] | None],  # type: ignore[override]
                parent: int | None = None, merge: int | None = None,
@@ -290,41 +267,18 @@ class Project(History):
 
 
 def generate(out: Path, commits: int = 50_000, paths: int = 4000, seed: int = 11) -> dict[str, object]:
-    out = out.resolve()
     vendored = {name: [sdist_files(name, a), sdist_files(name, b)] for name, a, b in VENDORED}
-    if out.exists():
-        shutil.rmtree(out)
-    out.mkdir(parents=True)
-    subprocess.run(["git", "init", "-q", "-b", "main", str(out)], check=True, stdin=subprocess.DEVNULL)
-    marks = out / ".git" / "bench-marks"
-    rng = random.Random(seed)
-    proc = subprocess.Popen(["git", "fast-import", "--quiet", f"--export-marks={marks}"], cwd=out,
-                            stdin=subprocess.PIPE)
-    assert proc.stdin is not None
-    writer = ProjectWriter(proc.stdin, rng)
-    history = Project(rng, writer, commits, paths, vendored)
-    history.run()
-    proc.stdin.close()
-    if proc.wait() != 0:
-        raise SystemExit("git fast-import failed")
-    sha = dict(line.split() for line in marks.read_text().splitlines())
-    for plant in history.plants:
-        plant.commit = sha[f":{plant.mark}"]
+    history = gitrepo.fast_import(out, seed, lambda rng, stream: Project(rng, ProjectWriter(stream, rng), commits,
+                                                                         paths, vendored))
+    assert isinstance(history, Project)
     deletes = "".join(f"delete refs/heads/{name}\n" for name in history.merged_refs)
     subprocess.run(["git", "update-ref", "--stdin"], cwd=out, input=deletes.encode(), check=True)
-    subprocess.run(["git", "checkout", "-q", "-f", "main"], cwd=out, check=True, stdin=subprocess.DEVNULL)
-    subprocess.run(["git", "gc", "-q", "--prune=now"], cwd=out, check=True, stdin=subprocess.DEVNULL)
     refs = subprocess.run(["git", "for-each-ref", "--format=%(refname)"], cwd=out, capture_output=True, text=True,
                           check=True).stdout.split()
-    manifest: dict[str, object] = {
-        "commits": writer.commits, "paths": len(history.kind), "seed": seed, "profile": "project",
-        "branches": sum(r.startswith("refs/heads/") for r in refs),
-        "tags": sum(r.startswith("refs/tags/") for r in refs),
-        "vendored": [f"{n} {a} -> {b}" for n, a, b in VENDORED],
-        "plants": [asdict(p) for p in history.plants],
-    }
-    manifest_path(out).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
-    return manifest
+    return gitrepo.finish(out, history, seed, profile="project",
+                          branches=sum(r.startswith("refs/heads/") for r in refs),
+                          tags=sum(r.startswith("refs/tags/") for r in refs),
+                          vendored=[f"{n} {a} -> {b}" for n, a, b in VENDORED])
 
 
 def main(argv: list[str] | None = None) -> int:

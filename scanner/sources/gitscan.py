@@ -408,23 +408,17 @@ class _Task:
             c.removed.extend(olds)
             ws, we = start, end
         part = data[ws:we]
-        if len(part) > LINES_FIRST and not bound:
-            # a large region (changes scattered over a big file: a regenerated lock file): its added
-            # lines are found first and only they (with their context) are searched, keywords included
-            old_lines = set(old_part.split(b"\n"))
-            new_lines = set(data[start:end].split(b"\n"))
-            new_lines.difference_update(old_lines)
-            added = {ln for ln in new_lines if ln.strip()}
-            if added:
-                self.scan_lines(c, path, data, added, ws, we)
-            return
-        keywords = engine.keyword_ends(part)
-        if not keywords and not bound:
-            if not part.isascii():
-                self.check_utf8(part, path)
-            return
+        # a large region (changes scattered over a big file: a regenerated lock file) is cut to its
+        # added lines first, and only they (with their context) are searched, keywords included
+        large = len(part) > LINES_FIRST
+        if not large and not bound:
+            keywords = engine.keyword_ends(part)
+            if not keywords:
+                if not part.isascii():
+                    self.check_utf8(part, path)
+                return
         old_lines = set(old_part.split(b"\n"))
-        if not bound and not _near(part, keywords, start - ws, end - ws, old_lines):
+        if not large and not bound and not _near(part, keywords, start - ws, end - ws, old_lines):
             return
         new_lines = set(data[start:end].split(b"\n"))
         new_lines.difference_update(old_lines)
