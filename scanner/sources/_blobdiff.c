@@ -2,7 +2,10 @@
  * reference implementation in Python and says what the region is; this module computes the same
  * numbers). A history sweep asks this once per file change, tens of thousands of times: in Python
  * the common prefix and suffix are bisected with slice comparisons, here they are one pass of word
- * comparisons. Optional: when it is not built, gitblobs uses its Python version. */
+ * comparisons. `added_lines` then says which lines of that region the old version does not have
+ * (one hash table of the old lines, instead of splitting both versions into lists and sets: a
+ * regenerated lock file changes a line in every entry of a few MB). Optional: when it is not built,
+ * gitblobs uses its Python versions. */
 
 #define PY_SSIZE_T_CLEAN
 #define _GNU_SOURCE /* memrchr */
@@ -116,14 +119,144 @@ changed_region(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     return Py_BuildValue("(nnnnn)", start, end, old_end, ws, we);
 }
 
+/* --- added lines: which lines of a changed region are no line of the old region -------------- */
+
+/* A line's hash: 8 bytes at a time (the table compares the bytes on a hash match). */
+static uint64_t
+line_hash(const char *s, Py_ssize_t n)
+{
+    uint64_t h = 0x9E3779B97F4A7C15ULL ^ (uint64_t)n;
+    Py_ssize_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t w;
+        memcpy(&w, s + i, 8);
+        h = (h ^ w) * 0xFF51AFD7ED558CCDULL;
+        h ^= h >> 32;
+    }
+    uint64_t w = 0;
+    memcpy(&w, s + i, (size_t)(n - i));
+    h = (h ^ w) * 0xC4CEB9FE1A85EC53ULL;
+    h ^= h >> 29;
+    return h;
+}
+
+typedef struct {
+    uint64_t hash;
+    const char *at; /* NULL: empty slot */
+    Py_ssize_t len;
+} slot_t;
+
+/* The bytes.strip() whitespace: a line of only these is blank. */
+static int
+blank(const char *s, Py_ssize_t n)
+{
+    for (Py_ssize_t i = 0; i < n; i++) {
+        char c = s[i];
+        if (c != ' ' && c != '\t' && c != '\n' && c != '\r' && c != '\x0b' && c != '\x0c')
+            return 0;
+    }
+    return 1;
+}
+
+static PyObject *
+added_lines(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 6 || !PyBytes_Check(args[0]) || !PyBytes_Check(args[1])) {
+        PyErr_SetString(PyExc_TypeError, "added_lines(old: bytes, new: bytes, ws: int, we: int, start: int, end: int)");
+        return NULL;
+    }
+    const char *old = PyBytes_AS_STRING(args[0]);
+    const char *new = PyBytes_AS_STRING(args[1]);
+    Py_ssize_t lo = PyBytes_GET_SIZE(args[0]), ln = PyBytes_GET_SIZE(args[1]);
+    Py_ssize_t pos[4];
+    for (int k = 0; k < 4; k++) {
+        pos[k] = PyNumber_AsSsize_t(args[2 + k], NULL);
+        if (pos[k] == -1 && PyErr_Occurred())
+            return NULL;
+    }
+    Py_ssize_t ws = pos[0], we = pos[1], start = pos[2], end = pos[3];
+    if (!(0 <= ws && ws <= start && start <= end && end <= we && we <= ln)) {
+        PyErr_SetString(PyExc_ValueError, "added_lines: need 0 <= ws <= start <= end <= we <= len(new)");
+        return NULL;
+    }
+    PyObject *out = PyList_New(0);
+    if (out == NULL || start == end)
+        return out;
+
+    /* the old lines (old.split(b"\n")) in an open-addressing table */
+    Py_ssize_t lines = 1;
+    for (const char *p = old; (p = memchr(p, '\n', (size_t)(old + lo - p))) != NULL; p++)
+        lines++;
+    size_t cap = 16;
+    while (cap < (size_t)lines * 2)
+        cap <<= 1;
+    slot_t *table = PyMem_Calloc(cap, sizeof(slot_t));
+    if (table == NULL) {
+        Py_DECREF(out);
+        return PyErr_NoMemory();
+    }
+    static const char empty[1] = {0};
+    const char *at = old;
+    for (;;) {
+        const char *nl = memchr(at, '\n', (size_t)(old + lo - at));
+        Py_ssize_t n = (nl == NULL ? old + lo : nl) - at;
+        uint64_t h = line_hash(at, n);
+        size_t i = (size_t)h & (cap - 1);
+        while (table[i].at != NULL && !(table[i].hash == h && table[i].len == n && memcmp(table[i].at, at, (size_t)n) == 0))
+            i = (i + 1) & (cap - 1);
+        if (table[i].at == NULL) {
+            table[i].hash = h;
+            table[i].at = n ? at : empty;
+            table[i].len = n;
+        }
+        if (nl == NULL)
+            break;
+        at = nl + 1;
+    }
+
+    /* the lines of new[ws:we], numbered from 0; those starting in [start, end) may be added */
+    Py_ssize_t index = 0;
+    at = new + ws;
+    const char *stop = new + we, *rs = new + start, *re = new + end;
+    while (at < re) {
+        const char *nl = memchr(at, '\n', (size_t)(stop - at));
+        Py_ssize_t n = (nl == NULL ? stop : nl) - at;
+        if (at >= rs && !blank(at, n)) {
+            uint64_t h = line_hash(at, n);
+            size_t i = (size_t)h & (cap - 1);
+            while (table[i].at != NULL && !(table[i].hash == h && table[i].len == n && memcmp(table[i].at, at, (size_t)n) == 0))
+                i = (i + 1) & (cap - 1);
+            if (table[i].at == NULL) {
+                PyObject *v = PyLong_FromSsize_t(index);
+                if (v == NULL || PyList_Append(out, v) < 0) {
+                    Py_XDECREF(v);
+                    Py_DECREF(out);
+                    PyMem_Free(table);
+                    return NULL;
+                }
+                Py_DECREF(v);
+            }
+        }
+        if (nl == NULL)
+            break;
+        at = nl + 1;
+        index++;
+    }
+    PyMem_Free(table);
+    return out;
+}
+
 static PyMethodDef methods[] = {
     {"changed_region", (PyCFunction)(void (*)(void))changed_region, METH_FASTCALL,
      "changed_region(old, new, context) -> (start, end, old_end, context_start, context_end) or None"},
+    {"added_lines", (PyCFunction)(void (*)(void))added_lines, METH_FASTCALL,
+     "added_lines(old, new, ws, we, start, end) -> numbers (from 0) of the lines of new[ws:we] that start in "
+     "new[start:end], are not blank and are no line of old"},
     {NULL, NULL, 0, NULL},
 };
 
 static struct PyModuleDef module = {
-    PyModuleDef_HEAD_INIT, "_blobdiff", "The changed region of two versions of a file.", -1, methods,
+    PyModuleDef_HEAD_INIT, "_blobdiff", "The changed region of two versions of a file, and its added lines.", -1, methods,
 };
 
 PyMODINIT_FUNC

@@ -178,11 +178,31 @@ def widen(data: bytes, start: int, end: int, lines: int) -> tuple[int, int]:
     return start, end
 
 
+def lines_added(old: bytes, new: bytes, ws: int, we: int, start: int, end: int) -> list[int]:
+    """Numbers (from 0) of the lines of new[ws:we] that start in the changed region new[start:end],
+    are not blank and are no line of `old` (the old region): the lines a change added, as
+    positions in its context window."""
+    old_lines = set(old.split(b"\n"))
+    out = []
+    at = ws
+    for i, line in enumerate(new[ws:we].split(b"\n")):
+        if at >= end:
+            break
+        if at >= start and line.strip() and line not in old_lines:
+            out.append(i)
+        at += len(line) + 1
+    return out
+
+
 # The same numbers from the C module when it was built (setup.py): one call instead of a bisection
-# in Python per file change of a history sweep.
+# in Python per file change of a history sweep, and one hash table instead of lists and sets.
 Bounds = Callable[[bytes, bytes, int], "tuple[int, int, int, int, int] | None"]
+Added = Callable[[bytes, bytes, int, int, int, int], list[int]]
 bounds: Bounds
+added_lines: Added
 try:
+    from scanner.sources._blobdiff import added_lines
     from scanner.sources._blobdiff import changed_region as bounds
-except ImportError:  # built without a compiler: the Python version above
+except ImportError:  # built without a compiler: the Python versions above
     bounds = region_bounds
+    added_lines = lines_added

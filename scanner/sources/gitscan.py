@@ -30,7 +30,7 @@ from scanner.iac import file_kind, on_lines, scan_structured
 from scanner.models import Chunk, Finding, Origin
 from scanner.sources.archives import ArchiveLimits, Skipped, archive_name, kind_of, members
 from scanner.sources.artefacts import HEAD_BYTES, own_artefact, skip_note
-from scanner.sources.gitblobs import Change, bounds, parse_raw
+from scanner.sources.gitblobs import Change, added_lines, bounds, parse_raw
 from scanner.sources.gitcmd import (
     Blob,
     BlobStream,
@@ -417,12 +417,10 @@ class _Task:
                 if not part.isascii():
                     self.check_utf8(part, path)
                 return
-        old_lines = set(old_part.split(b"\n"))
-        if not large and not bound and not _near(part, keywords, start - ws, end - ws, old_lines):
+        if not large and not bound and not _near(part, keywords, start - ws, end - ws,
+                                                 set(old_part.split(b"\n"))):
             return
-        new_lines = set(data[start:end].split(b"\n"))
-        new_lines.difference_update(old_lines)
-        added = {ln for ln in new_lines if ln.strip()}
+        added = added_lines(old_part, data, ws, we, start, end)
         if added:
             self.scan_lines(c, path, data, added, ws, we)
 
@@ -432,17 +430,16 @@ class _Task:
         except UnicodeDecodeError:
             self.warn_once("text:" + path, f"{path}: not valid UTF-8; scanned with replacement characters")
 
-    def scan_lines(self, c: _Commit, path: str, data: bytes, added: set[bytes] | None, ws: int = 0,
+    def scan_lines(self, c: _Commit, path: str, data: bytes, hit: list[int] | None, ws: int = 0,
                    we: int = -1) -> None:
-        """Scan the lines of data[ws:we] that are `added` (all of them when None) with a line of
-        context each side; keep the findings that touch an added line."""
-        if added is None:
+        """Scan the lines of data[ws:we] numbered in `hit` (the added ones, counted from 0; every
+        line when None) with a line of context each side; keep the findings that touch an added line."""
+        if hit is None:
             self.scan_text(c, path, data, None, None)
             return
         lines = data[ws:we].split(b"\n")
         if data[we - 1:we] == b"\n":
             lines.pop()
-        hit = [i for i, ln in enumerate(lines) if ln in added]
         n = len(lines)
         first = data.count(b"\n", 0, ws) + 1
         marked = {first + i for i in hit}

@@ -192,7 +192,7 @@ def test_history_sweeps_use_the_c_module_when_it_is_built() -> None:
 
 
 def test_a_sweep_without_the_c_module_finds_the_same(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from scanner.sources.gitblobs import region_bounds
+    from scanner.sources.gitblobs import lines_added, region_bounds
     from tests.git.builder import PAT_C, PAT_D
 
     repo = GitRepo(tmp_path / "r")
@@ -202,6 +202,73 @@ def test_a_sweep_without_the_c_module_finds_the_same(tmp_path: Path, monkeypatch
     repo.commit("more", files={"app.py": lines(f'U = "{PAT_C}"', *filler(10), *filler(20), f'V = "{PAT_D}"')})
     built = [(f.commit, f.path, f.line, f.secret) for f in sweep(repo)]
     monkeypatch.setattr(gitscan, "bounds", region_bounds)
+    monkeypatch.setattr(gitscan, "added_lines", lines_added)
     gitscan._IDLE.clear()
     assert [(f.commit, f.path, f.line, f.secret) for f in sweep(repo)] == built
     assert {s for *_, s in built} == {PAT_A, PAT_B, PAT_C, PAT_D}
+
+
+def _added_by_definition(old: bytes, new: bytes, context: int) -> list[bytes]:
+    """The added lines of a change as sets say it: lines of the new changed region, not blank, that
+    are no line of the old region, each as often as the new region has it."""
+    from scanner.sources.gitblobs import region_bounds
+
+    r = region_bounds(old, new, context)
+    if r is None:
+        return []
+    start, end, old_end, _, _ = r
+    gone = set(old[start:old_end].split(b"\n"))
+    region = new[start:end].split(b"\n")
+    if new[end - 1:end] == b"\n":
+        region.pop()
+    return [ln for ln in region if ln.strip() and ln not in gone]
+
+
+@given(ROWS, ROWS, st.booleans(), st.booleans(), st.integers(0, 3))
+def test_added_lines_are_the_new_lines_of_the_region_the_old_one_lacks(
+        old_rows: list[bytes], new_rows: list[bytes], t1: bool, t2: bool, context: int) -> None:
+    from scanner.sources.gitblobs import lines_added, region_bounds
+
+    old, new = joined(old_rows, t1), joined(new_rows, t2)
+    r = region_bounds(old, new, context)
+    expected = _added_by_definition(old, new, context)
+    if r is None:
+        assert expected == []
+        return
+    start, end, old_end, ws, we = r
+    window = new[ws:we].split(b"\n")
+    got = lines_added(old[start:old_end], new, ws, we, start, end)
+    assert [window[i] for i in got] == expected
+    # numbered in the window: each one starts inside the changed region
+    offsets = [ws + sum(len(x) + 1 for x in window[:i]) for i in got]
+    assert all(start <= o < end for o in offsets)
+    _blobdiff = pytest.importorskip("scanner.sources._blobdiff")
+    assert _blobdiff.added_lines(old[start:old_end], new, ws, we, start, end) == got
+
+
+@given(st.binary(max_size=300), st.binary(max_size=300), st.integers(0, 2))
+def test_the_c_added_lines_agree_on_any_bytes(old: bytes, new: bytes, context: int) -> None:
+    from scanner.sources.gitblobs import lines_added, region_bounds
+
+    _blobdiff = pytest.importorskip("scanner.sources._blobdiff")
+    for a, b in ((old, new), (old * 20 + b"\n" + new, b"\n".join([new, old] * 10))):  # past 8-byte words
+        r = region_bounds(a, b, context)
+        if r is not None:
+            start, end, old_end, ws, we = r
+            assert _blobdiff.added_lines(a[start:old_end], b, ws, we, start, end) == \
+                lines_added(a[start:old_end], b, ws, we, start, end)
+
+
+def test_the_c_added_lines_reject_positions_outside_the_text() -> None:
+    _blobdiff = pytest.importorskip("scanner.sources._blobdiff")
+    with pytest.raises(ValueError):
+        _blobdiff.added_lines(b"a", b"a\nb\n", 0, 10, 0, 4)
+    with pytest.raises(TypeError):
+        _blobdiff.added_lines("a", b"b", 0, 1, 0, 1)
+    # a few thousand distinct old lines (the table grows past its first size), one new line among them
+    old = b"".join(b"line %d\n" % i for i in range(5000))
+    new = b"line 0 changed\n" + old[7:].replace(b"line 2500\n", b"line 2500\nsecret = x\n") + b"last\n"
+    start, end, old_end, ws, we = _blobdiff.changed_region(old, new, 0)
+    assert (start, old_end) == (0, len(old))  # the whole file changed: every old line is in the table
+    assert [new[ws:we].split(b"\n")[i] for i in _blobdiff.added_lines(old[start:old_end], new, ws, we, start, end)] \
+        == [b"line 0 changed", b"secret = x", b"last"]
