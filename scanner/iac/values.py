@@ -6,6 +6,7 @@ wins over generic (key-name) engine findings on the same value.
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Sequence
 
 from scanner.engine import Engine, fingerprint
@@ -78,8 +79,16 @@ def _merge(group: Group, placed: list[Placed], path: str, src: SourceLines) -> l
     return kept + list(structural.values())
 
 
+_GENERIC_IDS: weakref.WeakKeyDictionary[Engine, frozenset[str]] = weakref.WeakKeyDictionary()
+
+
 def generic_rule_ids(engine: Engine) -> frozenset[str]:
-    return frozenset(r.id for r in engine.rules if "generic" in r.tags)
+    """The ids of the engine's generic rules (once per engine: a history sweep asks at every
+    version of every Terraform file)."""
+    ids = _GENERIC_IDS.get(engine)
+    if ids is None:
+        ids = _GENERIC_IDS[engine] = frozenset(r.id for r in engine.rules if "generic" in r.tags)
+    return ids
 
 
 def scan_groups(engine: Engine, path: str, text: str, groups: Sequence[Group]) -> list[Finding]:
