@@ -146,6 +146,17 @@ typedef struct {
     Py_ssize_t len;
 } slot_t;
 
+/* The slot holding line s[0:n] (hash h), or the empty slot where it would go. */
+static slot_t *
+find_slot(slot_t *table, size_t cap, uint64_t h, const char *s, Py_ssize_t n)
+{
+    size_t i = (size_t)h & (cap - 1);
+    while (table[i].at != NULL
+           && !(table[i].hash == h && table[i].len == n && memcmp(table[i].at, s, (size_t)n) == 0))
+        i = (i + 1) & (cap - 1);
+    return &table[i];
+}
+
 /* The bytes.strip() whitespace: a line of only these is blank. */
 static int
 blank(const char *s, Py_ssize_t n)
@@ -201,13 +212,11 @@ added_lines(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
         const char *nl = memchr(at, '\n', (size_t)(old + lo - at));
         Py_ssize_t n = (nl == NULL ? old + lo : nl) - at;
         uint64_t h = line_hash(at, n);
-        size_t i = (size_t)h & (cap - 1);
-        while (table[i].at != NULL && !(table[i].hash == h && table[i].len == n && memcmp(table[i].at, at, (size_t)n) == 0))
-            i = (i + 1) & (cap - 1);
-        if (table[i].at == NULL) {
-            table[i].hash = h;
-            table[i].at = n ? at : empty;
-            table[i].len = n;
+        slot_t *slot = find_slot(table, cap, h, at, n);
+        if (slot->at == NULL) {
+            slot->hash = h;
+            slot->at = n ? at : empty;
+            slot->len = n;
         }
         if (nl == NULL)
             break;
@@ -222,11 +231,7 @@ added_lines(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
         const char *nl = memchr(at, '\n', (size_t)(stop - at));
         Py_ssize_t n = (nl == NULL ? stop : nl) - at;
         if (at >= rs && !blank(at, n)) {
-            uint64_t h = line_hash(at, n);
-            size_t i = (size_t)h & (cap - 1);
-            while (table[i].at != NULL && !(table[i].hash == h && table[i].len == n && memcmp(table[i].at, at, (size_t)n) == 0))
-                i = (i + 1) & (cap - 1);
-            if (table[i].at == NULL) {
+            if (find_slot(table, cap, line_hash(at, n), at, n)->at == NULL) {
                 PyObject *v = PyLong_FromSsize_t(index);
                 if (v == NULL || PyList_Append(out, v) < 0) {
                     Py_XDECREF(v);

@@ -417,11 +417,8 @@ class _Task:
                 if not part.isascii():
                     self.check_utf8(part, path)
                 return
-        if not large and not bound and not _near(part, keywords, start - ws, end - ws,
-                                                 set(old_part.split(b"\n"))):
-            return
         added = added_lines(old_part, data, ws, we, start, end)
-        if added:
+        if added and (large or bound or _near(part, keywords, added)):
             self.scan_lines(c, path, data, added, ws, we)
 
     def check_utf8(self, part: bytes, path: str) -> None:
@@ -488,28 +485,18 @@ class _Task:
         return out
 
 
-def _near(part: bytes, keywords: list[tuple[int, str]], lo: int, hi: int, old_lines: set[bytes]) -> bool:
-    """Whether some keyword in `part` lies on an added line or on a line next to one. A line is
-    added when it is not blank, lies in the changed region part[lo:hi] and is no line of the old
-    region. Each line is looked at once, however many keywords it holds (a regenerated lock file has
-    one on every entry)."""
-    checked: set[int] = set()
-    for end, _kw in keywords:
-        own = part.rfind(b"\n", 0, end - 1) + 1
-        if own in checked:  # another keyword of a line already looked at
-            continue
-        checked.add(own)
-        at = part.rfind(b"\n", 0, max(own - 1, 0)) + 1  # the line before (or this one, first)
-        for _ in range(3):  # the line before, the keyword's line, the line after
-            nl = part.find(b"\n", at)
-            stop = len(part) if nl < 0 else nl
-            if lo <= at and stop <= hi:
-                ln = part[at:stop]
-                if ln.strip() and ln not in old_lines:
-                    return True
-            if nl < 0 or at > end:
-                break
-            at = nl + 1
+def _near(part: bytes, keywords: list[tuple[int, str]], added: list[int]) -> bool:
+    """Whether some keyword in `part` lies on one of its `added` lines (numbered from 0) or on a
+    line next to one. The keywords' lines are counted in one pass, however many there are (a
+    regenerated lock file has one on every entry)."""
+    near = {j for i in added for j in (i - 1, i, i + 1)}
+    line = at = 0
+    for end in sorted(e for e, _kw in keywords):
+        last = max(end - 1, at)  # the keyword's last byte: its line is the number of newlines before
+        line += part.count(b"\n", at, last)
+        at = last
+        if line in near:
+            return True
     return False
 
 
