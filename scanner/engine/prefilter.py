@@ -30,7 +30,7 @@ _T = TypeVar("_T", str, bytes)
 REACH = 4096  # how far from a keyword its required literals are looked for (long minified lines)
 
 
-def window(low: _T, end: int) -> tuple[int, int]:
+def window_py(low: _T, end: int) -> tuple[int, int]:
     """The span a rule's regex runs on, and its required literals are looked for in, around the
     keyword ending at offset `end` - 1: its line and the line after it. A line longer than REACH (a
     minified bundle is one line of megabytes) is cut REACH characters from the keyword (before it,
@@ -44,6 +44,35 @@ def window(low: _T, end: int) -> tuple[int, int]:
         return start, min(n, end + REACH)
     e2 = low.find(nl, e1 + 1, e1 + 1 + REACH)
     return start, (min(n, e1 + 1 + REACH) if e2 < 0 else e2)
+
+
+def windows_py(text: _T, ends: list[int]) -> list[tuple[int, int, bool]]:
+    """The windows of keywords ending at `ends` (in order), merged where they touch or overlap, each
+    with whether its end is a cut inside a long line rather than a line's or the text's end."""
+    spans: list[tuple[int, int, bool]] = []
+    n = len(text)
+    nl = "\n" if isinstance(text, str) else b"\n"
+    for end in ends:
+        ws, we = window_py(text, end)
+        cut = we < n and text[we:we + 1] != nl
+        if spans and ws <= spans[-1][1]:
+            if we > spans[-1][1]:
+                spans[-1] = (spans[-1][0], we, cut)
+        else:
+            spans.append((ws, we, cut))
+    return spans
+
+
+try:  # the same spans from one C call (scanner/engine/_spans.c); the Python versions above otherwise
+    from scanner.engine import _spans
+except ImportError:  # pragma: no cover - built without a compiler
+    window, windows = window_py, windows_py
+else:
+    def window(low: _T, end: int) -> tuple[int, int]:
+        return _spans.window(low, end, REACH)
+
+    def windows(text: _T, ends: list[int]) -> list[tuple[int, int, bool]]:
+        return _spans.windows(text, ends, REACH)
 
 
 def in_window(low: _T, end: int, literals: Sequence[_T]) -> bool:
@@ -184,8 +213,13 @@ def _collect(lower: _T, matches: list[tuple[int, int, int]], plan: Sequence[tupl
     first looked for in the whole text, once."""
     out: dict[int, list[int]] = {}
     present: dict[tuple[_T, ...], bool] = {}
-    full: set[int] = set()
+    full: set[int] = set()  # rules with cap+1 offsets, or whose required literals are nowhere in the text
     dead: set[int] = set()  # keywords whose every rule is full
+
+    def settle(i: int) -> None:
+        full.add(i)
+        dead.update(w for w in words_of[i] if all(j in full for j, _lits in plan[w]))
+
     for word, _start, end in matches:
         if word in dead:
             continue
@@ -194,6 +228,8 @@ def _collect(lower: _T, matches: list[tuple[int, int, int]], plan: Sequence[tupl
         if gate is not None:  # every rule of this keyword requires a literal: one look for any of them
             span = _gate_window(lower, end, gate, present)
             if span is None:
+                if not present[gate]:  # none of them anywhere: no later occurrence counts either
+                    dead.add(word)
                 continue
             start, stop = span
             if len(rules) > 1:
@@ -206,7 +242,10 @@ def _collect(lower: _T, matches: list[tuple[int, int, int]], plan: Sequence[tupl
                 anywhere = present.get(lits)
                 if anywhere is None:
                     anywhere = present[lits] = any(lit in lower for lit in lits)
-                if not anywhere or not in_window(lower, end, lits):
+                if not anywhere:
+                    settle(i)
+                    continue
+                if not in_window(lower, end, lits):
                     continue
             lst = out.get(i)
             if lst is None:
@@ -214,6 +253,5 @@ def _collect(lower: _T, matches: list[tuple[int, int, int]], plan: Sequence[tupl
             else:
                 lst.append(end - 1)
                 if len(lst) > cap:
-                    full.add(i)
-                    dead.update(w for w in words_of[i] if all(j in full for j, _lits in plan[w]))
+                    settle(i)
     return out

@@ -31,7 +31,9 @@ def example_lines() -> list[str]:
 
 noise = st.text(alphabet="abcxyz _=:@/\"'{}()0123456789\n", max_size=30)
 words = st.sampled_from(["https://", "@", "token", "value", "github", "secret", "curl -u", "BUNDLE_", "__",
-                         "_auth", "name: DB_PASSWORD", "- name: GITHUB_TOKEN"])
+                         "_auth", "name: DB_PASSWORD", "- name: GITHUB_TOKEN", "aws_secret_access_key=",
+                         "SECRET_ACCESS_KEY:", "Server=db;", ";", "Password=",
+                         " WITH PASSWORD '", "set password = ", "login\tpassword"])
 
 
 @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
