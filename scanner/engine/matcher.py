@@ -16,7 +16,7 @@ from scanner.engine import decode as decode_mod
 from scanner.engine import filters as flt
 from scanner.engine.confidence import CONTEXT_PATH, assess
 from scanner.engine.entropy import shannon
-from scanner.engine.prefilter import Prefilter, window
+from scanner.engine.prefilter import Prefilter, windows
 from scanner.models import Chunk, Finding, Origin, Rule
 from scanner.rules import PATTERN_FLAGS, compile_pattern, is_builtin_source
 
@@ -233,8 +233,7 @@ class Engine:
                 break
         return out
 
-    def _run_rule(self, c: _Compiled, chunk: Chunk, ends: list[int] | None,
-                  memo: dict[int, tuple[int, int]] | None = None) -> Iterable[_Hit]:
+    def _run_rule(self, c: _Compiled, chunk: Chunk, ends: list[int] | None) -> Iterable[_Hit]:
         text = chunk.text
         path = chunk.origin.path
         if c.rule.id in self._set_aside:
@@ -243,10 +242,10 @@ class Engine:
             return
         locator = _Locator(text, chunk)
         if c.rule.multiline or ends is None or not self._windowed:
-            windows: Iterable[tuple[int, int, bool]] = ((0, len(text), False),)
+            spans: Iterable[tuple[int, int, bool]] = ((0, len(text), False),)
         else:
-            windows = _windows(text, ends, {} if memo is None else memo)
-        for m in self._matches(c, text, windows, path):
+            spans = windows(text, ends)  # merged windows (prefilter.window) around the keyword occurrences
+        for m in self._matches(c, text, spans, path):
             hit = self._confirm(c, chunk, locator, m)
             if hit is not None:
                 yield hit
@@ -344,11 +343,10 @@ class Engine:
         cap = window_cap(len(chunk.text))
         occ, offsets_valid = self._prefilter.occurrences(chunk.text, cap)
         out: list[_Hit] = []
-        memo: dict[int, tuple[int, int]] = {}
         for i in sorted(occ):
             if i != self._decode_index:
                 ends = occ[i] if offsets_valid and len(occ[i]) <= cap else None  # None: the whole text
-                out.extend(self._run_rule(self._keyword_rules[i], chunk, ends, memo))
+                out.extend(self._run_rule(self._keyword_rules[i], chunk, ends))
         if self._path_bound and self._bound_gate(chunk.origin.path):
             for c in self._path_bound:
                 out.extend(self._run_rule(c, chunk, None))
@@ -381,26 +379,6 @@ def _gate_hit(gate: Any, has_rules: bool, path: str) -> bool:
     if gate is None:
         return has_rules
     return gate.search(path) is not None
-
-
-def _windows(text: str, ends: list[int], memo: dict[int, tuple[int, int]]) -> list[tuple[int, int, bool]]:
-    """Merged windows (prefilter.window) around keyword occurrences, and whether a window's end is a
-    cut inside a long line rather than a line's or the text's end. `memo` keeps the windows of one
-    text: rules that share a keyword, or whose keywords end at the same place, look each up once."""
-    spans: list[tuple[int, int, bool]] = []
-    n = len(text)
-    for end in ends:
-        span = memo.get(end)
-        if span is None:
-            span = memo[end] = window(text, end)
-        ws, we = span
-        cut = we < n and text[we] != "\n"
-        if spans and ws <= spans[-1][1]:
-            if we > spans[-1][1]:
-                spans[-1] = (spans[-1][0], we, cut)
-        else:
-            spans.append((ws, we, cut))
-    return spans
 
 
 def _line_end(text: str, pos: int) -> int:

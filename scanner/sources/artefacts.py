@@ -27,12 +27,18 @@ _KINDS: tuple[tuple[str, regex.Pattern[bytes]], ...] = (
                                   rb"  secret ")),
 )
 
+_FIRST = (b"", b"{", b"[", b"r", b"<", b"\xef")  # the first non-blank byte of every anchored kind
+
 
 def own_artefact(head: bytes) -> str | None:
     """'baseline', '... report' or 'store' when these first bytes are keysweep's own output, else None."""
     if head.startswith(_SQLITE):
         return "store" if head[68:72] == _STORE_APP_ID else None
     head = head[:HEAD_BYTES]
+    # every kind but SARIF is anchored at the start (after blanks): one look at the first byte passes over
+    # nearly every file without running the patterns
+    if head.lstrip()[:1] not in _FIRST and b'"driver"' not in head:
+        return None
     for kind, pattern in _KINDS:
         if pattern.search(head):
             return kind
