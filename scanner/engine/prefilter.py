@@ -66,6 +66,7 @@ def windows_py(text: _T, ends: list[int]) -> list[tuple[int, int, bool]]:
 try:  # the same spans from one C call (scanner/engine/_spans.c); the Python versions above otherwise
     from scanner.engine import _spans
 except ImportError:  # pragma: no cover - built without a compiler
+    _spans = None  # type: ignore[assignment]
     window, windows = window_py, windows_py
 else:
     def window(low: _T, end: int) -> tuple[int, int]:
@@ -202,7 +203,7 @@ def _gate_window(lower: _T, end: int, gate: tuple[_T, ...],
     return (start, stop) if any(lower.find(lit, start, stop) >= 0 for lit in gate) else None
 
 
-def _collect(lower: _T, matches: list[tuple[int, int, int]], plan: Sequence[tuple[tuple[int, tuple[_T, ...]], ...]],
+def _collect_py(lower: _T, matches: list[tuple[int, int, int]], plan: Sequence[tuple[tuple[int, tuple[_T, ...]], ...]],
              gates: Sequence[tuple[_T, ...] | None], cap: int,
              words_of: Sequence[tuple[int, ...]]) -> dict[int, list[int]]:
     """Rule index -> keyword end offsets - 1 (at most cap+1 each), for the occurrences that count.
@@ -255,3 +256,12 @@ def _collect(lower: _T, matches: list[tuple[int, int, int]], plan: Sequence[tupl
                 if len(lst) > cap:
                     settle(i)
     return out
+
+
+def _collect(lower: _T, matches: list[tuple[int, int, int]], plan: Sequence[tuple[tuple[int, tuple[_T, ...]], ...]],
+             gates: Sequence[tuple[_T, ...] | None], cap: int,
+             words_of: Sequence[tuple[int, ...]]) -> dict[int, list[int]]:
+    """_collect_py, in one C pass for bytes (nearly every text) when the C module is built."""
+    if _spans is not None and isinstance(lower, bytes):
+        return _spans.collect(lower, matches, plan, gates, cap, words_of, len(words_of), REACH)  # type: ignore[arg-type]
+    return _collect_py(lower, matches, plan, gates, cap, words_of)

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from scanner.engine import matcher, prefilter
-from scanner.engine.prefilter import REACH, window_py, windows_py
+from scanner.engine.prefilter import REACH, Prefilter, _collect_py, window_py, windows_py
 from scanner.models import Chunk, Origin
 
 _spans = pytest.importorskip("scanner.engine._spans")
@@ -76,3 +76,31 @@ def test_a_scan_without_the_c_module_finds_the_same(monkeypatch: pytest.MonkeyPa
     monkeypatch.setattr(prefilter, "window", window_py)
     monkeypatch.setattr(matcher, "windows", windows_py)
     assert engine.scan(chunk) == with_c
+
+
+KEYWORDS = st.lists(st.sampled_from(["ab", "b", "ba", "abc", "c", "@", "x@"]), min_size=1, max_size=3, unique=True)
+LITERALS = st.lists(st.sampled_from(["://", "c", "zz", "a\n"]), max_size=2, unique=True)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(KEYWORDS, LITERALS), min_size=1, max_size=5),
+       st.text(alphabet="abcxz@:/\n", max_size=120), st.integers(0, 4))
+def test_collect_is_the_python_collect(rules: list[tuple[list[str], list[str]]], text: str, cap: int) -> None:
+    # which occurrences count for which rule (requires, gates, caps, keywords whose rules are all full)
+    pf = Prefilter([kws for kws, _ in rules], [lits for _, lits in rules])
+    low = text.encode("ascii").lower()
+    matches = pf._bytes_matches(low)
+    args = (low, matches, pf._plan_b, pf._gate, cap, pf._words_of)
+    assert _spans.collect(*args, len(pf._words_of), REACH) == _collect_py(*args)
+
+
+def test_collect_refuses_what_does_not_fit() -> None:
+    pf = Prefilter([["ab"]], [["c"]])
+    args = (b"ab c", [(0, 0, 2)], pf._plan_b, pf._gate, 4, pf._words_of)
+    assert _spans.collect(*args, 1, REACH) == {0: [1]}
+    with pytest.raises(IndexError):
+        _spans.collect(b"ab c", [(5, 0, 2)], *args[2:], 1, REACH)
+    with pytest.raises(IndexError):
+        _spans.collect(b"ab", [(0, 0, 9)], *args[2:], 1, REACH)
+    with pytest.raises(TypeError):
+        _spans.collect("ab c", *args[1:], 1, REACH)
