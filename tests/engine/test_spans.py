@@ -75,6 +75,7 @@ def test_a_scan_without_the_c_module_finds_the_same(monkeypatch: pytest.MonkeyPa
     assert with_c
     monkeypatch.setattr(prefilter, "window", window_py)
     monkeypatch.setattr(matcher, "windows", windows_py)
+    monkeypatch.setattr(prefilter, "_collect", _collect_py)
     assert engine.scan(chunk) == with_c
 
 
