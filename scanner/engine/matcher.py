@@ -146,7 +146,7 @@ class Engine:
 
     def path_allowed(self, path: str) -> bool:
         """True when the global allowlist excludes this path."""
-        return any(p.search(path) for p in self._allow_paths)
+        return bool(self._allow_paths) and any(p.search(path) for p in self._allow_paths)
 
     def keyword_ends(self, data: bytes) -> list[tuple[int, str]]:
         """(offset just past it, keyword) for every rule keyword in `data` (ASCII case folding)."""
@@ -193,7 +193,10 @@ class Engine:
         if self.path_allowed(chunk.origin.path):
             return []
         # decoded hits first: where an encoded value and its decoding both match, the decoded secret wins
-        raw = sorted(self._scan_hits(chunk, self._decode), key=lambda h: "encoding" not in h.finding.extra)
+        found = self._scan_hits(chunk, self._decode)
+        if not found:
+            return []  # (most texts)
+        raw = sorted(found, key=lambda h: "encoding" not in h.finding.extra)
         hits = _drop_overlapping(raw)
         _link_pairs_inplace(hits)
         return [h.finding for h in sorted(hits, key=lambda h: (h.start, h.finding.rule_id))]

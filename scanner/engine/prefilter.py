@@ -262,6 +262,8 @@ def _collect(lower: _T, matches: list[tuple[int, int, int]], plan: Sequence[tupl
              gates: Sequence[tuple[_T, ...] | None], cap: int,
              words_of: Sequence[tuple[int, ...]]) -> dict[int, list[int]]:
     """_collect_py, in one C pass for bytes (nearly every text) when the C module is built."""
+    if not matches:
+        return {}
     if _spans is not None and isinstance(lower, bytes):
         return _spans.collect(lower, matches, plan, gates, cap, words_of, len(words_of), REACH)  # type: ignore[arg-type]
     return _collect_py(lower, matches, plan, gates, cap, words_of)

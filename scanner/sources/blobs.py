@@ -12,6 +12,7 @@ from typing import Any, BinaryIO, cast
 
 from scanner.config import ScanOptions
 from scanner.engine import Engine
+from scanner.iac import scan_structured
 from scanner.models import Chunk, Finding, Origin
 from scanner.sources.archives import ArchiveLimits, Member, kind_of, members
 from scanner.sources.artefacts import own_artefact, skip_note
@@ -35,8 +36,6 @@ def decode_text(data: bytes, path: str, warnings: list[str]) -> str:
 
 def scan_text(engine: Engine, path: str, text: str, origin: Origin | None = None) -> list[Finding]:
     """Structure-aware scan where a format handler claims the path, else the plain engine."""
-    from scanner.iac import scan_structured
-
     structured = scan_structured(path, text, engine)
     if structured is not None:
         return structured
