@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import regex
 
@@ -16,17 +17,21 @@ _B64_VALUE = lazy(
     r"""(?:[:=]\s*|["'])([A-Za-z0-9+/]{16,}={0,2})(?=["'\s,;]|$)""",
     regex.MULTILINE,
 )
-# Decoding runs only where base64 is likely to carry a credential: Kubernetes Secrets, values
-# named or piped as base64, docker auth blobs, and the encoded forms of the most common
-# credential openings ("-----BEGIN", "AKIA", "ghp_", '{"type": "service_account"' ...).
-DECODE_KEYWORDS = (
-    "kind: secret", '"kind": "secret"', "kind: \"secret\"", "base64", "b64enc", "b64dec", "_b64", "b64_",
-    "dockerconfigjson",
+# Decoding runs only where base64 is likely to carry a credential: Kubernetes Secrets, docker auth
+# blobs and the encoded forms of the most common credential openings ("-----BEGIN", "AKIA", "ghp_",
+# '{"type": "service_account"' ...) anywhere in a text make every value in it a candidate; a value
+# named or piped as base64 is one only on its keyword's line or the next (a file that merely imports
+# a base64 module, or a service description that says "base64-encoded" a thousand times, is not
+# decoded from top to bottom).
+DECODE_ANYWHERE = (
+    "kind: secret", '"kind": "secret"', "kind: \"secret\"", "dockerconfigjson",
     "ls0tls1crudjt",  # base64("-----BEGIN")
     "qutjq",  # base64("AKIA")
     "z2hwx",  # base64("ghp_")
     "ewogicj0exbl", "eyj0exbli",  # base64('{\n  "type') / ('{"type"')
 )
+DECODE_NEAR = ("base64", "b64enc", "b64dec", "_b64", "b64_")
+DECODE_KEYWORDS = DECODE_ANYWHERE + DECODE_NEAR
 
 
 @dataclass(frozen=True)
@@ -44,8 +49,26 @@ HASH_FILES = lazy(
 MAX_ENCODED = 16 * 1024  # a base64 RSA-4096 key or service-account file is well under this
 
 
-def decoded_values(text: str) -> Iterator[Decoded]:
-    for m in _B64_VALUE.finditer(text):
+def _values(text: str, spans: Iterable[tuple[int, int, bool]] | None) -> Iterator[Any]:
+    """Matches of the value pattern in the whole text, or in the spans (start, stop, cut inside a long
+    line): a value running into a cut is matched again up to its line's end."""
+    if spans is None:
+        yield from _B64_VALUE.finditer(text)
+        return
+    for ws, we, cut in spans:
+        for m in _B64_VALUE.finditer(text, ws, we):
+            if cut and m.end() == we:
+                le = text.find("\n", we)
+                m = _B64_VALUE.match(text, m.start(), len(text) if le < 0 else le)
+                if m is None:
+                    continue
+            yield m
+
+
+def decoded_values(text: str, spans: Iterable[tuple[int, int, bool]] | None = None) -> Iterator[Decoded]:
+    """Base64 values standing on their own in `text` (or only in `spans`), decoded, where the decoding
+    is printable text."""
+    for m in _values(text, spans):
         raw = m.group(1)
         if len(raw) % 4 or len(raw) > MAX_ENCODED:
             continue

@@ -124,8 +124,10 @@ class Engine:
         self._path_bound_gate = _any_of([c.rule.path for c in self._path_bound if c.rule.path])
         self._path_gate = _any_of([c.rule.path for c in self._path_rules if c.rule.path])
         sets: list[Sequence[str]] = [c.rule.keywords for c in self._keyword_rules]
-        self._decode_index = len(sets)
-        sets.append(decode_mod.DECODE_KEYWORDS if decode else ())
+        self._decode_index = len(sets)  # decode every value in the text
+        sets.append(decode_mod.DECODE_ANYWHERE if decode else ())
+        self._decode_near = len(sets)  # decode the values around these keywords
+        sets.append(decode_mod.DECODE_NEAR if decode else ())
         self._prefilter = Prefilter(sets, [c.rule.requires for c in self._keyword_rules])
         self._path_sig_rules = [c for c in self._keyword_rules + self._path_bound if c.rule.path]
         self._path_sig_gate = _any_of([c.rule.path for c in self._path_sig_rules if c.rule.path])
@@ -327,10 +329,11 @@ class Engine:
         named = max((len(k) for k in r.keywords if k in around), default=0)
         return _Hit(f, s_start, s_end, c.generic, _pair_role(r), named, r.path is not None)
 
-    def _decoded_hits(self, chunk: Chunk) -> Iterable[_Hit]:
+    def _decoded_hits(self, chunk: Chunk, near: list[int] | None) -> Iterable[_Hit]:
+        """Findings in the base64 values of the text (near: only those around these keyword ends)."""
         text = chunk.text
         loc = _Locator(text, chunk)
-        for d in decode_mod.decoded_values(text):
+        for d in decode_mod.decoded_values(text, None if near is None else windows(text, near)):
             ls = text.rfind("\n", 0, d.start) + 1
             le = text.find("\n", d.end)
             le = len(text) if le < 0 else le
@@ -347,14 +350,18 @@ class Engine:
         occ, offsets_valid = self._prefilter.occurrences(chunk.text, cap)
         out: list[_Hit] = []
         for i in sorted(occ):
-            if i != self._decode_index:
+            if i < self._decode_index:
                 ends = occ[i] if offsets_valid and len(occ[i]) <= cap else None  # None: the whole text
                 out.extend(self._run_rule(self._keyword_rules[i], chunk, ends))
         if self._path_bound and self._bound_gate(chunk.origin.path):
             for c in self._path_bound:
                 out.extend(self._run_rule(c, chunk, None))
-        if decode and self._decode_index in occ and not decode_mod.HASH_FILES.search(chunk.origin.path):
-            out.extend(self._decoded_hits(chunk))
+        if decode and (self._decode_index in occ or self._decode_near in occ) \
+                and not decode_mod.HASH_FILES.search(chunk.origin.path):
+            near = None if self._decode_index in occ else occ[self._decode_near]
+            if near is not None and (not offsets_valid or len(near) > cap):
+                near = None  # the whole text
+            out.extend(self._decoded_hits(chunk, near))
         return out
 
 

@@ -123,6 +123,27 @@ def test_base64_values_in_kubernetes_secret_are_decoded_and_rescanned() -> None:
     assert found[0].extra["encoding"] == "base64"
 
 
+def test_a_value_named_or_piped_as_base64_is_decoded_a_mention_elsewhere_decodes_nothing() -> None:
+    enc = base64.b64encode(f"aws_secret_access_key = {AWS_SECRET}".encode()).decode()
+    secrets = lambda text, path="app/config.py": [  # noqa: E731
+        (f.line, f.secret) for f in by_rule(scan_text(text, path), "aws-secret-access-key")]
+    assert secrets(f"import os\nCREDS_B64 = '{enc}'\n") == [(2, AWS_SECRET)]
+    assert secrets(f"creds_base64:\n  '{enc}'\n", "deploy/values.yaml") == [(2, AWS_SECRET)]
+    assert secrets(f"echo '{enc}' | base64 -d > ~/.aws/credentials\n", "ci/setup.sh") == [(1, AWS_SECRET)]
+    far = "import base64\n" + "x = 1\n" * 20 + f"BLOB = '{enc}'\n"
+    assert secrets(far) == []  # a module import is not a name for the value 21 lines on
+    assert secrets("kind: Secret\n" + far, "k8s/creds.yaml") == [(23, AWS_SECRET)]  # a Secret: every value
+
+
+def test_a_base64_value_running_past_a_long_line_cut_is_decoded_whole() -> None:
+    from scanner.engine.prefilter import REACH
+
+    enc = base64.b64encode(f"aws_secret_access_key = {AWS_SECRET} ".encode() + b"x" * REACH).decode()
+    bundle = "var a=1;" * 100 + f'window.creds_b64="{enc}";' + "var b=2;" * 1000
+    found = by_rule(scan_text(bundle, "static/app.min.js"), "aws-secret-access-key")
+    assert [f.secret for f in found] == [AWS_SECRET]
+
+
 def test_base64_decoding_can_be_switched_off() -> None:
     from scanner.rules import load_builtin_rules
 
