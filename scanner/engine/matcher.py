@@ -371,24 +371,67 @@ def window_cap(n: int) -> int:
     return min(WINDOW_CEILING, max(WINDOW_MAX_OCCURRENCES, n // WINDOW_DENSITY))
 
 
-def _any_of(patterns: list[str]) -> Any:
-    """One regex that matches where any of `patterns` does (each keeps its own flags), or None.
-    It searches backwards (`(?r)`): path patterns end in `$`, so the first position tried, the end,
-    is the only one that can match, and a miss costs a few steps instead of a pass per alternative."""
+@dataclass(frozen=True)
+class _Gate:
+    """Several rules' path patterns as one backwards regex (`(?r)`), and whether every alternative of
+    every pattern ends in `$`: then only the end of a path can match, one anchored attempt there."""
+
+    pattern: Any
+    anchored: bool
+
+
+def _any_of(patterns: list[str]) -> _Gate | None:
+    """One regex that matches where any of `patterns` does (each keeps its own flags), or None."""
     if not patterns:
         return None
     try:
-        return regexcache.compile_pattern("(?r)" + "|".join(f"(?:{p})" for p in patterns), PATTERN_FLAGS)
+        union = regexcache.compile_pattern("(?r)" + "|".join(f"(?:{p})" for p in patterns), PATTERN_FLAGS)
     except (regex.error, ValueError):
         return None
+    return _Gate(union, all(_end_anchored(p) for p in patterns))
 
 
-def _gate_hit(gate: Any, has_rules: bool, path: str) -> bool:
-    """Whether a path gate (one regex over several rules' paths) lets `path` through; without a
-    gate (no such rules, or their union would not compile) every path passes when rules exist."""
+def _end_anchored(pattern: str) -> bool:
+    """Whether every top-level alternative of `pattern` ends in an unescaped `$` outside a character
+    class (conservative: anything it does not recognise, such as `$` inside a group, counts as no)."""
+    depth, i, n = 0, 0, len(pattern)
+    last = ""
+    ends: list[str] = []
+    while i < n:
+        c = pattern[i]
+        if c == "\\":
+            last, i = "escape", i + 2
+            continue
+        if c == "[":  # a class: `]` right after `[` or `[^` is a member
+            i += 2 if pattern.startswith("[^", i) else 1
+            i += 1 if i < n and pattern[i] == "]" else 0
+            while i < n and pattern[i] != "]":
+                i += 2 if pattern[i] == "\\" else 1
+            if i >= n:
+                return False
+            last, i = "class", i + 1
+            continue
+        if c == "(":
+            depth += 1
+        elif c == ")":
+            depth -= 1
+        elif c == "|" and depth == 0:
+            ends.append(last)
+        last, i = c, i + 1
+    ends.append(last)
+    return depth == 0 and all(e == "$" for e in ends)
+
+
+def _gate_hit(gate: _Gate | None, has_rules: bool, path: str) -> bool:
+    """Whether a path gate lets `path` through; without a gate (no such rules, or their union would
+    not compile) every path passes when rules exist. A backwards search would try every position of
+    the path; where only the end can match (no newline, every pattern ending in `$`), one anchored
+    attempt there gives the same answer."""
     if gate is None:
         return has_rules
-    return gate.search(path) is not None
+    if gate.anchored and "\n" not in path:
+        return gate.pattern.match(path) is not None
+    return gate.pattern.search(path) is not None
 
 
 def _line_end(text: str, pos: int) -> int:
