@@ -390,9 +390,9 @@ def uuid_or_sha_without_context(c: Candidate) -> str | None:
 
 
 def lockfile_integrity(c: Candidate) -> str | None:
-    if _INTEGRITY.match(c.secret):
+    if c.secret.startswith("sha") and _INTEGRITY.match(c.secret):  # (cheap tests first)
         return "integrity hash"
-    if _LOCKFILE_PATH.search(c.path) and _generic(c):
+    if _generic(c) and _LOCKFILE_PATH.search(c.path):
         return "lock file"
     return None
 
