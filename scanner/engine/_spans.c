@@ -134,7 +134,16 @@ window(PyObject *self, PyObject *args)
     return Py_BuildValue("(nn)", ws, we);
 }
 
-/* matcher._windows: the spans of `ends`, merged where they touch or overlap, each with whether its
+static int
+append_span(PyObject *out, Py_ssize_t start, Py_ssize_t stop, int cut)
+{
+    PyObject *item = Py_BuildValue("(nnO)", start, stop, cut ? Py_True : Py_False);
+    int rc = item == NULL ? -1 : PyList_Append(out, item);
+    Py_XDECREF(item);
+    return rc;
+}
+
+/* prefilter.windows_py: the spans of `ends`, merged where they touch or overlap, each with whether its
  * end is a cut inside a long line (not a newline and not the text's end). */
 static PyObject *
 windows(PyObject *self, PyObject *args)
@@ -174,27 +183,15 @@ windows(PyObject *self, PyObject *args)
             }
             continue;
         }
-        if (have) {
-            PyObject *item = Py_BuildValue("(nnO)", cur_s, cur_e, cur_cut ? Py_True : Py_False);
-            if (item == NULL || PyList_Append(out, item) < 0) {
-                Py_XDECREF(item);
-                goto fail;
-            }
-            Py_DECREF(item);
-        }
+        if (have && append_span(out, cur_s, cur_e, cur_cut) < 0)
+            goto fail;
         cur_s = ws;
         cur_e = we;
         cur_cut = cut;
         have = 1;
     }
-    if (have) {
-        PyObject *item = Py_BuildValue("(nnO)", cur_s, cur_e, cur_cut ? Py_True : Py_False);
-        if (item == NULL || PyList_Append(out, item) < 0) {
-            Py_XDECREF(item);
-            goto fail;
-        }
-        Py_DECREF(item);
-    }
+    if (have && append_span(out, cur_s, cur_e, cur_cut) < 0)
+        goto fail;
     return out;
 fail:
     Py_DECREF(out);

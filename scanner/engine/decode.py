@@ -11,6 +11,7 @@ from typing import Any
 import regex
 
 from scanner.engine.lazyre import lazy
+from scanner.engine.prefilter import line_end
 
 # A base64 value standing on its own: after ':' or '=' (YAML/INI/env) or quoted.
 _B64_VALUE = lazy(
@@ -57,9 +58,8 @@ def _values(text: str, spans: Iterable[tuple[int, int, bool]] | None) -> Iterato
         return
     for ws, we, cut in spans:
         for m in _B64_VALUE.finditer(text, ws, we):
-            if cut and m.end() == we:
-                le = text.find("\n", we)
-                m = _B64_VALUE.match(text, m.start(), len(text) if le < 0 else le)
+            if cut and m.end() == we:  # (as the rules' windows do, see matcher)
+                m = _B64_VALUE.match(text, m.start(), line_end(text, we))
                 if m is None:
                     continue
             yield m

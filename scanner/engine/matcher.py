@@ -16,7 +16,7 @@ from scanner.engine import decode as decode_mod
 from scanner.engine import filters as flt
 from scanner.engine.confidence import CONTEXT_PATH, assess
 from scanner.engine.entropy import shannon
-from scanner.engine.prefilter import Prefilter, windows
+from scanner.engine.prefilter import Prefilter, line_end, windows
 from scanner.models import Chunk, Finding, Origin, Rule
 from scanner.rules import PATTERN_FLAGS, compile_pattern, is_builtin_source
 
@@ -228,7 +228,7 @@ class Engine:
             try:
                 for m in pattern.finditer(text, start, we, timeout=budget):
                     if cut and m.end() == we:  # it may go on past the cut: match it again up to the line's end
-                        m = pattern.match(text, m.start(), _line_end(text, we), timeout=self.budget)
+                        m = pattern.match(text, m.start(), line_end(text, we), timeout=self.budget)
                         if m is None:
                             continue
                     floor = m.end()
@@ -349,19 +349,18 @@ class Engine:
         cap = window_cap(len(chunk.text))
         occ, offsets_valid = self._prefilter.occurrences(chunk.text, cap)
         out: list[_Hit] = []
+        def ends(i: int) -> list[int] | None:  # None: the whole text
+            return occ[i] if offsets_valid and len(occ[i]) <= cap else None
+
         for i in sorted(occ):
             if i < self._decode_index:
-                ends = occ[i] if offsets_valid and len(occ[i]) <= cap else None  # None: the whole text
-                out.extend(self._run_rule(self._keyword_rules[i], chunk, ends))
+                out.extend(self._run_rule(self._keyword_rules[i], chunk, ends(i)))
         if self._path_bound and self._bound_gate(chunk.origin.path):
             for c in self._path_bound:
                 out.extend(self._run_rule(c, chunk, None))
         if decode and (self._decode_index in occ or self._decode_near in occ) \
                 and not decode_mod.HASH_FILES.search(chunk.origin.path):
-            near = None if self._decode_index in occ else occ[self._decode_near]
-            if near is not None and (not offsets_valid or len(near) > cap):
-                near = None  # the whole text
-            out.extend(self._decoded_hits(chunk, near))
+            out.extend(self._decoded_hits(chunk, None if self._decode_index in occ else ends(self._decode_near)))
         return out
 
 
@@ -432,11 +431,6 @@ def _gate_hit(gate: _Gate | None, has_rules: bool, path: str) -> bool:
     if gate.anchored and "\n" not in path:
         return gate.pattern.match(path) is not None
     return gate.pattern.search(path) is not None
-
-
-def _line_end(text: str, pos: int) -> int:
-    e = text.find("\n", pos)
-    return len(text) if e < 0 else e
 
 
 class _Locator:

@@ -76,6 +76,13 @@ else:
         return _spans.windows(text, ends, REACH)
 
 
+def line_end(text: str, pos: int) -> int:
+    """Offset of the newline ending the line that holds `pos` (the text's length on the last line):
+    where a match that ran into a window's cut is matched again up to."""
+    e = text.find("\n", pos)
+    return len(text) if e < 0 else e
+
+
 def in_window(low: _T, end: int, literals: Sequence[_T]) -> bool:
     """Whether one of `literals` is in the window of the keyword ending at `end`."""
     start, stop = window(low, end)
@@ -203,9 +210,9 @@ def _gate_window(lower: _T, end: int, gate: tuple[_T, ...],
     return (start, stop) if any(lower.find(lit, start, stop) >= 0 for lit in gate) else None
 
 
-def _collect_py(lower: _T, matches: list[tuple[int, int, int]], plan: Sequence[tuple[tuple[int, tuple[_T, ...]], ...]],
-             gates: Sequence[tuple[_T, ...] | None], cap: int,
-             words_of: Sequence[tuple[int, ...]]) -> dict[int, list[int]]:
+def _collect_py(lower: _T, matches: list[tuple[int, int, int]],
+                plan: Sequence[tuple[tuple[int, tuple[_T, ...]], ...]], gates: Sequence[tuple[_T, ...] | None],
+                cap: int, words_of: Sequence[tuple[int, ...]]) -> dict[int, list[int]]:
     """Rule index -> keyword end offsets - 1 (at most cap+1 each), for the occurrences that count.
 
     A rule with cap+1 offsets runs over the whole text: its later occurrences change nothing and are
