@@ -198,42 +198,98 @@ fail:
     return NULL;
 }
 
-/* Whether one of the bytes literals in the tuple `lits` lies wholly inside s[lo:hi). */
-static int
-any_in(const char *s, Py_ssize_t lo, Py_ssize_t hi, PyObject *lits)
+/* prefilter._lit_in's memo for one text: literal -> index into `lits` (searched from, next
+ * occurrence or -1 (-2: none remembered), windows looked in). */
+typedef struct {
+    Py_ssize_t frm, nxt, spent;
+} lit_t;
+
+typedef struct {
+    PyObject *index; /* dict: literal (bytes) -> int */
+    lit_t *lits;
+    Py_ssize_t n, cap, probe_cost;
+} memo_t;
+
+static lit_t *
+memo_get(memo_t *m, PyObject *lit)
 {
-    Py_ssize_t k = PyTuple_GET_SIZE(lits);
-    for (Py_ssize_t j = 0; j < k; j++) {
-        PyObject *lit = PyTuple_GET_ITEM(lits, j);
-        if (!PyBytes_Check(lit)) {
-            PyErr_SetString(PyExc_TypeError, "literals must be bytes");
-            return -1;
+    PyObject *k = PyDict_GetItemWithError(m->index, lit);
+    if (k != NULL)
+        return &m->lits[PyLong_AsSsize_t(k)];
+    if (PyErr_Occurred())
+        return NULL;
+    if (m->n == m->cap) {
+        Py_ssize_t cap = m->cap ? 2 * m->cap : 16;
+        lit_t *grown = PyMem_Realloc(m->lits, (size_t)cap * sizeof(lit_t));
+        if (grown == NULL) {
+            PyErr_NoMemory();
+            return NULL;
         }
-        Py_ssize_t n = PyBytes_GET_SIZE(lit);
-        if (n == 0) {
-            if (lo <= hi)
-                return 1;
-            continue;
-        }
-        if (hi - lo >= n && memmem(s + lo, (size_t)(hi - lo), PyBytes_AS_STRING(lit), (size_t)n) != NULL)
-            return 1;
+        m->lits = grown;
+        m->cap = cap;
     }
-    return 0;
+    PyObject *ix = PyLong_FromSsize_t(m->n);
+    if (ix == NULL || PyDict_SetItem(m->index, lit, ix) < 0) {
+        Py_XDECREF(ix);
+        return NULL;
+    }
+    Py_DECREF(ix);
+    lit_t *l = &m->lits[m->n++];
+    l->frm = 0;
+    l->nxt = -2;
+    l->spent = 0;
+    return l;
 }
 
-/* any_in over the whole text, remembered per literal tuple in `present` (one dict per text). */
-static int
-anywhere(const text_t *t, PyObject *present, PyObject *lits)
+static Py_ssize_t
+find_at(const char *s, Py_ssize_t lo, Py_ssize_t hi, const char *lit, Py_ssize_t n)
 {
-    PyObject *known = PyDict_GetItemWithError(present, lits);
-    if (known != NULL)
-        return known == Py_True;
-    if (PyErr_Occurred())
+    if (hi - lo < n)
         return -1;
-    int found = any_in((const char *)t->data, 0, t->n, lits);
-    if (found < 0 || PyDict_SetItem(present, lits, found ? Py_True : Py_False) < 0)
+    const char *p = memmem(s + lo, (size_t)(hi - lo), lit, (size_t)n);
+    return p ? p - s : -1;
+}
+
+/* prefilter._lit_in: 1 inside s[ws:we), 0 not, -1 nowhere from ws on, -2 error. */
+static int
+lit_in(const text_t *t, memo_t *m, PyObject *lit, Py_ssize_t ws, Py_ssize_t we)
+{
+    if (!PyBytes_Check(lit)) {
+        PyErr_SetString(PyExc_TypeError, "literals must be bytes");
+        return -2;
+    }
+    Py_ssize_t n = PyBytes_GET_SIZE(lit);
+    if (n == 0)
+        return 1;
+    lit_t *l = memo_get(m, lit);
+    if (l == NULL)
+        return -2;
+    const char *s = (const char *)t->data, *needle = PyBytes_AS_STRING(lit);
+    if (l->nxt == -2 || l->frm > ws || (l->nxt >= 0 && l->nxt < ws)) {
+        if (l->spent < t->n - ws) {
+            l->spent += (we - ws) + m->probe_cost;
+            return find_at(s, ws, we, needle, n) >= 0;
+        }
+        l->frm = ws;
+        l->nxt = find_at(s, ws, t->n, needle, n);
+    }
+    if (l->nxt < 0)
         return -1;
-    return found;
+    return l->nxt + n <= we;
+}
+
+/* prefilter._any_in: lit_in over the literals of a non-empty tuple. */
+static int
+any_in(const text_t *t, memo_t *m, PyObject *lits, Py_ssize_t ws, Py_ssize_t we)
+{
+    int gone = 1;
+    for (Py_ssize_t j = 0; j < PyTuple_GET_SIZE(lits); j++) {
+        int r = lit_in(t, m, PyTuple_GET_ITEM(lits, j), ws, we);
+        if (r == -2 || r == 1)
+            return r;
+        gone = gone && r < 0;
+    }
+    return gone ? -1 : 0;
 }
 
 typedef struct {
@@ -298,10 +354,10 @@ static PyObject *
 collect(PyObject *self, PyObject *args)
 {
     PyObject *low, *matches, *plan, *gates, *words_of;
-    Py_ssize_t cap, nrules, reach;
-    if (!PyArg_ParseTuple(args, "O!O!O!O!nO!nn:collect", &PyBytes_Type, &low, &PyList_Type, &matches,
+    Py_ssize_t cap, nrules, reach, probe_cost;
+    if (!PyArg_ParseTuple(args, "O!O!O!O!nO!nnn:collect", &PyBytes_Type, &low, &PyList_Type, &matches,
                           &PyList_Type, &plan, &PyList_Type, &gates, &cap, &PyList_Type, &words_of, &nrules,
-                          &reach))
+                          &reach, &probe_cost))
         return NULL;
     text_t t;
     if (text_of(low, &t) < 0)
@@ -311,18 +367,12 @@ collect(PyObject *self, PyObject *args)
         PyErr_SetString(PyExc_ValueError, "plan, gates and words_of do not fit together");
         return NULL;
     }
-    for (Py_ssize_t w = 0; w < nwords; w++) {
-        PyObject *g = PyList_GET_ITEM(gates, w);
-        if (!PyTuple_Check(PyList_GET_ITEM(plan, w)) || (g != Py_None && !PyTuple_Check(g))) {
-            PyErr_SetString(PyExc_TypeError, "plan holds tuples, gates tuples or None");
-            return NULL;
-        }
-    }
-    const char *s = (const char *)t.data;
     state_t st = {plan, words_of, PyMem_Calloc((size_t)nrules + 1, 1), PyMem_Calloc((size_t)nwords + 1, 1),
                   nrules, nwords};
-    PyObject *out = PyDict_New(), *present = PyDict_New();
-    if (st.full == NULL || st.dead == NULL || out == NULL || present == NULL) {
+    memo_t memo = {PyDict_New(), NULL, 0, 0, probe_cost};
+    PyObject *out = PyDict_New(), *off = NULL;
+    PyObject **lists = PyMem_Calloc((size_t)nrules + 1, sizeof(PyObject *)); /* rule -> its list in out */
+    if (st.full == NULL || st.dead == NULL || lists == NULL || out == NULL || memo.index == NULL) {
         PyErr_NoMemory();
         goto fail;
     }
@@ -345,94 +395,82 @@ collect(PyObject *self, PyObject *args)
             continue;
         PyObject *rules = PyList_GET_ITEM(plan, word);
         PyObject *gate = PyList_GET_ITEM(gates, word);
-        Py_ssize_t ws = 0, we = 0;
-        int spanned = 0, filtered = 0;
+        if (!PyTuple_Check(rules) || (gate != Py_None && (!PyTuple_Check(gate) || PyTuple_GET_SIZE(gate) == 0))) {
+            PyErr_SetString(PyExc_TypeError, "plan holds tuples, gates non-empty tuples or None");
+            goto fail;
+        }
+        Py_ssize_t ws = -1, we = -1;
+        int filtered = 0;
         if (gate != Py_None) { /* every rule of this keyword requires a literal: one look for any of them */
-            int any = anywhere(&t, present, gate);
-            if (any < 0)
-                goto fail;
-            if (!any) {
-                st.dead[word] = 1; /* none of them anywhere: no later occurrence counts either */
-                continue;
-            }
             span_of(&t, end, reach, &ws, &we);
-            spanned = 1;
-            int inside = any_in(s, ws, we, gate);
-            if (inside < 0)
+            int r = any_in(&t, &memo, gate, ws, we);
+            if (r == -2)
                 goto fail;
-            if (!inside)
+            if (r < 0)
+                st.dead[word] = 1; /* none of them from here on: no later occurrence counts either */
+            if (r <= 0)
                 continue;
             filtered = PyTuple_GET_SIZE(rules) > 1;
         }
-        for (Py_ssize_t r = 0; r < PyTuple_GET_SIZE(rules); r++) {
+        for (Py_ssize_t k = 0; k < PyTuple_GET_SIZE(rules); k++) {
             Py_ssize_t i;
             PyObject *lits;
-            if (rule_index(PyTuple_GET_ITEM(rules, r), nrules, &i, &lits) < 0)
+            if (rule_index(PyTuple_GET_ITEM(rules, k), nrules, &i, &lits) < 0)
                 goto fail;
             if (filtered) {
-                int inside = any_in(s, ws, we, lits);
-                if (inside < 0)
+                int r = PyTuple_GET_SIZE(lits) ? any_in(&t, &memo, lits, ws, we) : -1;
+                if (r == -2)
                     goto fail;
-                if (!inside)
+                if (r <= 0)
                     continue;
             }
             if (st.full[i])
                 continue;
             if (PyTuple_GET_SIZE(lits) && gate == Py_None) {
-                int any = anywhere(&t, present, lits);
-                if (any < 0)
-                    goto fail;
-                if (!any) {
-                    if (settle(&st, i) < 0)
-                        goto fail;
-                    continue;
-                }
-                if (!spanned) {
+                if (ws < 0)
                     span_of(&t, end, reach, &ws, &we);
-                    spanned = 1;
-                }
-                int inside = any_in(s, ws, we, lits);
-                if (inside < 0)
+                int r = any_in(&t, &memo, lits, ws, we);
+                if (r == -2)
                     goto fail;
-                if (!inside)
+                if (r < 0 && settle(&st, i) < 0)
+                    goto fail;
+                if (r <= 0)
                     continue;
             }
-            PyObject *key = PyLong_FromSsize_t(i);
-            PyObject *off = PyLong_FromSsize_t(end - 1);
-            if (key == NULL || off == NULL) {
-                Py_XDECREF(key);
-                Py_XDECREF(off);
+            if (off == NULL && (off = PyLong_FromSsize_t(end - 1)) == NULL)
                 goto fail;
+            PyObject *lst = lists[i];
+            if (lst == NULL) { /* (the Python version looks at the cap from the second on) */
+                if ((lst = PyList_New(0)) == NULL)
+                    goto fail;
+                int bad = PyDict_SetItem(out, PyTuple_GET_ITEM(PyTuple_GET_ITEM(rules, k), 0), lst) < 0;
+                Py_DECREF(lst); /* the dict holds it */
+                if (bad || PyList_Append(lst, off) < 0)
+                    goto fail;
+                lists[i] = lst;
+                continue;
             }
-            PyObject *lst = PyDict_GetItemWithError(out, key);
-            int bad = 0, first = lst == NULL; /* (the Python version looks at the cap from the second on) */
-            if (lst == NULL) {
-                if (PyErr_Occurred()) {
-                    bad = 1;
-                } else {
-                    lst = PyList_New(0);
-                    bad = lst == NULL || PyDict_SetItem(out, key, lst) < 0;
-                    Py_XDECREF(lst); /* the dict holds it */
-                }
-            }
-            bad = bad || PyList_Append(lst, off) < 0;
-            Py_DECREF(key);
-            Py_DECREF(off);
-            if (bad)
+            if (PyList_Append(lst, off) < 0)
                 goto fail;
-            if (!first && PyList_GET_SIZE(lst) > cap && settle(&st, i) < 0)
+            if (PyList_GET_SIZE(lst) > cap && settle(&st, i) < 0)
                 goto fail;
         }
+        Py_CLEAR(off);
     }
     PyMem_Free(st.full);
     PyMem_Free(st.dead);
-    Py_DECREF(present);
+    PyMem_Free(lists);
+    PyMem_Free(memo.lits);
+    Py_DECREF(memo.index);
     return out;
 fail:
+    Py_XDECREF(off);
     PyMem_Free(st.full);
     PyMem_Free(st.dead);
+    PyMem_Free(lists);
+    PyMem_Free(memo.lits);
+    Py_XDECREF(memo.index);
     Py_XDECREF(out);
-    Py_XDECREF(present);
     return NULL;
 }
 
@@ -442,7 +480,7 @@ static PyMethodDef methods[] = {
     {"windows", windows, METH_VARARGS,
      "windows(text, ends, reach) -> [(start, stop, cut)]: the merged spans of a list of keyword ends."},
     {"collect", collect, METH_VARARGS,
-     "collect(lower, matches, plan, gates, cap, words_of, rules, reach) -> {rule: [end - 1, ...]}."},
+     "collect(lower, matches, plan, gates, cap, words_of, rules, reach, probe_cost) -> {rule: [end - 1, ...]}."},
     {NULL, NULL, 0, NULL},
 };
 

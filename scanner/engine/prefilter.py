@@ -83,12 +83,6 @@ def line_end(text: str, pos: int) -> int:
     return len(text) if e < 0 else e
 
 
-def in_window(low: _T, end: int, literals: Sequence[_T]) -> bool:
-    """Whether one of `literals` is in the window of the keyword ending at `end`."""
-    start, stop = window(low, end)
-    return any(low.find(lit, start, stop) >= 0 for lit in literals)
-
-
 class Prefilter:
     """Maps the keywords present in a text to the indices of the rules to run."""
 
@@ -181,9 +175,13 @@ class Prefilter:
             return []
         words, gates = self._words, self._gate
         low = data.lower()
-        present: dict[tuple[bytes, ...], bool] = {}
-        return [(end, words[word]) for word, _start, end in self._bytes_matches(low)
-                if gates[word] is None or _gate_window(low, end, gates[word], present) is not None]  # type: ignore[arg-type]
+        memo: dict[bytes, list[int]] = {}
+        out: list[tuple[int, str]] = []
+        for word, _start, end in self._bytes_matches(low):
+            gate = gates[word]
+            if gate is None or _any_in(low, gate, *window(low, end), memo) > 0:
+                out.append((end, words[word]))
+        return out
 
     def candidates(self, text: str) -> set[int]:
         """Indices of rules with at least one keyword in `text` (case-insensitive)."""
@@ -196,32 +194,62 @@ class Prefilter:
         return found
 
 
-def _gate_window(lower: _T, end: int, gate: tuple[_T, ...],
-                 present: dict[tuple[_T, ...], bool]) -> tuple[int, int] | None:
-    """The window of the keyword ending at `end` when one of the `gate` literals is in it, else None.
-    `present` remembers, per text, whether a gate's literals occur anywhere at all (most texts
-    without them are then passed over without looking at any window)."""
-    anywhere = present.get(gate)
-    if anywhere is None:
-        anywhere = present[gate] = any(lit in lower for lit in gate)
-    if not anywhere:
-        return None
-    start, stop = window(lower, end)
-    return (start, stop) if any(lower.find(lit, start, stop) >= 0 for lit in gate) else None
+PROBE_COST = 64  # what a look in one window costs on top of its length, in bytes searched
+
+
+def _lit_in(lower: _T, lit: _T, ws: int, we: int, memo: dict[_T, list[int]]) -> int:
+    """1 when `lit` lies wholly inside lower[ws:we], 0 when not, -1 when it is nowhere from ws on.
+
+    Window starts only grow along a text's matches, so once the next occurrence of a literal after
+    a window's start is found it holds until a window starts past it (`memo`, per text: literal ->
+    [searched from, next occurrence or -1, bytes spent looking in windows]). Finding it costs a
+    search up to it, or to the text's end when there is none: a literal is looked for in windows
+    only until those looks have cost as much as that search would (each window's length plus
+    PROBE_COST), so a keyword that occurs a few times in a long text costs a few short looks, and
+    one that occurs everywhere costs at most about twice one pass over the text."""
+    if not lit:
+        return 1
+    st = memo.get(lit)
+    if st is None:
+        st = memo[lit] = [0, -2, 0]
+    frm, nxt, spent = st
+    if nxt == -2 or frm > ws or 0 <= nxt < ws:  # nothing remembered that holds at ws
+        if spent < len(lower) - ws:
+            st[2] = spent + (we - ws) + PROBE_COST
+            return 1 if lower.find(lit, ws, we) >= 0 else 0
+        nxt = lower.find(lit, ws)
+        st[0], st[1] = ws, nxt
+    if nxt < 0:
+        return -1
+    return 1 if nxt + len(lit) <= we else 0
+
+
+def _any_in(lower: _T, lits: tuple[_T, ...], ws: int, we: int, memo: dict[_T, list[int]]) -> int:
+    """_lit_in for several literals: 1 when one of them is in the window, -1 when none of them is
+    anywhere from ws on, else 0 (`lits` is not empty)."""
+    gone = True
+    for lit in lits:
+        r = _lit_in(lower, lit, ws, we, memo)
+        if r > 0:
+            return 1
+        gone = gone and r < 0
+    return -1 if gone else 0
 
 
 def _collect_py(lower: _T, matches: list[tuple[int, int, int]],
                 plan: Sequence[tuple[tuple[int, tuple[_T, ...]], ...]], gates: Sequence[tuple[_T, ...] | None],
                 cap: int, words_of: Sequence[tuple[int, ...]]) -> dict[int, list[int]]:
-    """Rule index -> keyword end offsets - 1 (at most cap+1 each), for the occurrences that count.
+    """Rule index -> keyword end offsets - 1 (at most cap+1 each), for the occurrences that count:
+    those of the rule's keywords (matches in order of their end, as the automaton reports them)
+    with no required literals or one of them in the keyword's window.
 
     A rule with cap+1 offsets runs over the whole text: its later occurrences change nothing and are
     passed over without looking at their windows, and a keyword all of whose rules are full costs one
-    set look-up (`words_of`: rule index -> its keywords' indices). A rule's required literals are
-    first looked for in the whole text, once."""
+    set look-up (`words_of`: rule index -> its keywords' indices). A rule whose literals are nowhere
+    after a window's start is full too (`_lit_in`: no later window can hold them)."""
     out: dict[int, list[int]] = {}
-    present: dict[tuple[_T, ...], bool] = {}
-    full: set[int] = set()  # rules with cap+1 offsets, or whose required literals are nowhere in the text
+    memo: dict[_T, list[int]] = {}
+    full: set[int] = set()  # rules with cap+1 offsets, or whose required literals are nowhere further on
     dead: set[int] = set()  # keywords whose every rule is full
 
     def settle(i: int) -> None:
@@ -233,27 +261,26 @@ def _collect_py(lower: _T, matches: list[tuple[int, int, int]],
             continue
         rules = plan[word]
         gate = gates[word]
+        ws = we = -1
         if gate is not None:  # every rule of this keyword requires a literal: one look for any of them
-            span = _gate_window(lower, end, gate, present)
-            if span is None:
-                if not present[gate]:  # none of them anywhere: no later occurrence counts either
-                    dead.add(word)
+            ws, we = window(lower, end)
+            r = _any_in(lower, gate, ws, we, memo)
+            if r < 0:  # none of them from here on: no later occurrence counts either
+                dead.add(word)
+            if r <= 0:
                 continue
-            start, stop = span
             if len(rules) > 1:
-                rules = tuple((i, lits) for i, lits in rules
-                              if any(lower.find(lit, start, stop) >= 0 for lit in lits))
+                rules = tuple((i, lits) for i, lits in rules if _any_in(lower, lits, ws, we, memo) > 0)
         for i, lits in rules:
             if i in full:
                 continue
             if lits and gate is None:
-                anywhere = present.get(lits)
-                if anywhere is None:
-                    anywhere = present[lits] = any(lit in lower for lit in lits)
-                if not anywhere:
+                if ws < 0:
+                    ws, we = window(lower, end)
+                r = _any_in(lower, lits, ws, we, memo)
+                if r < 0:
                     settle(i)
-                    continue
-                if not in_window(lower, end, lits):
+                if r <= 0:
                     continue
             lst = out.get(i)
             if lst is None:
@@ -272,5 +299,6 @@ def _collect(lower: _T, matches: list[tuple[int, int, int]], plan: Sequence[tupl
     if not matches:
         return {}
     if _spans is not None and isinstance(lower, bytes):
-        return _spans.collect(lower, matches, plan, gates, cap, words_of, len(words_of), REACH)  # type: ignore[arg-type]
+        return _spans.collect(lower, matches, plan, gates, cap, words_of, len(words_of), REACH,  # type: ignore[arg-type]
+                              PROBE_COST)
     return _collect_py(lower, matches, plan, gates, cap, words_of)

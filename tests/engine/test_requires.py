@@ -33,7 +33,9 @@ noise = st.text(alphabet="abcxyz _=:@/\"'{}()0123456789\n", max_size=30)
 words = st.sampled_from(["https://", "@", "token", "value", "github", "secret", "curl -u", "BUNDLE_", "__",
                          "_auth", "name: DB_PASSWORD", "- name: GITHUB_TOKEN", "aws_secret_access_key=",
                          "SECRET_ACCESS_KEY:", "Server=db;", ";", "Password=",
-                         " WITH PASSWORD '", "set password = ", "login\tpassword"])
+                         " WITH PASSWORD '", "set password = ", "login\tpassword",
+                         "ibm", "api_key: ", "twilio:\n  ", "  secret = ", "KEY=", "--token ", "--",
+                         '<add key="db_password" value="'])
 
 
 @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from scanner.engine import matcher, prefilter
-from scanner.engine.prefilter import REACH, Prefilter, _collect_py, window_py, windows_py
+from scanner.engine.prefilter import PROBE_COST, REACH, Prefilter, _collect_py, window_py, windows_py
 from scanner.models import Chunk, Origin
 
 _spans = pytest.importorskip("scanner.engine._spans")
@@ -92,16 +92,58 @@ def test_collect_is_the_python_collect(rules: list[tuple[list[str], list[str]]],
     low = text.encode("ascii").lower()
     matches = pf._bytes_matches(low)
     args = (low, matches, pf._plan_b, pf._gate, cap, pf._words_of)
-    assert _spans.collect(*args, len(pf._words_of), REACH) == _collect_py(*args)
+    assert _spans.collect(*args, len(pf._words_of), REACH, PROBE_COST) == _collect_py(*args)
+
+
+def plain_collect(low: bytes, matches: list[tuple[int, int, int]],
+                  plan: list[tuple[tuple[int, tuple[bytes, ...]], ...]], cap: int) -> dict[int, list[int]]:
+    """What collect means, without its shortcuts: every occurrence whose window holds one of its
+    rule's literals (or whose rule needs none), the first cap+1 per rule (two at least)."""
+    out: dict[int, list[int]] = {}
+    for word, _start, end in matches:
+        ws, we = window_py(low, end)
+        for i, lits in plan[word]:
+            if lits and not any(low.find(lit, ws, we) >= 0 for lit in lits):
+                continue
+            lst = out.setdefault(i, [])
+            if len(lst) < max(cap + 1, 2):
+                lst.append(end - 1)
+    return out
+
+
+LINES = st.lists(st.sampled_from(["ab", "b", "x", "zz", "b c", "://", "a", "ab x@", "", "c b", "zzab"]),
+                 max_size=150).map("\n".join)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.tuples(KEYWORDS, LITERALS), min_size=1, max_size=5),
+       st.one_of(st.text(alphabet="abcxz@:/\n", max_size=700), LINES), st.sampled_from([0, 1, 3, 48]),
+       st.sampled_from([0, PROBE_COST, 10**9]))
+def test_collect_shortcuts_change_no_answer(rules: list[tuple[list[str], list[str]]], text: str, cap: int,
+                                            probe_cost: int) -> None:
+    # many occurrences: literals are looked for in windows, then searched for onwards (remembered),
+    # and rules and keywords with nothing further on are settled
+    pf = Prefilter([kws for kws, _ in rules], [lits for _, lits in rules])
+    low = text.encode("ascii").lower()
+    matches = pf._bytes_matches(low)
+    expected = plain_collect(low, matches, pf._plan_b, cap)
+    args = (low, matches, pf._plan_b, pf._gate, cap, pf._words_of)
+    assert _spans.collect(*args, len(pf._words_of), REACH, probe_cost) == expected
+    shipped = prefilter.PROBE_COST
+    prefilter.PROBE_COST = probe_cost  # (read by _lit_in at each call)
+    try:
+        assert _collect_py(*args) == expected
+    finally:
+        prefilter.PROBE_COST = shipped
 
 
 def test_collect_refuses_what_does_not_fit() -> None:
     pf = Prefilter([["ab"]], [["c"]])
     args = (b"ab c", [(0, 0, 2)], pf._plan_b, pf._gate, 4, pf._words_of)
-    assert _spans.collect(*args, 1, REACH) == {0: [1]}
+    assert _spans.collect(*args, 1, REACH, PROBE_COST) == {0: [1]}
     with pytest.raises(IndexError):
-        _spans.collect(b"ab c", [(5, 0, 2)], *args[2:], 1, REACH)
+        _spans.collect(b"ab c", [(5, 0, 2)], *args[2:], 1, REACH, PROBE_COST)
     with pytest.raises(IndexError):
-        _spans.collect(b"ab", [(0, 0, 9)], *args[2:], 1, REACH)
+        _spans.collect(b"ab", [(0, 0, 9)], *args[2:], 1, REACH, PROBE_COST)
     with pytest.raises(TypeError):
-        _spans.collect("ab c", *args[1:], 1, REACH)
+        _spans.collect("ab c", *args[1:], 1, REACH, PROBE_COST)
