@@ -219,10 +219,11 @@ _DOC_HOST = lazy(
     regex.IGNORECASE,
 )
 
-_LOCKFILE_PATH = lazy(
-    r"(?:^|/)(?:package-lock\.json|npm-shrinkwrap\.json|yarn\.lock|pnpm-lock\.yaml|poetry\.lock|Pipfile\.lock"
-    r"|Cargo\.lock|composer\.lock|Gemfile\.lock|go\.sum|packages\.lock\.json|bun\.lock|uv\.lock|gradle\.lockfile)$"
-)
+LOCKFILE_NAMES = frozenset({
+    "package-lock.json", "npm-shrinkwrap.json", "yarn.lock", "pnpm-lock.yaml", "poetry.lock", "Pipfile.lock",
+    "Cargo.lock", "composer.lock", "Gemfile.lock", "go.sum", "packages.lock.json", "bun.lock", "uv.lock",
+    "gradle.lockfile",
+})
 TEST_PATH = lazy(
     r"(?i)(?:^|/)(?:tests?|spec|specs|__tests__|fixtures?|testdata|test_data|examples?|samples?|mocks?|demo)(?:/|$)"
     r"|(?:^|/)(?:test_[^/]*|[^/]*_test\.[a-z]+|[^/]*\.(?:spec|test)\.[a-z]+|[^/]*\.example|[^/]*\.sample)$"
@@ -392,7 +393,7 @@ def uuid_or_sha_without_context(c: Candidate) -> str | None:
 def lockfile_integrity(c: Candidate) -> str | None:
     if c.secret.startswith("sha") and _INTEGRITY.match(c.secret):  # (cheap tests first)
         return "integrity hash"
-    if _generic(c) and _LOCKFILE_PATH.search(c.path):
+    if _generic(c) and c.path.rpartition("/")[2] in LOCKFILE_NAMES:
         return "lock file"
     return None
 

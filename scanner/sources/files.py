@@ -125,8 +125,7 @@ class _Batch:
     @staticmethod
     def read(e: FileEntry, limit: int, tally: Tally) -> bytes | None:
         try:
-            with open(e.real, "rb") as fh:
-                return fh.read(limit + 1)
+            return read_upto(e.real, limit + 1, e.size)
         except OSError as err:
             tally.skip(Skipped(e.path, f"cannot read: {err.strerror or err}", warning=True))
             return None
@@ -158,6 +157,29 @@ class _Batch:
                 stream_into(self.engine, e.path, fh, self.max_size, tally)
         except OSError as err:
             tally.skip(Skipped(e.path, f"cannot read: {err.strerror or err}", warning=True))
+
+
+def read_upto(path: str, most: int, size: int) -> bytes:
+    """At most `most` bytes of a file, read with one system call in the usual case: the size the
+    walk saw plus one byte is asked for; when that is exactly what comes back, the file is read. A
+    file that has grown since (or says size 0, as /proc does) or a short read goes on being read to
+    its end or `most`. A buffered `open().read(most)` sets up a buffer of `most` bytes for a file of
+    any size; this costs about half as much per small file."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
+    try:
+        first = os.read(fd, max(0, min(most, size + 1)))
+        if len(first) == size or len(first) >= most:
+            return first
+        parts, got = [first], len(first)
+        while got < most:
+            piece = os.read(fd, min(most - got, 1 << 20))
+            if not piece:
+                break
+            parts.append(piece)
+            got += len(piece)
+        return b"".join(parts)
+    finally:
+        os.close(fd)
 
 
 _WORKER: _Batch | None = None

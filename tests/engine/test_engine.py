@@ -183,6 +183,14 @@ def test_lockfile_integrity_hashes_and_plain_uuids_are_not_findings() -> None:
     assert scan_text("request_id = 3f2b8c1e-9d4a-4e6b-8f1a-2c3d4e5f6a7b\n") == []
 
 
+def test_generic_values_in_lock_files_are_dropped_by_the_file_name_only() -> None:
+    line = 'password = "Tr0ub4dor&3xK9q"\n'
+    for lock in ("yarn.lock", "web/app/yarn.lock", "Cargo.lock", "go.sum", "gradle.lockfile"):
+        assert by_rule(scan_text(line, lock), "generic-password") == [], lock
+    for other in ("app/settings.py", "myyarn.lock", "yarn.lock.bak", "yarn.lock/notes.txt", "Yarn.Lock"):
+        assert by_rule(scan_text(line, other), "generic-password"), other
+
+
 def test_generic_findings_in_test_paths_get_lower_severity() -> None:
     text = 'db_password = "Tr0ub4dor&3xK9q"\n'
     [prod] = by_rule(scan_text(text, "app/settings.py"), "generic-password")

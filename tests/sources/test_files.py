@@ -10,6 +10,9 @@ import pytest
 
 from scanner import api
 from scanner.config import ScanOptions
+from scanner.sources.blobs import Tally
+from scanner.sources.files import _Batch, read_upto
+from scanner.sources.walk import FileEntry
 from tests.helpers import AWS_KEY_ID, GITHUB_PAT, builtin_engine
 
 
@@ -164,3 +167,22 @@ def test_huge_sparse_file_is_skipped_without_reading_it(tmp_path: Path) -> None:
     res = run([str(tmp_path)])
     assert len(res.findings) == 1
     assert res.files_skipped == 1
+
+
+def test_a_file_is_read_whole_whatever_the_size_the_walk_saw(tmp_path: Path) -> None:
+    body = b"".join(b"line %d\n" % i for i in range(300_000))  # 2.3 MB: several reads when the size is stale
+    p = write(tmp_path / "f.txt", body)
+    n = len(body)
+    assert read_upto(str(p), n + 1, n) == body  # as walked
+    assert read_upto(str(p), n + 1, 10) == body  # it has grown since the walk
+    assert read_upto(str(p), n + 1, 0) == body  # a size of 0 (as /proc reports)
+    assert read_upto(str(p), n + 1, n + 500) == body  # it has shrunk
+    assert read_upto(str(p), 1000, n) == body[:1000]  # never more than asked for
+    assert read_upto(str(p), 1000, 10) == body[:1000]
+    assert read_upto(str(write(tmp_path / "empty", b"")), 5, 0) == b""
+
+
+def test_a_file_that_grew_past_the_limit_after_the_walk_is_still_refused(tmp_path: Path) -> None:
+    p = write(tmp_path / "grew.txt", "x" * 5000)
+    data = _Batch.read(FileEntry(path=str(p), real=str(p), size=100), 1024, Tally())
+    assert data is not None and len(data) == 1025  # one byte over the limit: the caller skips it
