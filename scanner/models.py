@@ -115,6 +115,9 @@ class Chunk:
     # Optional explicit line numbers for each line of `text` (used for git hunks where
     # the scanned lines are not contiguous in the file). Index i is the number of line i+1.
     line_map: tuple[int, ...] | None = None
+    # `text` as UTF-8, when the source read it as such (files, blobs): the keyword search uses these
+    # bytes instead of encoding the text again. Must be exactly text.encode("utf-8") when given.
+    utf8: bytes | None = field(default=None, repr=False, compare=False)
 
 
 @dataclass(frozen=True)

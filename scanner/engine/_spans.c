@@ -474,11 +474,46 @@ fail:
     return NULL;
 }
 
+/* prefilter.char_offsets_py: the character offsets of byte offsets (ascending) in UTF-8 `raw`. */
+static PyObject *
+char_offsets(PyObject *self, PyObject *args)
+{
+    PyObject *raw, *offsets;
+    if (!PyArg_ParseTuple(args, "O!O!:char_offsets", &PyBytes_Type, &raw, &PyList_Type, &offsets))
+        return NULL;
+    const unsigned char *s = (const unsigned char *)PyBytes_AS_STRING(raw);
+    Py_ssize_t n = PyBytes_GET_SIZE(raw), pos = 0, chars = 0, count = PyList_GET_SIZE(offsets);
+    PyObject *out = PyList_New(count);
+    if (out == NULL)
+        return NULL;
+    for (Py_ssize_t k = 0; k < count; k++) {
+        Py_ssize_t off = PyLong_AsSsize_t(PyList_GET_ITEM(offsets, k));
+        if (off == -1 && PyErr_Occurred())
+            goto fail;
+        if (off < pos || off > n) {
+            PyErr_SetString(PyExc_ValueError, "offsets must ascend and lie inside the bytes");
+            goto fail;
+        }
+        for (; pos < off; pos++)
+            chars += (s[pos] & 0xC0) != 0x80; /* a byte that does not continue a character starts one */
+        PyObject *c = PyLong_FromSsize_t(chars);
+        if (c == NULL)
+            goto fail;
+        PyList_SET_ITEM(out, k, c);
+    }
+    return out;
+fail:
+    Py_DECREF(out);
+    return NULL;
+}
+
 static PyMethodDef methods[] = {
     {"window", window, METH_VARARGS,
      "window(text, end, reach) -> (start, stop): the span around the keyword ending at end - 1."},
     {"windows", windows, METH_VARARGS,
      "windows(text, ends, reach) -> [(start, stop, cut)]: the merged spans of a list of keyword ends."},
+    {"char_offsets", char_offsets, METH_VARARGS,
+     "char_offsets(raw, offsets) -> [character offset of each byte offset]."},
     {"collect", collect, METH_VARARGS,
      "collect(lower, matches, plan, gates, cap, words_of, rules, reach, probe_cost) -> {rule: [end - 1, ...]}."},
     {NULL, NULL, 0, NULL},

@@ -347,7 +347,7 @@ class Engine:
 
     def _scan_hits(self, chunk: Chunk, decode: bool) -> list[_Hit]:
         cap = window_cap(len(chunk.text))
-        occ, offsets_valid = self._prefilter.occurrences(chunk.text, cap)
+        occ, offsets_valid = self._prefilter.occurrences(chunk.text, cap, chunk.utf8)
         out: list[_Hit] = []
         def ends(i: int) -> list[int] | None:  # None: the whole text
             return occ[i] if offsets_valid and len(occ[i]) <= cap else None

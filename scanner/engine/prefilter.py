@@ -19,7 +19,7 @@ for "k" is not a keyword).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 from ahocorasick_rs import AhoCorasick, BytesAhoCorasick, Implementation, MatchKind
@@ -63,17 +63,32 @@ def windows_py(text: _T, ends: list[int]) -> list[tuple[int, int, bool]]:
     return spans
 
 
+def char_offsets_py(raw: bytes, offsets: list[int]) -> list[int]:
+    """The character offsets in the text whose UTF-8 is `raw` of the byte offsets `offsets` (in
+    order, each on a character boundary): the bytes before each that do not continue a character."""
+    out: list[int] = []
+    count = prev = 0
+    for off in offsets:
+        count += len(raw[prev:off].decode("utf-8", "surrogatepass"))
+        prev = off
+        out.append(count)
+    return out
+
+
 try:  # the same spans from one C call (scanner/engine/_spans.c); the Python versions above otherwise
     from scanner.engine import _spans
 except ImportError:  # pragma: no cover - built without a compiler
     _spans = None  # type: ignore[assignment]
     window, windows = window_py, windows_py
+    char_offsets: Callable[[bytes, list[int]], list[int]] = char_offsets_py
 else:
     def window(low: _T, end: int) -> tuple[int, int]:
         return _spans.window(low, end, REACH)
 
     def windows(text: _T, ends: list[int]) -> list[tuple[int, int, bool]]:
         return _spans.windows(text, ends, REACH)
+
+    char_offsets = _spans.char_offsets  # (the fallback above, in one C pass)
 
 
 def line_end(text: str, pos: int) -> int:
@@ -132,19 +147,20 @@ class Prefilter:
                                            implementation=Implementation.DFA)
         return self._bytes.find_matches_as_indexes(lower, overlapping=True)
 
-    def occurrences(self, text: str, cap: int) -> tuple[dict[int, list[int]], bool]:
+    def occurrences(self, text: str, cap: int, utf8: bytes | None = None) -> tuple[dict[int, list[int]], bool]:
         """Rule index -> offsets of the last character of its keywords in `text` (at most cap+1 kept
         per rule), and whether those offsets are valid in `text` (lower-casing kept every offset in place).
+        `utf8`: the text's UTF-8 bytes when the caller has them (exactly text.encode("utf-8")).
 
         ASCII text (nearly all of it) is lower-cased and searched as bytes: offsets are the same, and
         `bytes.lower` is about ten times faster than `str.lower`."""
         if self._empty or not text:
             return {}, True
-        if text.isascii():
-            low_b = text.encode("ascii").lower()
+        if len(text) == len(utf8) if utf8 is not None else text.isascii():  # (as many bytes as characters)
+            low_b = (text.encode("ascii") if utf8 is None else utf8).lower()
             return _collect(low_b, self._bytes_matches(low_b), self._plan_b, self._gate, cap, self._words_of), True
         if self._ascii_words:
-            return self._utf8_occurrences(text, cap), True
+            return self._utf8_occurrences(text, cap, utf8), True
         # U+0130 (İ) is the one character whose lower case is two characters long: folded to "I" first,
         # the offsets stay valid (else one such character anywhere in a chunk would send every rule over
         # the whole chunk instead of the windows around its keywords)
@@ -152,20 +168,19 @@ class Prefilter:
         found = _collect(lower, self._matches(lower), self._plan, self._gate_s, cap, self._words_of)
         return found, len(lower) == len(text)
 
-    def _utf8_occurrences(self, text: str, cap: int) -> dict[int, list[int]]:
+    def _utf8_occurrences(self, text: str, cap: int, raw: bytes | None = None) -> dict[int, list[int]]:
         """`occurrences` of text with non-ASCII characters, when every keyword is ASCII: searched as
         UTF-8 bytes (ASCII case folding) and the few offsets found mapped back to characters. The
         str automaton tracks a character offset at every step and costs more than this round trip."""
-        raw = text.encode("utf-8", "surrogatepass")
+        if raw is None:
+            raw = text.encode("utf-8", "surrogatepass")
         low = raw.lower()
         out = _collect(low, self._bytes_matches(low), self._plan_b, self._gate, cap, self._words_of)
-        chars: dict[int, int] = {}
-        count = prev = 0
-        for off in sorted({o for offs in out.values() for o in offs}):
-            # keyword characters are ASCII: every offset is on a character boundary
-            count += len(raw[prev:off].decode("utf-8", "surrogatepass"))
-            prev = off
-            chars[off] = count
+        if not out:
+            return out
+        # keyword characters are ASCII: every offset is on a character boundary
+        offsets = sorted({o for offs in out.values() for o in offs})
+        chars = dict(zip(offsets, char_offsets(raw, offsets), strict=True))
         return {i: [chars[o] for o in offs] for i, offs in out.items()}
 
     def keyword_ends(self, data: bytes) -> list[tuple[int, str]]:

@@ -27,19 +27,27 @@ def is_binary(data: bytes) -> bool:
 
 
 def decode_text(data: bytes, path: str, warnings: list[str]) -> str:
+    return decode_utf8(data, path, warnings)[0]
+
+
+def decode_utf8(data: bytes, path: str, warnings: list[str]) -> tuple[str, bytes | None]:
+    """The text of `data`, and `data` itself when it is that text's UTF-8 (None when bytes that are
+    not UTF-8 were replaced)."""
     try:
-        return data.decode("utf-8")
+        return data.decode("utf-8"), data
     except UnicodeDecodeError:
         warnings.append(f"{path}: not valid UTF-8; scanned with replacement characters")
-        return data.decode("utf-8", errors="replace")
+        return data.decode("utf-8", errors="replace"), None
 
 
-def scan_text(engine: Engine, path: str, text: str, origin: Origin | None = None) -> list[Finding]:
-    """Structure-aware scan where a format handler claims the path, else the plain engine."""
+def scan_text(engine: Engine, path: str, text: str, origin: Origin | None = None,
+              utf8: bytes | None = None) -> list[Finding]:
+    """Structure-aware scan where a format handler claims the path, else the plain engine (`utf8`:
+    the text's UTF-8 bytes when the caller holds them)."""
     structured = scan_structured(path, text, engine)
     if structured is not None:
         return structured
-    return engine.scan(Chunk(text=text, origin=origin or Origin(path=path)))
+    return engine.scan(Chunk(text=text, origin=origin or Origin(path=path), utf8=utf8))
 
 
 def archive_limits(options: ScanOptions) -> ArchiveLimits | None:
@@ -112,8 +120,8 @@ class BlobScanner:
             return
         tally.scanned += 1
         tally.nbytes += len(data)
-        tally.findings.extend(with_extra(scan_text(self.engine, path, decode_text(data, path, tally.warnings)),
-                                         blob.extra))
+        text, utf8 = decode_utf8(data, path, tally.warnings)
+        tally.findings.extend(with_extra(scan_text(self.engine, path, text, utf8=utf8), blob.extra))
 
     def archive(self, path: str, data: bytes, tally: Tally) -> list[Finding]:
         """The text members of an archive under their chained names; binary members are passed over
@@ -128,7 +136,8 @@ class BlobScanner:
             if is_binary(m.data) or own_artefact(m.data) is not None:
                 continue
             tally.nbytes += len(m.data)
-            found.extend(scan_text(self.engine, m.path, decode_text(m.data, m.path, tally.warnings)))
+            text, utf8 = decode_utf8(m.data, m.path, tally.warnings)
+            found.extend(scan_text(self.engine, m.path, text, utf8=utf8))
         return found
 
 

@@ -26,6 +26,7 @@ from scanner.sources.blobs import (
     Tally,
     archive_limits,
     decode_text,
+    decode_utf8,
     is_binary,
     scan_text,
     stream_into,
@@ -117,7 +118,8 @@ class _Batch:
                 tally.findings.extend(replace(f, path=e.path) for f in cached)
                 return
         tally.nbytes += len(data)
-        found = scan_text(self.engine, e.path, decode_text(data, e.path, tally.warnings))
+        text, utf8 = decode_utf8(data, e.path, tally.warnings)
+        found = scan_text(self.engine, e.path, text, utf8=utf8)
         if digest is not None:
             self.remember(digest, e.path, found)
         tally.findings.extend(found)

@@ -449,17 +449,19 @@ class _Task:
 
     def scan_text(self, c: _Commit, path: str, raw: bytes, line_map: tuple[int, ...] | None,
                   added: set[int] | None) -> None:
+        utf8: bytes | None = raw
         try:
             text = raw.decode("utf-8")
         except UnicodeDecodeError:
-            text = raw.decode("utf-8", "replace")
+            text, utf8 = raw.decode("utf-8", "replace"), None
             self.warn_once("text:" + path, f"{path}: not valid UTF-8; scanned with replacement characters")
         self.out.bytes_scanned += len(raw)
         structured = scan_structured(path, text, self.ctx.engine) if line_map is None else None
         if structured is not None:
             found = [replace(f, commit=c.sha) for f in structured]
         else:
-            found = self.ctx.engine.scan(Chunk(text=text, origin=Origin(path=path, commit=c.sha), line_map=line_map))
+            found = self.ctx.engine.scan(Chunk(text=text, origin=Origin(path=path, commit=c.sha), line_map=line_map,
+                                               utf8=utf8))
         c.hits.extend(found if added is None else on_lines(found, added))
 
     def finish(self, c: _Commit) -> None:

@@ -7,7 +7,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from scanner.engine import matcher, prefilter
-from scanner.engine.prefilter import PROBE_COST, REACH, Prefilter, _collect_py, window_py, windows_py
+from scanner.engine.prefilter import (
+    PROBE_COST,
+    REACH,
+    Prefilter,
+    _collect_py,
+    char_offsets_py,
+    window_py,
+    windows_py,
+)
 from scanner.models import Chunk, Origin
 
 _spans = pytest.importorskip("scanner.engine._spans")
@@ -68,14 +76,15 @@ def test_a_scan_without_the_c_module_finds_the_same(monkeypatch: pytest.MonkeyPa
     from tests.engine.test_windowing import engines, example_lines
 
     lines = example_lines()
-    text = "\n".join(lines[i * 7919 % len(lines)] for i in range(400)) + ";".join(lines[:50])
-    chunk = Chunk(text=text, origin=Origin(path="deploy/app.py"))
+    text = "\n".join(lines[i * 7919 % len(lines)] for i in range(400)) + ";".join(lines[:50]) + "\n# é 😀\n"
+    chunk = Chunk(text=text, origin=Origin(path="deploy/app.py"), utf8=text.encode("utf-8"))
     engine = engines()[0]
     with_c = engine.scan(chunk)
     assert with_c
     monkeypatch.setattr(prefilter, "window", window_py)
     monkeypatch.setattr(matcher, "windows", windows_py)
     monkeypatch.setattr(prefilter, "_collect", _collect_py)
+    monkeypatch.setattr(prefilter, "char_offsets", char_offsets_py)
     assert engine.scan(chunk) == with_c
 
 
@@ -147,3 +156,31 @@ def test_collect_refuses_what_does_not_fit() -> None:
         _spans.collect(b"ab", [(0, 0, 9)], *args[2:], 1, REACH, PROBE_COST)
     with pytest.raises(TypeError):
         _spans.collect("ab c", *args[1:], 1, REACH, PROBE_COST)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from(["a", "\n", "é", "\u20ac", "\U0001f511", "\ud800"]), max_size=60),
+       st.data())
+def test_char_offsets_are_the_python_char_offsets(text: str, data: st.DataObject) -> None:
+    raw = text.encode("utf-8", "surrogatepass")
+    bounds = sorted({len(text[:i].encode("utf-8", "surrogatepass")) for i in range(len(text) + 1)})
+    offsets = sorted(data.draw(st.lists(st.sampled_from(bounds), max_size=8)))
+    expected = char_offsets_py(raw, offsets)
+    assert _spans.char_offsets(raw, offsets) == expected
+    assert all(len(text[:c].encode("utf-8", "surrogatepass")) == o for o, c in zip(offsets, expected, strict=True))
+
+
+def test_char_offsets_refuses_offsets_out_of_order_or_outside() -> None:
+    with pytest.raises(ValueError):
+        _spans.char_offsets(b"abc", [2, 1])
+    with pytest.raises(ValueError):
+        _spans.char_offsets(b"abc", [4])
+    with pytest.raises(TypeError):
+        _spans.char_offsets("abc", [1])
+
+
+@pytest.mark.parametrize("text", ["TOKEN=1\nurl = https://u:p@h\n", "é ToKeN=1\n€ url = https://u:p@h 😀\n"])
+def test_the_utf8_a_source_holds_gives_the_same_occurrences(text: str) -> None:
+    pf = Prefilter([["token"], ["@"]], [[], ["://"]])
+    assert pf.occurrences(text, 48, text.encode("utf-8")) == pf.occurrences(text, 48)
+    assert pf.occurrences(text, 48)[0]  # (something was found)
