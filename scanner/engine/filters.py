@@ -524,7 +524,10 @@ def _max_consonant_run(word: str) -> int:
     return best
 
 
-# Order matters: cheapest and most decisive first.
+# Each filter is a predicate of its own: the order changes only which reason is given first (and the
+# checksum count, so those stay early) and what the filters cost. The cheap ones come first, then the
+# others by how many candidates they drop for their cost (on the real source trees of
+# benchmarks/run_realtree.py: placeholder drops 13k of 21k generic candidates at 2.6 us each).
 DEFAULT_FILTERS: tuple[Filter, ...] = (
     keysweep_fingerprint,
     doc_example,
@@ -533,12 +536,12 @@ DEFAULT_FILTERS: tuple[Filter, ...] = (
     vendor_checksum,
     stopwords,
     lockfile_integrity,
-    reference,
-    inside_template,
-    key_name,
-    code_expression,
     placeholder,
+    reference,
+    code_expression,
     value_shape,
+    key_name,
+    inside_template,
     uuid_or_sha_without_context,
 )
 
