@@ -41,6 +41,7 @@ log = logging.getLogger(__name__)
 BATCH_BYTES = 4 * 1024 * 1024
 BATCH_FILES = 256
 WINDOW_FILES = 20_000  # entries walked ahead and grouped by size at a time
+FIRST_WINDOW_BYTES = 32 * 1024 * 1024  # the first window ends here too: workers start once it is walked
 IN_FLIGHT_PER_WORKER = 3  # batches handed out and not yet collected, per worker
 CACHE_ENTRIES = 50_000  # contents remembered per worker for duplicate files, then forgotten
 HEAD_BYTES = 4096  # read to tell apart files of one size when many share it
@@ -241,8 +242,7 @@ def scan_entries(engine: Engine, entries: Iterable[FileEntry], jobs: int, max_si
     (None, None); `on_progress` gets file counts."""
     global _WORKER
     it = iter(entries)
-    first = list(itertools.islice(it, WINDOW_FILES))
-    complete = len(first) < WINDOW_FILES
+    first, complete = _first_window(it)
     first_bytes = sum(e.size for e in first)
     if on_start is not None:
         on_start(len(first) if complete else None, first_bytes if complete else None)
@@ -281,6 +281,20 @@ def _collect(res: FileResult, on_progress: Callable[[int], object] | None) -> Fi
     if on_progress:
         on_progress(res.files_scanned + res.files_skipped)
     return res
+
+
+def _first_window(entries: Iterator[FileEntry]) -> tuple[list[FileEntry], bool]:
+    """The first window of the walk, and whether the walk ended within it. It is cut at
+    FIRST_WINDOW_BYTES as well as WINDOW_FILES: the workers wait for it (a real tree of 20k files
+    takes 0.17 s to walk, one core idle), and 32 MB is enough to tell a scan worth parallel workers."""
+    first: list[FileEntry] = []
+    nbytes = 0
+    for e in entries:
+        first.append(e)
+        nbytes += e.size
+        if len(first) >= WINDOW_FILES or nbytes >= FIRST_WINDOW_BYTES:
+            return first, False
+    return first, True
 
 
 def _windows_of(entries: Iterator[FileEntry]) -> Iterator[list[FileEntry]]:

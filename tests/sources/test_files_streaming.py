@@ -82,3 +82,21 @@ def test_many_files_of_one_size_are_spread_over_batches_unless_identical(tmp_pat
     kept, dups = files._batches(entries(same))
     assert len(spread) > 1  # one batch would leave every other worker idle
     assert len(kept) == 1 and size in dups  # identical contents stay together: scanned once
+
+
+def test_the_first_window_ends_at_its_byte_size_and_nothing_is_lost(tmp_path: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    root = tree(tmp_path / "t", 400, every=9)
+    entries = [FileEntry(str(p.relative_to(root)), str(p), p.stat().st_size) for p in sorted(root.rglob("*.py"))]
+    monkeypatch.setattr(files, "FIRST_WINDOW_BYTES", 1000)
+    it = iter(entries)
+    first, complete = files._first_window(it)
+    assert not complete and sum(e.size for e in first) >= 1000 > sum(e.size for e in first[:-1])
+    assert next(it) is entries[len(first)]  # the walk goes on right after it
+    assert files._first_window(iter(entries[:3])) == (entries[:3], True)
+    started: list[tuple[int | None, int | None]] = []
+    monkeypatch.setattr(files, "PARALLEL_MIN_BYTES", 0)
+    found = [f for res in files.scan_entries(builtin_engine(), iter(entries), 2, 1 << 20,
+                                             on_start=lambda n, b: started.append((n, b)))
+             for f in res.findings]
+    assert started == [(None, None)] and len(found) == 45
