@@ -14,16 +14,22 @@ import string
 from collections.abc import Iterator
 
 import regex
+from ahocorasick_rs import BytesAhoCorasick, MatchKind
 
 from scanner.iac import names
 from scanner.iac.names import Sensitivity
 
 # A credential-ish word inside a name that is assigned (`=` or `:`); the name is completed
 # backwards in Python, which keeps the regex free of a leading `[\w.-]*` (5x faster).
-_KEYWORD_ASSIGN = regex.compile(
-    r"""(?i)(?:secret|passw|pwd|passphrase|token|credential|creds|key|auth|sas|psk|pat|conn_str)"""
-    r"""[\w.-]*["']?[ \t]*[=:](?![=>])"""
-)
+_WORDS = ("secret", "passw", "pwd", "passphrase", "token", "credential", "creds", "key", "auth", "sas", "psk",
+          "pat", "conn_str")
+_ASSIGNED = r"""[\w.-]*["']?[ \t]*[=:](?![=>])"""
+_KEYWORD_ASSIGN = regex.compile(r"(?i)(?:" + "|".join(_WORDS) + ")" + _ASSIGNED)
+# In ASCII text the words are found by an automaton and the rest is matched where each starts: the
+# same matches (the words are name characters, so the name part covers them), about 10x faster than
+# the search (its leading alternation gets no literal prefix: 25 MB/s on Terraform).
+_WORD_FINDER = BytesAhoCorasick([w.encode("ascii") for w in _WORDS], matchkind=MatchKind.Standard)
+_AFTER_WORD = regex.compile(_ASSIGNED)
 _LITERAL_START = regex.compile(r'"[^"\s$]|<<')
 _NAME_CHARS = frozenset(string.ascii_letters + string.digits + "_.-")
 _ONLY_STRING = regex.compile(r"""\s*"([^"$\\]*)"\s*,?\s*(?:(?:\#|//).*)?""")
@@ -43,16 +49,32 @@ _BLOCK_START = regex.compile(r"""(?m)^[A-Za-z_][\w-]*(?:[ \t]+(?:"[^"\n]*"|[A-Za
 _BLOCK_END = regex.compile(r"(?m)^\}[ \t]*$")
 
 
+def keyword_assigns(text: str) -> Iterator[tuple[int, int]]:
+    """The spans of _KEYWORD_ASSIGN's matches in `text`, in order."""
+    if not text.isascii():  # (case folding beyond ASCII: the regex itself)
+        yield from (m.span() for m in _KEYWORD_ASSIGN.finditer(text))
+        return
+    floor = 0
+    found = _WORD_FINDER.find_matches_as_indexes(text.encode("ascii").lower(), overlapping=True)
+    for start in sorted({s for _w, s, _e in found}):
+        if start < floor:
+            continue
+        m = _AFTER_WORD.match(text, start)
+        if m is not None:
+            floor = m.end()
+            yield start, floor
+
+
 def _assignments(text: str) -> Iterator[tuple[int, str, str]]:
     """(offset, name, rest of the line) where a credential-ish name is given an expression with a literal."""
-    for m in _KEYWORD_ASSIGN.finditer(text):
-        start = m.start()
+    for begin, end in keyword_assigns(text):
+        start = begin
         while start > 0 and text[start - 1] in _NAME_CHARS:
             start -= 1
-        eol = text.find("\n", m.end())
-        rhs = text[m.end():eol if eol >= 0 else len(text)]
+        eol = text.find("\n", end)
+        rhs = text[end:eol if eol >= 0 else len(text)]
         if _LITERAL_START.search(rhs):
-            yield start, text[start:m.end()].rstrip("=: \t\"'"), rhs
+            yield start, text[start:end].rstrip("=: \t\"'"), rhs
 
 
 def triggers(text: str, tfvars: bool = False) -> list[int]:
