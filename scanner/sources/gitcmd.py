@@ -333,6 +333,33 @@ class BlobStream(CatFile):
                 self._died()
 
 
+def blob_sizes(cwd: str, shas: Sequence[str], skip: frozenset[str] = frozenset()) -> dict[str, int]:
+    """Sizes of the blobs among `shas` from one `git cat-file --batch-check` (it reads object headers,
+    not contents). Missing, skipped and non-blob objects are left out, and so is the rest when git
+    fails: the sizes only guide what a reader keeps, they never decide what is read."""
+    todo = [s for s in dict.fromkeys(shas) if s not in skip]
+    out: dict[str, int] = {}
+    if not todo:
+        return out
+    try:
+        proc = subprocess.Popen(git_argv(cwd, "cat-file", "--batch-check", "--buffer"), stdin=subprocess.PIPE,
+                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=git_env())
+    except OSError:
+        return out
+    feeder = threading.Thread(target=stdin_feeder, daemon=True, args=(proc, todo))
+    feeder.start()
+    assert proc.stdout is not None
+    try:
+        for sha, line in zip(todo, proc.stdout, strict=False):  # one answer line per id, in order
+            parts = line.split()
+            if len(parts) == 3 and parts[1] == b"blob" and parts[0] == sha.encode():
+                out[sha] = int(parts[2])
+    finally:
+        feeder.join()
+        end_process(proc, None, kill=proc.poll() is None)
+    return out
+
+
 LISTING_ENV = {"GIT_FLUSH": "0"}  # a pipe would otherwise get one write, and wake the reader, per commit
 
 

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import logging
 from collections import OrderedDict
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 
 from scanner.engine import Engine
@@ -37,6 +37,7 @@ from scanner.sources.gitcmd import (
     CatFile,
     ListingStream,
     ObjectUnreadable,
+    blob_sizes,
     decode_path,
     end_processes,
 )
@@ -89,24 +90,6 @@ class _Commit:
     removed: list[bytes] = field(default_factory=list)  # old-side regions (what the commit took out)
 
 
-class _Recent:
-    """Which blob ids the planner counts on being kept: least recently used first out."""
-
-    def __init__(self, capacity: int) -> None:
-        self._keys: OrderedDict[str, None] = OrderedDict()
-        self._capacity = capacity
-
-    def touch(self, key: str) -> bool:
-        """Whether `key` was kept (it is kept now)."""
-        if key in self._keys:
-            self._keys.move_to_end(key)
-            return True
-        self._keys[key] = None
-        if len(self._keys) > self._capacity:
-            self._keys.popitem(last=False)
-        return False
-
-
 def blob_wants(change: Change) -> list[str]:
     """The blobs a change needs, in the order they are used: old version(s), then the new one."""
     if change.new is None:
@@ -118,11 +101,13 @@ class _Blobs:
     """Blobs in the planned order from a BlobStream, recent ones kept.
 
     The planner decides, for every use in order, whether the blob comes from the stream or from
-    what is kept (ids it saw within its last CACHE_BLOBS uses). The reader follows those decisions
-    and keeps blobs within a byte budget; a kept blob it had to let go is read again on its own."""
+    what is kept: it plays the reader's keeping (least recently used out, within CACHE_BLOBS blobs
+    and CACHE_BYTES, none over CACHE_BIG) forward from what is kept now, with the blobs' sizes from
+    git (`sizes`). The reader follows those decisions; a kept blob it let go all the same (sizes
+    unknown) is read again on its own: slower (one round trip to git), never wrong."""
 
-    def __init__(self) -> None:
-        self._planned = _Recent(CACHE_BLOBS)
+    def __init__(self, max_size: int = 1 << 62) -> None:
+        self.max_size = max_size  # a blob over it comes without its data: it is kept at no cost
         self._decisions: list[bool] = []  # per use: True when the planner counts on it being kept
         self._next = 0
         self._kept: OrderedDict[str, Blob | ObjectUnreadable] = OrderedDict()
@@ -130,18 +115,31 @@ class _Blobs:
         self._stream: Iterator[Blob | ObjectUnreadable] = iter(())
         self._again: CatFile | None = None
 
-    def plan(self, commits: Sequence[_Commit]) -> list[str]:
-        """The blob ids to stream, in the order `get` will need the ones it does not keep."""
+    def plan(self, commits: Sequence[_Commit],
+             sizes: Callable[[list[str]], dict[str, int]] | None = None) -> list[str]:
+        """The blob ids to stream, in the order `get` will need the ones it does not keep.
+        `sizes`: sha -> size for the given blobs (those it leaves out count as empty)."""
+        wants = [sha for c in commits for _path, ch in c.changes for sha in blob_wants(ch)]
+        known = sizes([s for s in dict.fromkeys(wants) if s not in self._kept]) if sizes and wants else {}
+        held = OrderedDict((sha, _held(b)) for sha, b in self._kept.items())
+        known.update(held)  # (one kept now may be let go and streamed again later on)
+        total = self._bytes
         out: list[str] = []
         decisions: list[bool] = []
-        touch = self._planned.touch
-        for c in commits:
-            for _path, ch in c.changes:
-                for sha in blob_wants(ch):
-                    kept = touch(sha)
-                    decisions.append(kept)
-                    if not kept:
-                        out.append(sha)
+        for sha in wants:
+            if sha in held:
+                held.move_to_end(sha)
+                decisions.append(True)
+                continue
+            decisions.append(False)
+            out.append(sha)
+            size = known.get(sha, 0)
+            size = 0 if size > self.max_size else size
+            if size <= CACHE_BIG:
+                held[sha] = size
+                total += size
+                while total > CACHE_BYTES or len(held) > CACHE_BLOBS:
+                    total -= held.popitem(last=False)[1]
         self._decisions, self._next = decisions, 0
         return out
 
@@ -162,18 +160,21 @@ class _Blobs:
             except ObjectUnreadable as e:
                 return e
         got = next(self._stream)
-        size = len(got.data) if isinstance(got, Blob) and got.data is not None else 0
+        size = _held(got)
         if size <= CACHE_BIG:
             old = self._kept.pop(sha, None)
-            if isinstance(old, Blob) and old.data is not None:
-                self._bytes -= len(old.data)
+            if old is not None:
+                self._bytes -= _held(old)
             self._kept[sha] = got
             self._bytes += size
             while self._bytes > CACHE_BYTES or len(self._kept) > CACHE_BLOBS:
-                _sha, out = self._kept.popitem(last=False)
-                if isinstance(out, Blob) and out.data is not None:
-                    self._bytes -= len(out.data)
+                self._bytes -= _held(self._kept.popitem(last=False)[1])
         return got
+
+
+def _held(got: Blob | ObjectUnreadable) -> int:
+    """The bytes a kept answer holds."""
+    return len(got.data) if isinstance(got, Blob) and got.data is not None else 0
 
 
 class _Readers:
@@ -185,7 +186,7 @@ class _Readers:
         self.ctx = ctx
         self.lister = ListingStream(ctx.cwd, RAW_TREE, recycle=LISTER_COMMITS)
         self.stream = BlobStream(ctx.cwd, ctx.max_size, ctx.missing)
-        self.blobs = _Blobs()
+        self.blobs = _Blobs(ctx.max_size)
         self._cat: CatFile | None = None
         self._big: CatFile | None = None
         self.paths: dict[bytes, tuple[str | None, bool]] = {}  # raw path -> (path, or None if excluded; valid UTF-8)
@@ -304,7 +305,8 @@ class _Task:
     def run(self, shas: Sequence[str], base: int) -> None:
         commits = self.list_changes(shas, base)
         blobs = self.readers.blobs
-        answers = self.readers.stream.blobs(blobs.plan(commits))
+        ctx = self.ctx
+        answers = self.readers.stream.blobs(blobs.plan(commits, lambda shas: blob_sizes(ctx.cwd, shas, ctx.missing)))
         blobs.start(answers, self.cat)
         try:
             for c in commits:

@@ -111,7 +111,8 @@ def test_two_edits_far_apart_in_one_commit_keep_their_line_numbers(tmp_path: Pat
     assert [(f.commit, f.line) for f in of(found, PAT_B)] == [(both, 182)]
 
 
-def test_versions_let_go_for_the_cache_budget_are_read_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_planner_streams_what_the_cache_budget_lets_go_and_a_wrong_plan_is_read_again(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     repo = GitRepo(tmp_path / "r")
     body = filler(60)
     repo.commit("base", files={"conf.py": lines(*body), "other.py": lines(*body[:20])})
@@ -127,11 +128,32 @@ def test_versions_let_go_for_the_cache_budget_are_read_again(tmp_path: Path, mon
         reads.append(sha)
         return real_read(self, sha)
 
-    monkeypatch.setattr(gitscan, "CACHE_BYTES", 0)  # nothing is kept: every old version is read again
     monkeypatch.setattr(gitscan.CatFile, "read", counted)
-    gitscan._IDLE.clear()  # no blob versions carried over from an earlier sweep
+    for budget in (0, 3000):  # nothing kept; about one version of conf.py kept at a time
+        monkeypatch.setattr(gitscan, "CACHE_BYTES", budget)
+        gitscan._IDLE.clear()  # no blob versions carried over from an earlier sweep
+        assert [(f.commit, f.path, f.line) for f in of(sweep(repo), PAT_A)] == expected
+        assert reads == []  # knowing the sizes, the planner streamed every version the budget let go
+    # without the sizes (git could not tell them) it counts on versions the reader has let go:
+    # those are read again on their own, and the findings are the same
+    monkeypatch.setattr(gitscan, "CACHE_BYTES", 0)
+    monkeypatch.setattr(gitscan, "blob_sizes", lambda *_a, **_k: {})
+    gitscan._IDLE.clear()
     assert [(f.commit, f.path, f.line) for f in of(sweep(repo), PAT_A)] == expected
-    assert reads  # the old versions came from the second reader, not from the cache
+    assert reads
+
+
+def test_blob_sizes_come_from_git_and_leave_out_what_it_cannot_tell(tmp_path: Path) -> None:
+    from scanner.sources.gitcmd import blob_sizes
+    repo = GitRepo(tmp_path / "r")
+    repo.commit("base", files={"a.txt": "hello\n", "b.txt": "x" * 5000})
+    a, b = (repo.git("rev-parse", f"HEAD:{p}").strip() for p in ("a.txt", "b.txt"))
+    tree = repo.git("rev-parse", "HEAD^{tree}").strip()
+    missing = "0123456789abcdef0123456789abcdef01234567"
+    got = blob_sizes(str(repo.path), [a, b, a, tree, missing, b], skip=frozenset({b}))
+    assert got == {a: 6}  # b skipped (a partial clone's missing object), a tree, an unknown id
+    assert blob_sizes(str(repo.path), []) == {}
+    assert blob_sizes(str(tmp_path / "not-a-repo"), [a]) == {}
 
 
 @given(st.integers(0, 3_000_000), st.integers(1, 16))
