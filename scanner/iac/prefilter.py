@@ -38,6 +38,10 @@ _SECRET_BLOCK = regex.compile(
     r"""(?i)(?:variable|output)\s+"[\w-]*(?:secret|passw|pwd|token|credential|key|auth)[\w-]*"|sensitive\s*=\s*true"""
 )
 _BLOCK_LITERAL = regex.compile(r"""(?im)^\s*(?:default|value)\s*=[^\n]*?(?:"[^"\s$]|<<|\{|\[)""")
+# the same test led by the words (ASCII text), as for the names above: 29 MB/s searched, ~10x this way
+_BLOCK_WORDS = BytesAhoCorasick([b"default", b"value"], matchkind=MatchKind.Standard)
+_BLOCK_LITERAL_AT = regex.compile(r"""(?i)(?:default|value)\s*=[^\n]*?(?:"[^"\s$]|<<|\{|\[)""")
+_SPACE = regex.compile(r"\s*")
 _PAYLOAD_TYPES = (*names.RESOURCE_CREDENTIALS, *names.CONDITIONAL_CREDENTIALS)
 _PAYLOAD_ATTRIBUTES = sorted({a for attrs in names.RESOURCE_CREDENTIALS.values() for a in attrs}
                              | {c[0] for c in names.CONDITIONAL_CREDENTIALS.values()})
@@ -88,11 +92,23 @@ def triggers(text: str, tfvars: bool = False) -> list[int]:
             out.append(offset)
     if tfvars:
         return out
-    if _BLOCK_LITERAL.search(text):
+    if has_block_literal(text):
         out.extend(m.start() for m in _SECRET_BLOCK.finditer(text))
     if any(t in text for t in _PAYLOAD_TYPES):
         out.extend(m.start() for m in _PAYLOAD_LITERAL.finditer(text))
     return sorted(out)
+
+
+def has_block_literal(text: str) -> bool:
+    """Whether _BLOCK_LITERAL matches somewhere in `text`: a line that begins with `default` or
+    `value` (after white space) assigned something with a literal."""
+    if not text.isascii():
+        return _BLOCK_LITERAL.search(text) is not None
+    for _w, start, _e in _BLOCK_WORDS.find_matches_as_indexes(text.encode("ascii").lower(), overlapping=True):
+        line = text.rfind("\n", 0, start) + 1
+        if _SPACE.fullmatch(text, line, start) and _BLOCK_LITERAL_AT.match(text, start):
+            return True
+    return False
 
 
 def worth_parsing(text: str, tfvars: bool = False) -> bool:
