@@ -251,9 +251,99 @@ added_lines(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     return out;
 }
 
+/* gitblobs.around_lines: the lines of data[ws:we] within `context` of a line numbered in `hit`
+ * (ascending), joined with newlines, and their numbers; without splitting the region into a list. */
+static PyObject *
+lines_around(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 5 || !PyBytes_Check(args[0]) || !PyList_Check(args[3])) {
+        PyErr_SetString(PyExc_TypeError, "lines_around(data: bytes, ws: int, we: int, hit: list, context: int)");
+        return NULL;
+    }
+    const char *data = PyBytes_AS_STRING(args[0]);
+    Py_ssize_t n = PyBytes_GET_SIZE(args[0]);
+    Py_ssize_t ws = PyNumber_AsSsize_t(args[1], NULL), we = PyNumber_AsSsize_t(args[2], NULL);
+    Py_ssize_t context = PyNumber_AsSsize_t(args[4], NULL);
+    if (PyErr_Occurred())
+        return NULL;
+    if (!(0 <= ws && ws <= we && we <= n) || context < 0) {
+        PyErr_SetString(PyExc_ValueError, "lines_around: need 0 <= ws <= we <= len(data) and context >= 0");
+        return NULL;
+    }
+    PyObject *hit = args[3];
+    Py_ssize_t nhit = PyList_GET_SIZE(hit);
+    /* lines in the region: one more than its newlines, one fewer when data[we - 1] is a newline */
+    Py_ssize_t lines = 1;
+    for (const char *p = data + ws; p < data + we && (p = memchr(p, '\n', (size_t)(data + we - p))) != NULL; p++)
+        lines++;
+    if (we >= 1 && data[we - 1] == '\n')
+        lines--;
+    PyObject *keep = PyList_New(0), *out = NULL;
+    char *buf = NULL;
+    if (keep == NULL)
+        return NULL;
+    Py_ssize_t cap = 0, len = 0, line = 0, k = 0, prev = PY_SSIZE_T_MIN;
+    const char *at = data + ws;
+    for (; k < nhit; k++) {
+        Py_ssize_t h = PyNumber_AsSsize_t(PyList_GET_ITEM(hit, k), NULL);
+        if (h == -1 && PyErr_Occurred())
+            goto fail;
+        if (h < prev || h < 0) {
+            PyErr_SetString(PyExc_ValueError, "lines_around: hit must ascend, from 0");
+            goto fail;
+        }
+        prev = h;
+        Py_ssize_t lo = h - context < line ? line : h - context;
+        Py_ssize_t hi = h > PY_SSIZE_T_MAX - context ? PY_SSIZE_T_MAX : h + context;
+        if (hi >= lines)
+            hi = lines - 1;
+        for (Py_ssize_t j = line; j <= hi; j++) { /* walk to line j; copy it when j >= lo */
+            const char *nl = memchr(at, '\n', (size_t)(data + we - at));
+            const char *e = nl == NULL ? data + we : nl;
+            if (j >= lo) {
+                Py_ssize_t need = len + (e - at) + 1;
+                if (need > cap) {
+                    Py_ssize_t grown = cap ? cap : 4096;
+                    while (grown < need)
+                        grown *= 2;
+                    char *b = PyMem_Realloc(buf, (size_t)grown);
+                    if (b == NULL) {
+                        PyErr_NoMemory();
+                        goto fail;
+                    }
+                    buf = b;
+                    cap = grown;
+                }
+                if (PyList_GET_SIZE(keep) > 0)
+                    buf[len++] = '\n';
+                memcpy(buf + len, at, (size_t)(e - at));
+                len += e - at;
+                PyObject *v = PyLong_FromSsize_t(j);
+                if (v == NULL || PyList_Append(keep, v) < 0) {
+                    Py_XDECREF(v);
+                    goto fail;
+                }
+                Py_DECREF(v);
+            }
+            at = nl == NULL ? data + we : nl + 1;
+            line = j + 1;
+        }
+    }
+    out = Py_BuildValue("(y#N)", buf ? buf : "", len, keep);
+    PyMem_Free(buf);
+    return out;
+fail:
+    PyMem_Free(buf);
+    Py_DECREF(keep);
+    return NULL;
+}
+
 static PyMethodDef methods[] = {
     {"changed_region", (PyCFunction)(void (*)(void))changed_region, METH_FASTCALL,
      "changed_region(old, new, context) -> (start, end, old_end, context_start, context_end) or None"},
+    {"lines_around", (PyCFunction)(void (*)(void))lines_around, METH_FASTCALL,
+     "lines_around(data, ws, we, hit, context) -> (the lines of data[ws:we] within context of one in hit, "
+     "joined with newlines; their numbers)"},
     {"added_lines", (PyCFunction)(void (*)(void))added_lines, METH_FASTCALL,
      "added_lines(old, new, ws, we, start, end) -> numbers (from 0) of the lines of new[ws:we] that start in "
      "new[start:end], are not blank and are no line of old"},

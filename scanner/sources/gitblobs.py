@@ -194,15 +194,29 @@ def lines_added(old: bytes, new: bytes, ws: int, we: int, start: int, end: int) 
     return out
 
 
+def around_lines(data: bytes, ws: int, we: int, hit: list[int], context: int) -> tuple[bytes, list[int]]:
+    """The lines of data[ws:we] (numbered from 0; a final newline ends the last line) within
+    `context` lines of one numbered in `hit` (ascending, from 0), joined with newlines, and their numbers."""
+    lines = data[ws:we].split(b"\n")
+    if data[we - 1:we] == b"\n":
+        lines.pop()
+    n = len(lines)
+    keep = sorted({j for i in hit for j in range(i - context, i + context + 1) if 0 <= j < n})
+    return b"\n".join(lines[i] for i in keep), keep
+
+
 # The same numbers from the C module when it was built (setup.py): one call instead of a bisection
 # in Python per file change of a history sweep, and one hash table instead of lists and sets.
 Bounds = Callable[[bytes, bytes, int], "tuple[int, int, int, int, int] | None"]
 Added = Callable[[bytes, bytes, int, int, int, int], list[int]]
+Around = Callable[[bytes, int, int, list[int], int], tuple[bytes, list[int]]]
 bounds: Bounds
 added_lines: Added
+lines_around: Around
 try:
-    from scanner.sources._blobdiff import added_lines
+    from scanner.sources._blobdiff import added_lines, lines_around
     from scanner.sources._blobdiff import changed_region as bounds
 except ImportError:  # built without a compiler: the Python versions above
     bounds = region_bounds
     added_lines = lines_added
+    lines_around = around_lines

@@ -30,7 +30,7 @@ from scanner.iac import file_kind, on_lines, scan_structured
 from scanner.models import Chunk, Finding, Origin
 from scanner.sources.archives import ArchiveLimits, Skipped, archive_name, kind_of, members
 from scanner.sources.artefacts import HEAD_BYTES, own_artefact, skip_note
-from scanner.sources.gitblobs import Change, added_lines, bounds, parse_raw
+from scanner.sources.gitblobs import Change, added_lines, bounds, lines_around, parse_raw
 from scanner.sources.gitcmd import (
     Blob,
     BlobStream,
@@ -436,18 +436,13 @@ class _Task:
         if hit is None:
             self.scan_text(c, path, data, None, None)
             return
-        lines = data[ws:we].split(b"\n")
-        if data[we - 1:we] == b"\n":
-            lines.pop()
-        n = len(lines)
         first = data.count(b"\n", 0, ws) + 1
         marked = {first + i for i in hit}
         if file_kind(path) is not None:  # structure needs the whole file; findings kept on added lines
             self.scan_text(c, path, data, None, marked)
             return
-        keep = sorted({j for i in hit for j in (i - 1, i, i + 1) if 0 <= j < n})
-        numbers = tuple(first + i for i in keep)
-        self.scan_text(c, path, b"\n".join(lines[i] for i in keep), numbers, marked)
+        text, keep = lines_around(data, ws, we, hit, CONTEXT_LINES)
+        self.scan_text(c, path, text, tuple(first + i for i in keep), marked)
 
     def scan_text(self, c: _Commit, path: str, raw: bytes, line_map: tuple[int, ...] | None,
                   added: set[int] | None) -> None:

@@ -214,7 +214,7 @@ def test_history_sweeps_use_the_c_module_when_it_is_built() -> None:
 
 
 def test_a_sweep_without_the_c_module_finds_the_same(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from scanner.sources.gitblobs import lines_added, region_bounds
+    from scanner.sources.gitblobs import around_lines, lines_added, region_bounds
     from tests.git.builder import PAT_C, PAT_D
 
     repo = GitRepo(tmp_path / "r")
@@ -225,6 +225,7 @@ def test_a_sweep_without_the_c_module_finds_the_same(tmp_path: Path, monkeypatch
     built = [(f.commit, f.path, f.line, f.secret) for f in sweep(repo)]
     monkeypatch.setattr(gitscan, "bounds", region_bounds)
     monkeypatch.setattr(gitscan, "added_lines", lines_added)
+    monkeypatch.setattr(gitscan, "lines_around", around_lines)
     gitscan._IDLE.clear()
     assert [(f.commit, f.path, f.line, f.secret) for f in sweep(repo)] == built
     assert {s for *_, s in built} == {PAT_A, PAT_B, PAT_C, PAT_D}
@@ -294,3 +295,31 @@ def test_the_c_added_lines_reject_positions_outside_the_text() -> None:
     assert (start, old_end) == (0, len(old))  # the whole file changed: every old line is in the table
     assert [new[ws:we].split(b"\n")[i] for i in _blobdiff.added_lines(old[start:old_end], new, ws, we, start, end)] \
         == [b"line 0 changed", b"secret = x", b"last"]
+
+
+@given(st.lists(st.sampled_from([b"", b"a", b"bb", b" ", b"c\r"]), max_size=30), st.booleans(), st.data())
+def test_lines_around_in_c_are_the_python_lines_around(rows: list[bytes], final_newline: bool,
+                                                       data: st.DataObject) -> None:
+    from scanner.sources.gitblobs import around_lines
+    _blobdiff = pytest.importorskip("scanner.sources._blobdiff")
+    body = b"\n".join(rows) + (b"\n" if final_newline else b"")
+    text = b"x\ny\n" + body + b"z"  # a region inside a larger text
+    ws = 4
+    we = data.draw(st.integers(ws, len(text)))
+    hit = sorted(set(data.draw(st.lists(st.integers(0, 40), max_size=8))))
+    context = data.draw(st.integers(0, 3))
+    expected = around_lines(text, ws, we, hit, context)
+    assert _blobdiff.lines_around(text, ws, we, hit, context) == expected
+    region = text[ws:we].split(b"\n")
+    assert all(region[i] == ln for i, ln in zip(expected[1], expected[0].split(b"\n"), strict=False))
+
+
+def test_lines_around_refuses_what_does_not_fit() -> None:
+    _blobdiff = pytest.importorskip("scanner.sources._blobdiff")
+    assert _blobdiff.lines_around(b"a\nb\nc\n", 0, 6, [1], 1) == (b"a\nb\nc", [0, 1, 2])
+    for args in ((b"abc", 2, 1, [0], 1), (b"abc", 0, 9, [0], 1), (b"abc", 0, 3, [1, 0], 1), (b"abc", 0, 3, [-1], 1),
+                 (b"abc", 0, 3, [0], -1)):
+        with pytest.raises(ValueError):
+            _blobdiff.lines_around(*args)
+    with pytest.raises(TypeError):
+        _blobdiff.lines_around("abc", 0, 3, [0], 1)
