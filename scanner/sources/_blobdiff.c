@@ -157,6 +157,21 @@ find_slot(slot_t *table, size_t cap, uint64_t h, const char *s, Py_ssize_t n)
     return &table[i];
 }
 
+/* A line to put in or look up: where, how long, its hash and (new lines) its number. */
+typedef struct {
+    const char *at;
+    Py_ssize_t len;
+    uint64_t hash;
+    Py_ssize_t index;
+} span_t;
+
+#define AHEAD 8
+#if defined(__GNUC__) || defined(__clang__)
+#define PREFETCH(p) __builtin_prefetch(p)
+#else
+#define PREFETCH(p) ((void)(p))
+#endif
+
 /* The bytes.strip() whitespace: a line of only these is blank. */
 static int
 blank(const char *s, Py_ssize_t n)
@@ -198,56 +213,74 @@ added_lines(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     Py_ssize_t lines = 1;
     for (const char *p = old; (p = memchr(p, '\n', (size_t)(old + lo - p))) != NULL; p++)
         lines++;
+    Py_ssize_t fresh = 1; /* at most this many new lines to look up */
+    for (const char *p = new + ws; p < new + end && (p = memchr(p, '\n', (size_t)(new + end - p))) != NULL; p++)
+        fresh++;
     size_t cap = 16;
     while (cap < (size_t)lines * 2)
         cap <<= 1;
     slot_t *table = PyMem_Calloc(cap, sizeof(slot_t));
-    if (table == NULL) {
+    span_t *spans = PyMem_Malloc((size_t)(lines > fresh ? lines : fresh) * sizeof(span_t));
+    if (table == NULL || spans == NULL) {
+        PyMem_Free(table);
+        PyMem_Free(spans);
         Py_DECREF(out);
         return PyErr_NoMemory();
     }
+    /* hashed in one pass, then put in the table with the slot AHEAD lines on asked for: most of the
+     * time goes on waiting for slots of a table larger than the cache */
     static const char empty[1] = {0};
-    const char *at = old;
-    for (;;) {
+    Py_ssize_t count = 0;
+    for (const char *at = old;;) {
         const char *nl = memchr(at, '\n', (size_t)(old + lo - at));
         Py_ssize_t n = (nl == NULL ? old + lo : nl) - at;
-        uint64_t h = line_hash(at, n);
-        slot_t *slot = find_slot(table, cap, h, at, n);
-        if (slot->at == NULL) {
-            slot->hash = h;
-            slot->at = n ? at : empty;
-            slot->len = n;
-        }
+        spans[count++] = (span_t){n ? at : empty, n, line_hash(at, n), 0};
         if (nl == NULL)
             break;
         at = nl + 1;
     }
+    for (Py_ssize_t i = 0; i < count; i++) {
+        if (i + AHEAD < count)
+            PREFETCH(&table[(size_t)spans[i + AHEAD].hash & (cap - 1)]);
+        slot_t *slot = find_slot(table, cap, spans[i].hash, spans[i].at, spans[i].len);
+        if (slot->at == NULL) {
+            slot->hash = spans[i].hash;
+            slot->at = spans[i].at;
+            slot->len = spans[i].len;
+        }
+    }
 
     /* the lines of new[ws:we], numbered from 0; those starting in [start, end) may be added */
+    count = 0;
     Py_ssize_t index = 0;
-    at = new + ws;
-    const char *stop = new + we, *rs = new + start, *re = new + end;
+    const char *at = new + ws, *stop = new + we, *rs = new + start, *re = new + end;
     while (at < re) {
         const char *nl = memchr(at, '\n', (size_t)(stop - at));
         Py_ssize_t n = (nl == NULL ? stop : nl) - at;
-        if (at >= rs && !blank(at, n)) {
-            if (find_slot(table, cap, line_hash(at, n), at, n)->at == NULL) {
-                PyObject *v = PyLong_FromSsize_t(index);
-                if (v == NULL || PyList_Append(out, v) < 0) {
-                    Py_XDECREF(v);
-                    Py_DECREF(out);
-                    PyMem_Free(table);
-                    return NULL;
-                }
-                Py_DECREF(v);
-            }
-        }
+        if (at >= rs && !blank(at, n))
+            spans[count++] = (span_t){at, n, line_hash(at, n), index};
         if (nl == NULL)
             break;
         at = nl + 1;
         index++;
     }
+    for (Py_ssize_t i = 0; i < count; i++) {
+        if (i + AHEAD < count)
+            PREFETCH(&table[(size_t)spans[i + AHEAD].hash & (cap - 1)]);
+        if (find_slot(table, cap, spans[i].hash, spans[i].at, spans[i].len)->at == NULL) {
+            PyObject *v = PyLong_FromSsize_t(spans[i].index);
+            if (v == NULL || PyList_Append(out, v) < 0) {
+                Py_XDECREF(v);
+                Py_DECREF(out);
+                PyMem_Free(table);
+                PyMem_Free(spans);
+                return NULL;
+            }
+            Py_DECREF(v);
+        }
+    }
     PyMem_Free(table);
+    PyMem_Free(spans);
     return out;
 }
 
