@@ -361,6 +361,10 @@ def test_short_placeholder_words_only_count_on_their_own() -> None:
     assert flt.placeholder(_candidate("TODO", rule_id="github-pat-classic")) == "placeholder"
     random_with_tbd = "Q7x9TbdLm2Pz8Rk4Vn3kQ8wLz2Xr7Tb5Hm"
     assert flt.placeholder(_candidate(random_with_tbd, rule_id="github-pat-classic")) is None
+    # an escaped newline before a base64 line that starts "A/" or "a+" is not "n/a"
+    escaped_pem = "-----BEGIN PRIVATE KEY-----\\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\\nA/x9Lm2Pz8Rk4Vn3kQ8wLz2Xr7Tb5Hm\\n"
+    assert flt.placeholder(_candidate(escaped_pem, rule_id="gcp-service-account-key")) is None
+    assert flt.placeholder(_candidate("n/a", rule_id="github-pat-classic")) == "placeholder"
 
 
 def test_jwt_structure() -> None:

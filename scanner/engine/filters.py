@@ -42,8 +42,10 @@ _PLACEHOLDER_WORDS = (
     "s3cr3t", "test1234", "abcdefgh", "abcd1234", "12345678", "87654321", "qwerty", "letmein", "unique phrase",
     "<", ">", "...", "${", "{{", "}}", "<%", "%>", "#{", "$(", "%(", "{%", "%}", "[[", "]]", "((", "))",
 )
-# Short words that only count as placeholders on their own, not inside random characters.
-_SHORT_PLACEHOLDER = lazy(r"(?<![a-z0-9])(?:todo|tbd|fixme|xxxx?|n/?a)(?![a-z0-9])")
+# Short words that only count as placeholders on their own, not inside random characters, nor
+# right after a backslash: in `\nA/...` (an escaped newline in a JSON key file, then a base64 line
+# starting "A/") the "n" belongs to the escape, and one service-account key in forty has such a line.
+_SHORT_PLACEHOLDER = lazy(r"(?<![a-z0-9\\])(?:todo|tbd|fixme|xxxx?|n/?a)(?![a-z0-9])")
 _EXACT_PLACEHOLDERS = frozenset({
     "password", "passwd", "secret", "token", "apikey", "api_key", "null", "none", "nil", "true", "false",
     "undefined", "empty", "string", "str", "value", "test", "testing", "admin", "root", "user", "username",
