@@ -83,6 +83,9 @@ class Rule:
     # literals (lower case): a keyword occurrence counts only when one of them is on its line or the
     # next (the lines the regex runs on); they must be part of every match
     requires: tuple[str, ...] = ()
+    # the shortest value (0: no such bound) that every match assigns to a name starting at one of the
+    # keywords (prefilter.assigned_py says what the prefilter checks): other occurrences do not count
+    assigned_value: int = 0
     tags: tuple[str, ...] = ()
     examples: tuple[Example, ...] = ()
     negatives: tuple[Example, ...] = ()

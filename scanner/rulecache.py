@@ -1,8 +1,8 @@
 """A cache of the parsed built-in rule pack, for short runs such as the pre-commit hook.
 
 Parsing every rules/*.toml with tomllib costs more than the rest of a small staged scan; the parsed
-rules are pickled under the user cache folder, keyed by the keysweep version and the name, size and
-modification time of every rule file. Any doubt (no real rule folder, unreadable or foreign cache
+rules are pickled under the user cache folder, keyed by the keysweep version, the fields of a Rule,
+and the name, size and modification time of every rule file. Any doubt (no real rule folder, unreadable or foreign cache
 file, pickle error) falls back to parsing; the cache is never required.
 """
 
@@ -13,6 +13,7 @@ import logging
 import os
 import pickle
 import tempfile
+from dataclasses import fields
 from importlib import resources
 from pathlib import Path
 
@@ -29,7 +30,7 @@ def _key() -> str | None:
     root = resources.files("scanner.builtin_rules")
     if not isinstance(root, Path):
         return None
-    parts = [__version__]
+    parts = [__version__, ",".join(f.name for f in fields(Rule))]  # (a Rule with other fields: parse again)
     try:
         for entry in sorted(os.scandir(root), key=lambda e: e.name):
             if entry.name.endswith(".toml"):

@@ -20,6 +20,7 @@ from scanner.verify.declaration import Declaration, parse_declaration
 _KNOWN_FIELDS = {
     "id", "description", "severity", "keywords", "regex", "secret_group", "entropy",
     "allowlist", "stopwords", "path", "path_only", "checksum", "verifier", "multiline", "requires",
+    "assigned_value",
     "tags", "examples", "negatives", "references", "confidence", "verify",
 }
 CONFIDENCES = tuple(c.value for c in Confidence)  # high, medium, low
@@ -140,6 +141,11 @@ def parse_rule(item: Any, source: str, validate: bool = True) -> Rule:
     requires = tuple(r.lower() for r in _str_list(item, "requires", source, rid))
     if requires and (not keywords or item.get("multiline", False)):
         raise RuleError(source, rid, "requires", "needs keywords and a single-line rule (not multiline)")
+    assigned_value = item.get("assigned_value", 0)
+    if isinstance(assigned_value, bool) or not isinstance(assigned_value, int) or not 0 <= assigned_value <= 255:
+        raise RuleError(source, rid, "assigned_value", "must be a whole number between 0 and 255")
+    if assigned_value and (not keywords or item.get("multiline", False)):
+        raise RuleError(source, rid, "assigned_value", "needs keywords and a single-line rule (not multiline)")
     entropy = item.get("entropy")
     if entropy is not None and (not isinstance(entropy, int | float) or not 0 <= entropy <= 8):
         raise RuleError(source, rid, "entropy", "must be a number between 0 and 8")
@@ -173,6 +179,7 @@ def parse_rule(item: Any, source: str, validate: bool = True) -> Rule:
         verifier=_optional_name(item, "verifier", source, rid) or (rid if "verify" in item else None),
         multiline=bool(item.get("multiline", False)),
         requires=requires,
+        assigned_value=assigned_value,
         tags=_str_list(item, "tags", source, rid),
         examples=_examples(item, "examples", source, rid),
         negatives=_examples(item, "negatives", source, rid),

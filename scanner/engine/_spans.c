@@ -198,6 +198,112 @@ fail:
     return NULL;
 }
 
+/* prefilter.assigned_py: ASSIGN_NAME and ASSIGN_TYPE are its NAME_REACH and TYPE_REACH (a test checks
+ * that the two answer alike at and past those lengths). */
+#define ASSIGN_NAME 64
+#define ASSIGN_TYPE 64
+
+static inline int
+is_name(unsigned char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '.' ||
+           c == '-';
+}
+
+static inline int
+is_space(unsigned char c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
+}
+
+static inline int
+ends_bare(unsigned char c)
+{
+    return c == '"' || c == '\'' || c == '`' || c == ';' || c == ',' || c == '&' || c == '<' || c == '>' ||
+           c == '(' || c == ')' || c == '{' || c == '}' || c == '[' || c == ']';
+}
+
+static inline int
+is_quote(unsigned char c)
+{
+    return c == '"' || c == '\'' || c == '`';
+}
+
+/* prefilter._value_after */
+static int
+value_after(const unsigned char *b, Py_ssize_t n, Py_ssize_t op, int least)
+{
+    Py_ssize_t ends[2] = {op + 1, -1};
+    if (op + 1 < n && (b[op + 1] == '>' || b[op + 1] == '='))
+        ends[1] = op + 2;
+    for (int k = 0; k < 2 && ends[k] >= 0; k++) {
+        Py_ssize_t i = ends[k];
+        for (int skipped = 0; i < n && skipped < 3 && (b[i] == ' ' || b[i] == '\t'); skipped++)
+            i++;
+        unsigned char q = 0; /* the value's quote, or 0: a bare value */
+        if (i < n && is_quote(b[i]))
+            q = b[i++];
+        int run = 0;
+        while (i < n && run < least && !is_space(b[i]) && b[i] != '\\' && (q ? b[i] != q : !ends_bare(b[i]))) {
+            i++;
+            run++;
+        }
+        if (run >= least)
+            return 1;
+    }
+    return 0;
+}
+
+/* prefilter.assigned_py on bytes */
+static int
+assigned_at(const unsigned char *b, Py_ssize_t n, Py_ssize_t start, int least)
+{
+    Py_ssize_t i = start;
+    while (i < n && is_name(b[i])) {
+        i++;
+        if (i - start > ASSIGN_NAME)
+            return 0;
+    }
+    if (i < n && b[i] >= 0x80)
+        return 1;
+    for (int skipped = 0; i < n && skipped < 5 && (is_quote(b[i]) || b[i] == ']' || b[i] == ' ' || b[i] == '\t');
+         skipped++)
+        i++;
+    if (i >= n || (b[i] != ':' && b[i] != '='))
+        return 0;
+    if (value_after(b, n, i, least))
+        return 1;
+    if (b[i] == ':') { /* a type annotation, up to the first '=' */
+        Py_ssize_t stop = i + 1 + ASSIGN_TYPE < n ? i + 1 + ASSIGN_TYPE : n;
+        for (Py_ssize_t j = i + 1; j < stop; j++) {
+            unsigned char c = b[j];
+            if (c >= 0x80)
+                return 1;
+            if (c == '=')
+                return value_after(b, n, j, least);
+            if (!(is_name(c) && c != '-') && c != '[' && c != ']' && c != '|' && c != ',' && c != '&' && c != '\'' &&
+                c != ' ' && c != '\t')
+                break;
+        }
+    }
+    return 0;
+}
+
+static PyObject *
+assigned(PyObject *self, PyObject *args)
+{
+    PyObject *low;
+    Py_ssize_t start, least;
+    if (!PyArg_ParseTuple(args, "O!nn:assigned", &PyBytes_Type, &low, &start, &least))
+        return NULL;
+    Py_ssize_t n = PyBytes_GET_SIZE(low);
+    if (start < 0 || start > n || least < 0 || least > 255) {
+        PyErr_SetString(PyExc_ValueError, "start must be in [0, len(text)] and least in [0, 255]");
+        return NULL;
+    }
+    return PyBool_FromLong(assigned_at((const unsigned char *)PyBytes_AS_STRING(low), n, start, (int)least));
+}
+
 /* prefilter._lit_in's memo for one text: literal -> index into `lits` (searched from, next
  * occurrence or -1 (-2: none remembered), windows looked in). */
 typedef struct {
@@ -353,12 +459,15 @@ settle(state_t *st, Py_ssize_t i)
 static PyObject *
 collect(PyObject *self, PyObject *args)
 {
-    PyObject *low, *matches, *plan, *gates, *words_of;
+    PyObject *low, *matches, *plan, *gates, *words_of, *least_obj;
     Py_ssize_t cap, nrules, reach, probe_cost;
-    if (!PyArg_ParseTuple(args, "O!O!O!O!nO!nnn:collect", &PyBytes_Type, &low, &PyList_Type, &matches,
+    if (!PyArg_ParseTuple(args, "O!O!O!O!nO!nnnO!:collect", &PyBytes_Type, &low, &PyList_Type, &matches,
                           &PyList_Type, &plan, &PyList_Type, &gates, &cap, &PyList_Type, &words_of, &nrules,
-                          &reach, &probe_cost))
+                          &reach, &probe_cost, &PyBytes_Type, &least_obj))
         return NULL;
+    /* per rule index: the shortest value its keyword must be assigned (0, or past the end: none) */
+    const unsigned char *least = (const unsigned char *)PyBytes_AS_STRING(least_obj);
+    Py_ssize_t nleast = PyBytes_GET_SIZE(least_obj);
     text_t t;
     if (text_of(low, &t) < 0)
         return NULL;
@@ -384,10 +493,11 @@ collect(PyObject *self, PyObject *args)
             goto fail;
         }
         Py_ssize_t word = PyLong_AsSsize_t(PyTuple_GET_ITEM(hit, 0));
+        Py_ssize_t start = PyLong_AsSsize_t(PyTuple_GET_ITEM(hit, 1));
         Py_ssize_t end = PyLong_AsSsize_t(PyTuple_GET_ITEM(hit, 2));
-        if ((word == -1 || end == -1) && PyErr_Occurred())
+        if ((word == -1 || start == -1 || end == -1) && PyErr_Occurred())
             goto fail;
-        if (word < 0 || word >= nwords || end < 1 || end > t.n) {
+        if (word < 0 || word >= nwords || end < 1 || end > t.n || start < 0 || start > end) {
             PyErr_SetString(PyExc_IndexError, "a match outside the keywords or the text");
             goto fail;
         }
@@ -425,6 +535,8 @@ collect(PyObject *self, PyObject *args)
                     continue;
             }
             if (st.full[i])
+                continue;
+            if (i < nleast && least[i] && !assigned_at((const unsigned char *)t.data, t.n, start, least[i]))
                 continue;
             if (PyTuple_GET_SIZE(lits) && gate == Py_None) {
                 if (ws < 0)
@@ -515,7 +627,9 @@ static PyMethodDef methods[] = {
     {"char_offsets", char_offsets, METH_VARARGS,
      "char_offsets(raw, offsets) -> [character offset of each byte offset]."},
     {"collect", collect, METH_VARARGS,
-     "collect(lower, matches, plan, gates, cap, words_of, rules, reach, probe_cost) -> {rule: [end - 1, ...]}."},
+     "collect(lower, matches, plan, gates, cap, words_of, rules, reach, probe_cost, least) -> {rule: [end - 1, ...]}."},
+    {"assigned", assigned, METH_VARARGS,
+     "assigned(lower, start, least) -> whether the keyword at start may be assigned a value of least characters."},
     {NULL, NULL, 0, NULL},
 };
 

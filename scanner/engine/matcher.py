@@ -128,7 +128,8 @@ class Engine:
         sets.append(decode_mod.DECODE_ANYWHERE if decode else ())
         self._decode_near = len(sets)  # decode the values around these keywords
         sets.append(decode_mod.DECODE_NEAR if decode else ())
-        self._prefilter = Prefilter(sets, [c.rule.requires for c in self._keyword_rules])
+        self._prefilter = Prefilter(sets, [c.rule.requires for c in self._keyword_rules],
+                                    [c.rule.assigned_value for c in self._keyword_rules])
         self._path_sig_rules = [c for c in self._keyword_rules + self._path_bound if c.rule.path]
         self._path_sig_gate = _any_of([c.rule.path for c in self._path_sig_rules if c.rule.path])
         self._decode = decode

@@ -75,12 +75,87 @@ def char_offsets_py(raw: bytes, offsets: list[int]) -> list[int]:
     return out
 
 
+NAME_REACH = 64  # how far from its keyword's start the name of an `assigned_value` rule may run
+TYPE_REACH = 64  # how far a type annotation (`password: str = ...`) may put the `=` after the `:`
+_NAME = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-")
+_BEFORE_OP = frozenset(b"\"'`] \t")  # a closing quote or bracket and spaces between a name and its `=`
+_TYPE = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.[]|,&' \t")
+_QUOTE = frozenset(b"\"'`")
+_ENDS_QUOTED = frozenset(b" \t\n\r\x0b\x0c\\")  # what ends a value in quotes (and its own quote)
+_ENDS_BARE = _ENDS_QUOTED | _QUOTE | frozenset(b";,&<>(){}[]")  # what ends a value without quotes
+
+
+def _code(low: str | bytes, i: int) -> int:
+    c = low[i]
+    return c if isinstance(c, int) else ord(c)
+
+
+def _value_after(low: str | bytes, op: int, least: int) -> bool:
+    """Whether a value of `least` characters starts after the operator at `op` (`=`, `:`, or the first
+    of `=>`, `:=`), up to three spaces or tabs on: in quotes, none of them ASCII whitespace, a
+    backslash or its quote; without, none of them whitespace, a backslash, a quote or `;,&<>(){}[]`."""
+    n = len(low)
+    ends = [op + 1]
+    if op + 1 < n and _code(low, op + 1) in b">=":
+        ends.append(op + 2)
+    for i in ends:
+        skipped = 0
+        while i < n and skipped < 3 and _code(low, i) in b" \t":
+            i, skipped = i + 1, skipped + 1
+        stop: frozenset[int] = _ENDS_BARE
+        if i < n and _code(low, i) in _QUOTE:
+            stop = _ENDS_QUOTED | {_code(low, i)}
+            i += 1
+        run = 0
+        while i < n and run < least and _code(low, i) not in stop:
+            i, run = i + 1, run + 1
+        if run >= least:
+            return True
+    return False
+
+
+def assigned_py(low: str | bytes, start: int, least: int) -> bool:
+    """Whether the keyword starting at `start` may begin a name assigned a value of at least `least`
+    characters, as the regex of a rule with `assigned_value = least` needs: from the keyword on, a name
+    (letters, digits, `_`, `.`, `-`) of at most NAME_REACH characters; at most five closing quotes,
+    brackets, spaces or tabs; `=` or `:` (then perhaps a type annotation up to an `=`); the operator,
+    up to three spaces or tabs; then a value of `least` characters (`_value_after`).
+    Anything non-ASCII on the way answers yes: a name or annotation in other letters is not measured
+    (the answer may be yes where the regex finds nothing, never no where it finds something)."""
+    n = len(low)
+    i = start
+    while i < n and _code(low, i) in _NAME:
+        i += 1
+        if i - start > NAME_REACH:
+            return False
+    if i < n and _code(low, i) >= 0x80:
+        return True
+    skipped = 0
+    while i < n and skipped < 5 and _code(low, i) in _BEFORE_OP:
+        i, skipped = i + 1, skipped + 1
+    if i >= n or _code(low, i) not in b":=":
+        return False
+    if _value_after(low, i, least):
+        return True
+    if _code(low, i) == 0x3A:  # ':' may start a type annotation, which ends at the first '='
+        for j in range(i + 1, min(n, i + 1 + TYPE_REACH)):
+            c = _code(low, j)
+            if c >= 0x80:
+                return True
+            if c == 0x3D:
+                return _value_after(low, j, least)
+            if c not in _TYPE:
+                break
+    return False
+
+
 try:  # the same spans from one C call (scanner/engine/_spans.c); the Python versions above otherwise
     from scanner.engine import _spans
 except ImportError:  # pragma: no cover - built without a compiler
     _spans = None  # type: ignore[assignment]
     window, windows = window_py, windows_py
     char_offsets: Callable[[bytes, list[int]], list[int]] = char_offsets_py
+    assigned: Callable[[bytes, int, int], bool] = assigned_py
 else:
     def window(low: _T, end: int) -> tuple[int, int]:
         return _spans.window(low, end, REACH)
@@ -89,6 +164,7 @@ else:
         return _spans.windows(text, ends, REACH)
 
     char_offsets = _spans.char_offsets  # (the fallback above, in one C pass)
+    assigned = _spans.assigned  # (assigned_py on bytes)
 
 
 def line_end(text: str, pos: int) -> int:
@@ -101,7 +177,8 @@ def line_end(text: str, pos: int) -> int:
 class Prefilter:
     """Maps the keywords present in a text to the indices of the rules to run."""
 
-    def __init__(self, keyword_sets: Sequence[Sequence[str]], requires: Sequence[Sequence[str]] = ()) -> None:
+    def __init__(self, keyword_sets: Sequence[Sequence[str]], requires: Sequence[Sequence[str]] = (),
+                 assigned_values: Sequence[int] = ()) -> None:
         table: dict[str, set[int]] = {}
         for idx, keywords in enumerate(keyword_sets):
             for kw in keywords:
@@ -122,6 +199,15 @@ class Prefilter:
             else tuple(dict.fromkeys(lit for _i, lits in plan for lit in lits))
             for plan in self._plan]
         self._gate = [None if g is None else tuple(lit.encode("utf-8") for lit in g) for g in self._gate_s]
+        least = list(assigned_values) + [0] * (len(keyword_sets) - len(assigned_values))
+        if any(not 0 <= v <= 255 for v in least):
+            raise ValueError("an assigned value's length must be between 0 and 255")
+        self._least = bytes(least)  # per rule: the shortest value its keyword must be assigned, or 0
+        # per keyword, for `keyword_ends`: None when some rule takes every occurrence, else what makes an
+        # occurrence count for each of its rules: (literals, shortest assigned value)
+        self._counts: list[tuple[tuple[tuple[bytes, ...], int], ...] | None] = [
+            None if any(not lits and not least[i] for i, lits in plan) else tuple((lits, least[i]) for i, lits in plan)
+            for plan in self._plan_b]
         of: dict[int, list[int]] = {}
         for w, word in enumerate(self._words):
             for i in table[word]:
@@ -158,14 +244,15 @@ class Prefilter:
             return {}, True
         if len(text) == len(utf8) if utf8 is not None else text.isascii():  # (as many bytes as characters)
             low_b = (text.encode("ascii") if utf8 is None else utf8).lower()
-            return _collect(low_b, self._bytes_matches(low_b), self._plan_b, self._gate, cap, self._words_of), True
+            return _collect(low_b, self._bytes_matches(low_b), self._plan_b, self._gate, cap, self._words_of,
+                            self._least), True
         if self._ascii_words:
             return self._utf8_occurrences(text, cap, utf8), True
         # U+0130 (İ) is the one character whose lower case is two characters long: folded to "I" first,
         # the offsets stay valid (else one such character anywhere in a chunk would send every rule over
         # the whole chunk instead of the windows around its keywords)
         lower = (text.replace("\u0130", "I") if "\u0130" in text else text).lower()
-        found = _collect(lower, self._matches(lower), self._plan, self._gate_s, cap, self._words_of)
+        found = _collect(lower, self._matches(lower), self._plan, self._gate_s, cap, self._words_of, self._least)
         return found, len(lower) == len(text)
 
     def _utf8_occurrences(self, text: str, cap: int, raw: bytes | None = None) -> dict[int, list[int]]:
@@ -175,7 +262,7 @@ class Prefilter:
         if raw is None:
             raw = text.encode("utf-8", "surrogatepass")
         low = raw.lower()
-        out = _collect(low, self._bytes_matches(low), self._plan_b, self._gate, cap, self._words_of)
+        out = _collect(low, self._bytes_matches(low), self._plan_b, self._gate, cap, self._words_of, self._least)
         if not out:
             return out
         # keyword characters are ASCII: every offset is on a character boundary
@@ -188,13 +275,13 @@ class Prefilter:
         (ASCII case folding; byte offsets)."""
         if self._empty or not data:
             return []
-        words, gates = self._words, self._gate
+        words, counts = self._words, self._counts
         low = data.lower()
         memo: dict[bytes, list[int]] = {}
         out: list[tuple[int, str]] = []
-        for word, _start, end in self._bytes_matches(low):
-            gate = gates[word]
-            if gate is None or _any_in(low, gate, *window(low, end), memo) > 0:
+        for word, start, end in self._bytes_matches(low):
+            conditions = counts[word]
+            if conditions is None or _counts(low, start, end, conditions, memo):
                 out.append((end, words[word]))
         return out
 
@@ -207,6 +294,22 @@ class Prefilter:
         for word in {m[0] for m in matches}:
             found |= self._rules[word]
         return found
+
+
+def _counts(low: bytes, start: int, end: int, conditions: tuple[tuple[tuple[bytes, ...], int], ...],
+            memo: dict[bytes, list[int]]) -> bool:
+    """Whether the keyword at low[start:end] counts for one of its rules (literals, shortest value)."""
+    span: tuple[int, int] | None = None
+    for lits, least in conditions:
+        if least and not assigned(low, start, least):
+            continue
+        if not lits:
+            return True
+        if span is None:
+            span = window(low, end)
+        if _any_in(low, lits, *span, memo) > 0:
+            return True
+    return False
 
 
 PROBE_COST = 64  # what a look in one window costs on top of its length, in bytes searched
@@ -253,10 +356,11 @@ def _any_in(lower: _T, lits: tuple[_T, ...], ws: int, we: int, memo: dict[_T, li
 
 def _collect_py(lower: _T, matches: list[tuple[int, int, int]],
                 plan: Sequence[tuple[tuple[int, tuple[_T, ...]], ...]], gates: Sequence[tuple[_T, ...] | None],
-                cap: int, words_of: Sequence[tuple[int, ...]]) -> dict[int, list[int]]:
+                cap: int, words_of: Sequence[tuple[int, ...]], least: bytes = b"") -> dict[int, list[int]]:
     """Rule index -> keyword end offsets - 1 (at most cap+1 each), for the occurrences that count:
     those of the rule's keywords (matches in order of their end, as the automaton reports them)
-    with no required literals or one of them in the keyword's window.
+    with no required literals or one of them in the keyword's window, and, for a rule with a shortest
+    assigned value (`least`, by rule index; 0 or missing: none), such a value after them (`assigned_py`).
 
     A rule with cap+1 offsets runs over the whole text: its later occurrences change nothing and are
     passed over without looking at their windows, and a keyword all of whose rules are full costs one
@@ -271,7 +375,7 @@ def _collect_py(lower: _T, matches: list[tuple[int, int, int]],
         full.add(i)
         dead.update(w for w in words_of[i] if all(j in full for j, _lits in plan[w]))
 
-    for word, _start, end in matches:
+    for word, start, end in matches:
         if word in dead:
             continue
         rules = plan[word]
@@ -288,6 +392,8 @@ def _collect_py(lower: _T, matches: list[tuple[int, int, int]],
                 rules = tuple((i, lits) for i, lits in rules if _any_in(lower, lits, ws, we, memo) > 0)
         for i, lits in rules:
             if i in full:
+                continue
+            if i < len(least) and least[i] and not assigned_py(lower, start, least[i]):
                 continue
             if lits and gate is None:
                 if ws < 0:
@@ -309,11 +415,11 @@ def _collect_py(lower: _T, matches: list[tuple[int, int, int]],
 
 def _collect(lower: _T, matches: list[tuple[int, int, int]], plan: Sequence[tuple[tuple[int, tuple[_T, ...]], ...]],
              gates: Sequence[tuple[_T, ...] | None], cap: int,
-             words_of: Sequence[tuple[int, ...]]) -> dict[int, list[int]]:
+             words_of: Sequence[tuple[int, ...]], least: bytes) -> dict[int, list[int]]:
     """_collect_py, in one C pass for bytes (nearly every text) when the C module is built."""
     if not matches:
         return {}
     if _spans is not None and isinstance(lower, bytes):
         return _spans.collect(lower, matches, plan, gates, cap, words_of, len(words_of), REACH,  # type: ignore[arg-type]
-                              PROBE_COST)
-    return _collect_py(lower, matches, plan, gates, cap, words_of)
+                              PROBE_COST, least)
+    return _collect_py(lower, matches, plan, gates, cap, words_of, least)

@@ -12,6 +12,7 @@ from scanner.engine.prefilter import (
     REACH,
     Prefilter,
     _collect_py,
+    assigned_py,
     char_offsets_py,
     window_py,
     windows_py,
@@ -90,29 +91,39 @@ def test_a_scan_without_the_c_module_finds_the_same(monkeypatch: pytest.MonkeyPa
 
 KEYWORDS = st.lists(st.sampled_from(["ab", "b", "ba", "abc", "c", "@", "x@"]), min_size=1, max_size=3, unique=True)
 LITERALS = st.lists(st.sampled_from(["://", "c", "zz", "a\n"]), max_size=2, unique=True)
+LEAST = st.sampled_from([0, 0, 1, 3])  # a rule's shortest assigned value (0: none)
+RULES = st.lists(st.tuples(KEYWORDS, LITERALS, LEAST), min_size=1, max_size=5)
+
+
+def prefilter_of(rules: list[tuple[list[str], list[str], int]]) -> Prefilter:
+    return Prefilter([kws for kws, _, _ in rules], [lits for _, lits, _ in rules], [v for _, _, v in rules])
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.lists(st.tuples(KEYWORDS, LITERALS), min_size=1, max_size=5),
-       st.text(alphabet="abcxz@:/\n", max_size=120), st.integers(0, 4))
-def test_collect_is_the_python_collect(rules: list[tuple[list[str], list[str]]], text: str, cap: int) -> None:
-    # which occurrences count for which rule (requires, gates, caps, keywords whose rules are all full)
-    pf = Prefilter([kws for kws, _ in rules], [lits for _, lits in rules])
+@given(RULES, st.text(alphabet="abcxz@:/\n= '", max_size=120), st.integers(0, 4))
+def test_collect_is_the_python_collect(rules: list[tuple[list[str], list[str], int]], text: str, cap: int) -> None:
+    # which occurrences count for which rule (requires, assigned values, gates, caps, keywords whose
+    # rules are all full)
+    pf = prefilter_of(rules)
     low = text.encode("ascii").lower()
     matches = pf._bytes_matches(low)
     args = (low, matches, pf._plan_b, pf._gate, cap, pf._words_of)
-    assert _spans.collect(*args, len(pf._words_of), REACH, PROBE_COST) == _collect_py(*args)
+    assert _spans.collect(*args, len(pf._words_of), REACH, PROBE_COST, pf._least) == _collect_py(*args, pf._least)
 
 
 def plain_collect(low: bytes, matches: list[tuple[int, int, int]],
-                  plan: list[tuple[tuple[int, tuple[bytes, ...]], ...]], cap: int) -> dict[int, list[int]]:
+                  plan: list[tuple[tuple[int, tuple[bytes, ...]], ...]], cap: int,
+                  least: bytes) -> dict[int, list[int]]:
     """What collect means, without its shortcuts: every occurrence whose window holds one of its
-    rule's literals (or whose rule needs none), the first cap+1 per rule (two at least)."""
+    rule's literals (or whose rule needs none) and that is assigned a value as long as the rule
+    needs, the first cap+1 per rule (two at least)."""
     out: dict[int, list[int]] = {}
-    for word, _start, end in matches:
+    for word, start, end in matches:
         ws, we = window_py(low, end)
         for i, lits in plan[word]:
             if lits and not any(low.find(lit, ws, we) >= 0 for lit in lits):
+                continue
+            if least[i] and not assigned_py(low, start, least[i]):
                 continue
             lst = out.setdefault(i, [])
             if len(lst) < max(cap + 1, 2):
@@ -120,28 +131,28 @@ def plain_collect(low: bytes, matches: list[tuple[int, int, int]],
     return out
 
 
-LINES = st.lists(st.sampled_from(["ab", "b", "x", "zz", "b c", "://", "a", "ab x@", "", "c b", "zzab"]),
+LINES = st.lists(st.sampled_from(["ab", "b", "x", "zz", "b c", "://", "a", "ab x@", "", "c b", "zzab", "ab=zzz",
+                                  "c: x = 'abc'"]),
                  max_size=150).map("\n".join)
 
 
 @settings(max_examples=400, deadline=None)
-@given(st.lists(st.tuples(KEYWORDS, LITERALS), min_size=1, max_size=5),
-       st.one_of(st.text(alphabet="abcxz@:/\n", max_size=700), LINES), st.sampled_from([0, 1, 3, 48]),
+@given(RULES, st.one_of(st.text(alphabet="abcxz@:/\n= ", max_size=700), LINES), st.sampled_from([0, 1, 3, 48]),
        st.sampled_from([0, PROBE_COST, 10**9]))
-def test_collect_shortcuts_change_no_answer(rules: list[tuple[list[str], list[str]]], text: str, cap: int,
+def test_collect_shortcuts_change_no_answer(rules: list[tuple[list[str], list[str], int]], text: str, cap: int,
                                             probe_cost: int) -> None:
     # many occurrences: literals are looked for in windows, then searched for onwards (remembered),
     # and rules and keywords with nothing further on are settled
-    pf = Prefilter([kws for kws, _ in rules], [lits for _, lits in rules])
+    pf = prefilter_of(rules)
     low = text.encode("ascii").lower()
     matches = pf._bytes_matches(low)
-    expected = plain_collect(low, matches, pf._plan_b, cap)
+    expected = plain_collect(low, matches, pf._plan_b, cap, pf._least)
     args = (low, matches, pf._plan_b, pf._gate, cap, pf._words_of)
-    assert _spans.collect(*args, len(pf._words_of), REACH, probe_cost) == expected
+    assert _spans.collect(*args, len(pf._words_of), REACH, probe_cost, pf._least) == expected
     shipped = prefilter.PROBE_COST
     prefilter.PROBE_COST = probe_cost  # (read by _lit_in at each call)
     try:
-        assert _collect_py(*args) == expected
+        assert _collect_py(*args, pf._least) == expected
     finally:
         prefilter.PROBE_COST = shipped
 
@@ -149,13 +160,19 @@ def test_collect_shortcuts_change_no_answer(rules: list[tuple[list[str], list[st
 def test_collect_refuses_what_does_not_fit() -> None:
     pf = Prefilter([["ab"]], [["c"]])
     args = (b"ab c", [(0, 0, 2)], pf._plan_b, pf._gate, 4, pf._words_of)
-    assert _spans.collect(*args, 1, REACH, PROBE_COST) == {0: [1]}
+    assert _spans.collect(*args, 1, REACH, PROBE_COST, b"") == {0: [1]}
     with pytest.raises(IndexError):
-        _spans.collect(b"ab c", [(5, 0, 2)], *args[2:], 1, REACH, PROBE_COST)
+        _spans.collect(b"ab c", [(5, 0, 2)], *args[2:], 1, REACH, PROBE_COST, b"")
     with pytest.raises(IndexError):
-        _spans.collect(b"ab", [(0, 0, 9)], *args[2:], 1, REACH, PROBE_COST)
+        _spans.collect(b"ab", [(0, 0, 9)], *args[2:], 1, REACH, PROBE_COST, b"")
+    with pytest.raises(IndexError):
+        _spans.collect(b"ab", [(0, 2, 1)], *args[2:], 1, REACH, PROBE_COST, b"")  # a start past its end
     with pytest.raises(TypeError):
-        _spans.collect("ab c", *args[1:], 1, REACH, PROBE_COST)
+        _spans.collect("ab c", *args[1:], 1, REACH, PROBE_COST, b"")
+    with pytest.raises(TypeError):
+        _spans.collect(*args, 1, REACH, PROBE_COST, [0])
+    with pytest.raises(ValueError):
+        _spans.assigned(b"ab", 3, 1)
 
 
 @settings(max_examples=300, deadline=None)
@@ -184,3 +201,33 @@ def test_the_utf8_a_source_holds_gives_the_same_occurrences(text: str) -> None:
     pf = Prefilter([["token"], ["@"]], [[], ["://"]])
     assert pf.occurrences(text, 48, text.encode("utf-8")) == pf.occurrences(text, 48)
     assert pf.occurrences(text, 48)[0]  # (something was found)
+
+
+# names, separators, operators, annotations, quotes and values around the limits of assigned_py
+PIECES = st.sampled_from(["pass", "word", "_x", ".", "-", "a" * 30, "a" * 63, "\"", "'", "`", "]", " ", "\t", "=",
+                          ":", "=>", ":=", "==", ": str", " Optional[int] ", "&'a", "|", ",", "x" * 8, "y" * 15,
+                          "\n", "\r", "\x0b", "\u00e9", "\u20ac", "(", ";", "\x00", "\\", "{", "<"])
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.lists(PIECES, max_size=14).map("".join), st.integers(1, 20), st.integers(0, 3))
+def test_assigned_is_the_python_assigned(text: str, least: int, start: int) -> None:
+    low = text.encode("utf-8").lower()
+    start = min(start, len(low))
+    assert _spans.assigned(low, start, least) == assigned_py(low, start, least)
+
+
+def test_assigned_answers_at_its_bounds() -> None:
+    # a name of NAME_REACH characters from the keyword's start may be assigned; one more may not
+    for n, expected in [(prefilter.NAME_REACH, True), (prefilter.NAME_REACH + 1, False)]:
+        low = b"p" * n + b" = 'abcdefgh'"
+        assert _spans.assigned(low, 0, 8) is assigned_py(low, 0, 8) is expected
+    # a type annotation puts the '=' at most TYPE_REACH characters after the ':'
+    for n, expected in [(prefilter.TYPE_REACH, True), (prefilter.TYPE_REACH + 1, False)]:
+        low = b"password:" + (b" t" * n)[:n - 1] + b"= 'abcdefgh'"  # (no value of 8 after the ':' itself)
+        assert _spans.assigned(low, 0, 8) is assigned_py(low, 0, 8) is expected
+    for low, expected in [(b"token=redacted", False), (b"token: 'abcdefghijklmnop'", True),
+                          (b"token = \"abcdefghijklmno\"", False), (b"token => abcdefghijklmnop", True),
+                          (b"token: str = 'abcdefghijklmnop'", True), (b"token: str | none = none", False),
+                          (b"token\n= 'abcdefghijklmnop'", False), (b"t\xc3\xa9=x", True)]:
+        assert _spans.assigned(low, 0, 16) is assigned_py(low, 0, 16) is expected, low
