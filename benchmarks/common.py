@@ -31,6 +31,9 @@ class Measurement:
     peak_pss_sum_mb: float  # highest sum of PSS over the tree (shared pages split between sharers)
     max_rss_mb: float  # ru_maxrss from wait4: the largest single process of the tree
     cpu_s: float  # user + system time of the tree (reaped children included)
+    # highest sum over the tree of RSS less its file-backed and shared pages: memory the tools allocated,
+    # without the pages of files they map (git's pack windows: page cache the kernel can take back)
+    peak_anon_sum_mb: float = 0.0
 
 
 def _tree(pid: int) -> list[psutil.Process]:
@@ -41,19 +44,21 @@ def _tree(pid: int) -> list[psutil.Process]:
         return []
 
 
-def _sum_memory(procs: list[psutil.Process], with_pss: bool) -> tuple[int, int]:
-    rss = pss = 0
+def _sum_memory(procs: list[psutil.Process], with_pss: bool) -> tuple[int, int, int]:
+    """(RSS, PSS (0 unless with_pss), anonymous RSS) summed over the processes."""
+    rss = pss = anon = 0
     for proc in procs:
         try:
             if with_pss:
                 info = proc.memory_full_info()
-                rss += info.rss
                 pss += info.pss
             else:
-                rss += proc.memory_info().rss
+                info = proc.memory_info()
+            rss += info.rss
+            anon += info.rss - getattr(info, "shared", 0)  # (Linux: shared = RssFile + RssShmem)
         except psutil.Error:
             continue
-    return rss, pss
+    return rss, pss, anon
 
 
 def run_measured(
@@ -72,15 +77,15 @@ def run_measured(
     try:
         start = time.perf_counter()
         proc = subprocess.Popen(list(argv), cwd=cwd, stdout=out, stderr=err, stdin=subprocess.DEVNULL)
-        peak_rss = peak_pss = 0
+        peak_rss = peak_pss = peak_anon = 0
         samples = 0
         while True:
             pid, status, usage = os.wait4(proc.pid, os.WNOHANG if interval is not None else 0)
             if pid:
                 break
             assert interval is not None
-            rss, pss = _sum_memory(_tree(proc.pid), with_pss=samples % pss_every == 0)
-            peak_rss, peak_pss = max(peak_rss, rss), max(peak_pss, pss)
+            rss, pss, anon = _sum_memory(_tree(proc.pid), with_pss=samples % pss_every == 0)
+            peak_rss, peak_pss, peak_anon = max(peak_rss, rss), max(peak_pss, pss), max(peak_anon, anon)
             samples += 1
             time.sleep(interval)
         wall = time.perf_counter() - start
@@ -96,6 +101,7 @@ def run_measured(
         peak_pss_sum_mb=peak_pss / MB,
         max_rss_mb=usage.ru_maxrss / 1024,  # Linux reports KiB
         cpu_s=usage.ru_utime + usage.ru_stime,
+        peak_anon_sum_mb=peak_anon / MB,
     )
 
 

@@ -127,7 +127,8 @@ def sweep_runs(repo: Path, runs: int, jobs: int, bin_dir: Path, work: Path,
             report.unlink(missing_ok=True)
             m = common.run_measured(t.argv(repo, report, jobs), stderr=work / f"{t.name}.err",
                                     interval=None if timed else 0.05)
-            s = stats.setdefault(t.name, {"wall": [], "cpu": [], "rss": [], "pss": [], "maxrss": [], "rc": set(),
+            s = stats.setdefault(t.name, {"wall": [], "cpu": [], "rss": [], "pss": [], "anon": [], "maxrss": [],
+                                          "rc": set(),
                                           "version": common.tool_version(t.version)})
             s["rc"].add(m.returncode)
             if timed:
@@ -136,6 +137,7 @@ def sweep_runs(repo: Path, runs: int, jobs: int, bin_dir: Path, work: Path,
             else:
                 s["rss"].append(m.peak_rss_sum_mb)
                 s["pss"].append(m.peak_pss_sum_mb)
+                s["anon"].append(m.peak_anon_sum_mb)
                 s["maxrss"].append(m.max_rss_mb)
             if report.exists() and r == 0:
                 found = t.found(report)

@@ -51,8 +51,8 @@ def report(args: argparse.Namespace, manifest: dict[str, Any], stats: dict[str, 
         wall = common.median(s["wall"])
         any_hit, exact = s.get("recall", (0, 0))
         rows.append([name, s["version"], f"{wall:.2f}", f"{common.median(s['cpu']):.2f}", f"{max(s['rss']):.0f}",
-                     f"{max(s['pss']):.0f}", f"{max(s['maxrss']):.0f}", f"{ks / wall:.2f}", s.get("findings", "?"),
-                     f"{any_hit}/{len(plants)}", f"{exact}/{len(plants)}"])
+                     f"{max(s['pss']):.0f}", f"{max(s['anon']):.0f}", f"{max(s['maxrss']):.0f}", f"{ks / wall:.2f}",
+                     s.get("findings", "?"), f"{any_hit}/{len(plants)}", f"{exact}/{len(plants)}"])
     return "\n".join([
         f"Repository: `benchmarks/projectrepo.py` seed {manifest['seed']}: {manifest['commits']} commits written, "
         f"{facts}; {manifest['branches']} branches and {manifest['tags']} tags; {manifest['paths']} paths; vendored "
@@ -61,18 +61,20 @@ def report(args: argparse.Namespace, manifest: dict[str, Any], stats: dict[str, 
         f"renames), a mass reformat; {len(plants)} planted occurrences. Every ref scanned (`keysweep git`, "
         "`gitleaks git --log-opts=--all`, `kingfisher scan --git-history full`), `--jobs "
         f"{args.jobs}`. Wall and CPU: median of {args.runs} runs, tools in turn, nothing sampling; memory: one "
-        "more run each, the process tree sampled every 50 ms (RSS summed over processes, PSS, and the largest "
-        "single process).",
+        "more run each, the process tree sampled every 50 ms (RSS summed over processes, PSS, anonymous RSS "
+        "(RSS less file-backed and shared pages: what the processes allocated, without the pack file pages git "
+        "maps), and the largest single process).",
         "",
         "Machine: " + "; ".join(f"{k} {v}" for k, v in common.machine_facts().items())
         + f". Load average before: {load[0]}; after: {load[1]}.",
         "",
         common.markdown_table(["tool", "version", "wall s", "cpu s", "peak RSS sum MB", "peak PSS MB",
-                               "largest process MB", "keysweep/tool", "findings", "planted found",
-                               "planted at commit+path+line"], rows),
+                               "peak anonymous RSS sum MB", "largest process MB", "keysweep/tool", "findings",
+                               "planted found", "planted at commit+path+line"], rows),
         "",
         f"keysweep / faster peer: {ks / min(peers):.2f} (target 0.5); keysweep peak RSS sum "
-        f"{max(stats['keysweep']['rss']):.0f} MB (target < 300).",
+        f"{max(stats['keysweep']['rss']):.0f} MB, of it allocated (anonymous) "
+        f"{max(stats['keysweep']['anon']):.0f} MB (target < 300).",
     ])
 
 
