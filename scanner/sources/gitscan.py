@@ -468,6 +468,9 @@ class _Task:
             if removed:
                 hits = [f for f in hits if probe_bytes(f.secret) not in removed]
         self.out.hits.extend((c.order, f) for f in hits)
+        # done with: the run's listing stays to its end, and what its commits took out (copies of
+        # old-side regions, a lock file's at every regeneration) would pile up over thousands of them
+        c.removed, c.hits, c.changes = [], [], []
 
     def deleted(self, c: _Commit) -> list[bytes]:
         """The contents of the files a commit deletes (read only when the commit has hits)."""

@@ -323,3 +323,34 @@ def test_lines_around_refuses_what_does_not_fit() -> None:
             _blobdiff.lines_around(*args)
     with pytest.raises(TypeError):
         _blobdiff.lines_around("abc", 0, 3, [0], 1)
+
+
+def test_a_run_does_not_keep_what_its_commits_took_out(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # a generated file rewritten by every commit (a lock file): each commit takes out a whole old
+    # version; once a commit is done, nothing of it may stay for the rest of the run
+    import tracemalloc
+
+    from scanner.sources.gitscan import ScanContext, scan_commits
+    from tests.helpers import builtin_engine
+
+    repo = GitRepo(tmp_path / "r")
+    versions, size = 40, 256 << 10
+    for v in range(versions):
+        rows = [f'"pkg-{i}": "{v}.{i}.0-{(i * 7919 + v * 104729) % 1000003:07d}",' for i in range(size // 36)]
+        repo.commit(f"regenerate {v}", files={"deps.lock.json": "{\n" + "\n".join(rows) + "\n}\n"})
+    shas = repo.git("rev-list", "--reverse", "HEAD").split()
+    monkeypatch.setattr(gitscan, "CACHE_BYTES", 0)  # (the blob cache keeps nothing: only the run's own memory counts)
+    gitscan._IDLE.clear()
+    engine = builtin_engine()
+    ctx = ScanContext(str(repo.path), engine, 1 << 30)
+    scan_commits(ctx, shas[:2], 0)  # rules compiled and readers started before measuring
+    tracemalloc.start()
+    try:
+        out = scan_commits(ctx, shas, 0)
+        _current, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+        gitscan.close_readers(ctx)
+    assert out.commits == versions and not out.warnings
+    # about 3 MB: a version in flight and its scan; every old version kept to the end is 9 MB more
+    assert peak < 24 * size, f"peak {peak / 2**20:.1f} MB while scanning {versions} versions of {size >> 10} KB"
