@@ -50,7 +50,9 @@ SNIFF_BYTES = 8192
 RAW_TREE = ("diff-tree", "--stdin", "-r", "-z", "--raw", "--no-abbrev", "-c", "-M", "--root", "--always",
             "--format=%x01%H")  # --always: a commit with nothing to list still has its line
 CACHE_BLOBS = 16384  # recent blob versions a worker keeps (the old side of the next change) ...
-CACHE_BYTES = 32 << 20  # ... within this many bytes of content
+# ... within this many bytes of content: 16 MB, not 32, takes 16 MB off each worker for ~4% more time
+# on benchmarks/projectrepo.py (what the cache lets go is streamed again: git inflates it twice)
+CACHE_BYTES = 16 << 20
 CACHE_BIG = 4 << 20  # larger ones are read again when needed rather than kept
 LINES_FIRST = 64 << 10  # a changed region larger than this is cut to its added lines before any search
 CONTEXT_LINES = 1
