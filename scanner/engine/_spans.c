@@ -586,6 +586,97 @@ fail:
     return NULL;
 }
 
+/* prefilter._keyword_ends_py: (end, keyword) of the matches that count for one of their keyword's rules;
+ * counts[word] is None (every occurrence counts) or a tuple of (literals, shortest assigned value). */
+static PyObject *
+keyword_ends(PyObject *self, PyObject *args)
+{
+    PyObject *low, *matches, *counts, *words;
+    Py_ssize_t reach, probe_cost;
+    if (!PyArg_ParseTuple(args, "O!O!O!O!nn:keyword_ends", &PyBytes_Type, &low, &PyList_Type, &matches,
+                          &PyList_Type, &counts, &PyList_Type, &words, &reach, &probe_cost))
+        return NULL;
+    text_t t;
+    if (text_of(low, &t) < 0)
+        return NULL;
+    Py_ssize_t nwords = PyList_GET_SIZE(counts);
+    if (PyList_GET_SIZE(words) != nwords || reach < 0) {
+        PyErr_SetString(PyExc_ValueError, "counts and words do not fit together");
+        return NULL;
+    }
+    memo_t memo = {PyDict_New(), NULL, 0, 0, probe_cost};
+    PyObject *out = PyList_New(0);
+    if (out == NULL || memo.index == NULL)
+        goto fail;
+    for (Py_ssize_t m = 0; m < PyList_GET_SIZE(matches); m++) {
+        PyObject *hit = PyList_GET_ITEM(matches, m);
+        if (!PyTuple_Check(hit) || PyTuple_GET_SIZE(hit) != 3) {
+            PyErr_SetString(PyExc_TypeError, "a match is (keyword, start, end)");
+            goto fail;
+        }
+        Py_ssize_t word = PyLong_AsSsize_t(PyTuple_GET_ITEM(hit, 0));
+        Py_ssize_t start = PyLong_AsSsize_t(PyTuple_GET_ITEM(hit, 1));
+        Py_ssize_t end = PyLong_AsSsize_t(PyTuple_GET_ITEM(hit, 2));
+        if ((word == -1 || start == -1 || end == -1) && PyErr_Occurred())
+            goto fail;
+        if (word < 0 || word >= nwords || end < 1 || end > t.n || start < 0 || start > end) {
+            PyErr_SetString(PyExc_IndexError, "a match outside the keywords or the text");
+            goto fail;
+        }
+        PyObject *cond = PyList_GET_ITEM(counts, word);
+        int ok = cond == Py_None;
+        if (!ok) {
+            if (!PyTuple_Check(cond)) {
+                PyErr_SetString(PyExc_TypeError, "counts holds tuples or None");
+                goto fail;
+            }
+            Py_ssize_t ws = -1, we = -1;
+            for (Py_ssize_t k = 0; k < PyTuple_GET_SIZE(cond) && !ok; k++) {
+                PyObject *entry = PyTuple_GET_ITEM(cond, k);
+                if (!PyTuple_Check(entry) || PyTuple_GET_SIZE(entry) != 2 || !PyTuple_Check(PyTuple_GET_ITEM(entry, 0))) {
+                    PyErr_SetString(PyExc_TypeError, "a condition is (tuple of literals, shortest value)");
+                    goto fail;
+                }
+                PyObject *lits = PyTuple_GET_ITEM(entry, 0);
+                Py_ssize_t least = PyLong_AsSsize_t(PyTuple_GET_ITEM(entry, 1));
+                if (least == -1 && PyErr_Occurred())
+                    goto fail;
+                if (least < 0 || least > 255) {
+                    PyErr_SetString(PyExc_ValueError, "a shortest value must be in [0, 255]");
+                    goto fail;
+                }
+                if (least && !assigned_at((const unsigned char *)t.data, t.n, start, (int)least))
+                    continue;
+                if (PyTuple_GET_SIZE(lits) == 0) {
+                    ok = 1;
+                    break;
+                }
+                if (ws < 0)
+                    span_of(&t, end, reach, &ws, &we);
+                int r = any_in(&t, &memo, lits, ws, we);
+                if (r == -2)
+                    goto fail;
+                ok = r > 0;
+            }
+        }
+        if (ok) {
+            PyObject *item = PyTuple_Pack(2, PyTuple_GET_ITEM(hit, 2), PyList_GET_ITEM(words, word));
+            int bad = item == NULL || PyList_Append(out, item) < 0;
+            Py_XDECREF(item);
+            if (bad)
+                goto fail;
+        }
+    }
+    PyMem_Free(memo.lits);
+    Py_DECREF(memo.index);
+    return out;
+fail:
+    PyMem_Free(memo.lits);
+    Py_XDECREF(memo.index);
+    Py_XDECREF(out);
+    return NULL;
+}
+
 /* prefilter.char_offsets_py: the character offsets of byte offsets (ascending) in UTF-8 `raw`. */
 static PyObject *
 char_offsets(PyObject *self, PyObject *args)
@@ -628,6 +719,8 @@ static PyMethodDef methods[] = {
      "char_offsets(raw, offsets) -> [character offset of each byte offset]."},
     {"collect", collect, METH_VARARGS,
      "collect(lower, matches, plan, gates, cap, words_of, rules, reach, probe_cost, least) -> {rule: [end - 1, ...]}."},
+    {"keyword_ends", keyword_ends, METH_VARARGS,
+     "keyword_ends(lower, matches, counts, words, reach, probe_cost) -> [(end, keyword)] of the matches that count."},
     {"assigned", assigned, METH_VARARGS,
      "assigned(lower, start, least) -> whether the keyword at start may be assigned a value of least characters."},
     {NULL, NULL, 0, NULL},

@@ -275,15 +275,11 @@ class Prefilter:
         (ASCII case folding; byte offsets)."""
         if self._empty or not data:
             return []
-        words, counts = self._words, self._counts
         low = data.lower()
-        memo: dict[bytes, list[int]] = {}
-        out: list[tuple[int, str]] = []
-        for word, start, end in self._bytes_matches(low):
-            conditions = counts[word]
-            if conditions is None or _counts(low, start, end, conditions, memo):
-                out.append((end, words[word]))
-        return out
+        matches = self._bytes_matches(low)
+        if _spans is not None:
+            return _spans.keyword_ends(low, matches, self._counts, self._words, REACH, PROBE_COST)
+        return _keyword_ends_py(low, matches, self._counts, self._words)
 
     def candidates(self, text: str) -> set[int]:
         """Indices of rules with at least one keyword in `text` (case-insensitive)."""
@@ -294,6 +290,20 @@ class Prefilter:
         for word in {m[0] for m in matches}:
             found |= self._rules[word]
         return found
+
+
+def _keyword_ends_py(low: bytes, matches: list[tuple[int, int, int]],
+                     counts: Sequence[tuple[tuple[tuple[bytes, ...], int], ...] | None],
+                     words: Sequence[str]) -> list[tuple[int, str]]:
+    """Prefilter.keyword_ends once the keywords are found (`counts`: per keyword, None when every
+    occurrence counts, else each rule's literals and shortest assigned value)."""
+    memo: dict[bytes, list[int]] = {}
+    out: list[tuple[int, str]] = []
+    for word, start, end in matches:
+        conditions = counts[word]
+        if conditions is None or _counts(low, start, end, conditions, memo):
+            out.append((end, words[word]))
+    return out
 
 
 def _counts(low: bytes, start: int, end: int, conditions: tuple[tuple[tuple[bytes, ...], int], ...],

@@ -42,10 +42,10 @@ GIT_OPTIONS = ("--no-pager", "-c", "core.quotePath=true", "-c", "protocol.allow=
                "-c", "core.sshCommand=false", "-c", "credential.helper=",
                # memory: git's defaults (a 96 MB delta base cache and pack windows mapped up to 8 GB
                # per process) made the readers of a sweep of a 500 MB pack 1.1 GB together. The delta
-               # base cache is memory git allocates: 6 MB (12 MB was no faster). Pack windows are the pack file's pages in
-               # the page cache, mapped: within 16 MB per process, a history's reads (in commit order,
-               # all over the pack) unmapped and mapped them again without end, and the page faults
-               # cost 5 s of system time in a 14 s sweep of benchmarks/projectrepo.py's 491 MB pack;
+               # base cache is memory git allocates: 6 MB (12 MB was no faster). Pack windows are the
+               # pack file's pages in the page cache, mapped: within 16 MB per process, a history's
+               # reads (in commit order, all over the pack) unmapped and mapped them again without end,
+               # and the page faults cost 5 s of system time in a 14 s sweep of benchmarks/projectrepo.py's 491 MB pack;
                # within 256 MB, 2 s and 11 s. What a process allocates is the same either way.
                "-c", "core.deltaBaseCacheLimit=6m", "-c", "core.packedGitWindowSize=32m",
                "-c", "core.packedGitLimit=256m")

@@ -12,6 +12,7 @@ from scanner.engine.prefilter import (
     REACH,
     Prefilter,
     _collect_py,
+    _keyword_ends_py,
     assigned_py,
     char_offsets_py,
     window_py,
@@ -109,6 +110,37 @@ def test_collect_is_the_python_collect(rules: list[tuple[list[str], list[str], i
     matches = pf._bytes_matches(low)
     args = (low, matches, pf._plan_b, pf._gate, cap, pf._words_of)
     assert _spans.collect(*args, len(pf._words_of), REACH, PROBE_COST, pf._least) == _collect_py(*args, pf._least)
+
+
+SHORT_LINES = st.lists(st.sampled_from(["ab", "b c", "://", "ab=zzz", "c: x = 'abc'", "zzab", ""]),
+                       max_size=40).map("\n".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(RULES, st.one_of(st.text(alphabet="abcxz@:/\n= '", max_size=200), SHORT_LINES),
+       st.sampled_from([0, PROBE_COST, 10**9]))
+def test_keyword_ends_is_the_python_keyword_ends(rules: list[tuple[list[str], list[str], int]], text: str,
+                                                 probe_cost: int) -> None:
+    # which occurrences count for some rule of their keyword (history's gate over changed parts)
+    pf = prefilter_of(rules)
+    low = text.encode("ascii").lower()
+    matches = pf._bytes_matches(low)
+    got = _spans.keyword_ends(low, matches, pf._counts, pf._words, REACH, probe_cost)
+    shipped = prefilter.PROBE_COST
+    prefilter.PROBE_COST = probe_cost
+    try:
+        assert got == _keyword_ends_py(low, matches, pf._counts, pf._words)
+    finally:
+        prefilter.PROBE_COST = shipped
+    # and what it means: an occurrence counts when one of its rules has its literal in the window
+    # and, if it needs one, an assigned value
+    expected = []
+    for word, start, end in matches:
+        ws, we = window_py(low, end)
+        if any((not lits or any(low.find(lit, ws, we) >= 0 for lit in lits))
+               and (not pf._least[i] or assigned_py(low, start, pf._least[i])) for i, lits in pf._plan_b[word]):
+            expected.append((end, pf._words[word]))
+    assert got == expected
 
 
 def plain_collect(low: bytes, matches: list[tuple[int, int, int]],
