@@ -2,8 +2,8 @@
 
 Parsing every rules/*.toml with tomllib costs more than the rest of a small staged scan; the parsed
 rules are pickled under the user cache folder, keyed by the keysweep version, the fields of a Rule,
-and the name, size and modification time of every rule file. Any doubt (no real rule folder, unreadable or foreign cache
-file, pickle error) falls back to parsing; the cache is never required.
+and the name, size and modification time of every rule file. Any doubt (no real rule folder,
+unreadable or foreign cache file, pickle error) falls back to parsing; the cache is never required.
 """
 
 from __future__ import annotations

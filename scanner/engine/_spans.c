@@ -455,6 +455,26 @@ settle(state_t *st, Py_ssize_t i)
     return 0;
 }
 
+/* One automaton match (keyword index, start, end), checked against the keywords and the text. */
+static int
+read_match(PyObject *hit, Py_ssize_t nwords, Py_ssize_t n, Py_ssize_t *word, Py_ssize_t *start, Py_ssize_t *end)
+{
+    if (!PyTuple_Check(hit) || PyTuple_GET_SIZE(hit) != 3) {
+        PyErr_SetString(PyExc_TypeError, "a match is (keyword, start, end)");
+        return -1;
+    }
+    *word = PyLong_AsSsize_t(PyTuple_GET_ITEM(hit, 0));
+    *start = PyLong_AsSsize_t(PyTuple_GET_ITEM(hit, 1));
+    *end = PyLong_AsSsize_t(PyTuple_GET_ITEM(hit, 2));
+    if ((*word == -1 || *start == -1 || *end == -1) && PyErr_Occurred())
+        return -1;
+    if (*word < 0 || *word >= nwords || *end < 1 || *end > n || *start < 0 || *start > *end) {
+        PyErr_SetString(PyExc_IndexError, "a match outside the keywords or the text");
+        return -1;
+    }
+    return 0;
+}
+
 /* prefilter._collect_py for bytes: rule index -> keyword end offsets - 1 of the occurrences that count. */
 static PyObject *
 collect(PyObject *self, PyObject *args)
@@ -488,19 +508,9 @@ collect(PyObject *self, PyObject *args)
     Py_ssize_t count = PyList_GET_SIZE(matches);
     for (Py_ssize_t m = 0; m < count; m++) {
         PyObject *hit = PyList_GET_ITEM(matches, m);
-        if (!PyTuple_Check(hit) || PyTuple_GET_SIZE(hit) != 3) {
-            PyErr_SetString(PyExc_TypeError, "a match is (keyword, start, end)");
+        Py_ssize_t word, start, end;
+        if (read_match(hit, nwords, t.n, &word, &start, &end) < 0)
             goto fail;
-        }
-        Py_ssize_t word = PyLong_AsSsize_t(PyTuple_GET_ITEM(hit, 0));
-        Py_ssize_t start = PyLong_AsSsize_t(PyTuple_GET_ITEM(hit, 1));
-        Py_ssize_t end = PyLong_AsSsize_t(PyTuple_GET_ITEM(hit, 2));
-        if ((word == -1 || start == -1 || end == -1) && PyErr_Occurred())
-            goto fail;
-        if (word < 0 || word >= nwords || end < 1 || end > t.n || start < 0 || start > end) {
-            PyErr_SetString(PyExc_IndexError, "a match outside the keywords or the text");
-            goto fail;
-        }
         if (st.dead[word])
             continue;
         PyObject *rules = PyList_GET_ITEM(plan, word);
@@ -610,19 +620,9 @@ keyword_ends(PyObject *self, PyObject *args)
         goto fail;
     for (Py_ssize_t m = 0; m < PyList_GET_SIZE(matches); m++) {
         PyObject *hit = PyList_GET_ITEM(matches, m);
-        if (!PyTuple_Check(hit) || PyTuple_GET_SIZE(hit) != 3) {
-            PyErr_SetString(PyExc_TypeError, "a match is (keyword, start, end)");
+        Py_ssize_t word, start, end;
+        if (read_match(hit, nwords, t.n, &word, &start, &end) < 0)
             goto fail;
-        }
-        Py_ssize_t word = PyLong_AsSsize_t(PyTuple_GET_ITEM(hit, 0));
-        Py_ssize_t start = PyLong_AsSsize_t(PyTuple_GET_ITEM(hit, 1));
-        Py_ssize_t end = PyLong_AsSsize_t(PyTuple_GET_ITEM(hit, 2));
-        if ((word == -1 || start == -1 || end == -1) && PyErr_Occurred())
-            goto fail;
-        if (word < 0 || word >= nwords || end < 1 || end > t.n || start < 0 || start > end) {
-            PyErr_SetString(PyExc_IndexError, "a match outside the keywords or the text");
-            goto fail;
-        }
         PyObject *cond = PyList_GET_ITEM(counts, word);
         int ok = cond == Py_None;
         if (!ok) {

@@ -79,7 +79,7 @@ NAME_REACH = 64  # how far from its keyword's start the name of an `assigned_val
 TYPE_REACH = 64  # how far a type annotation (`password: str = ...`) may put the `=` after the `:`
 _NAME = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-")
 _BEFORE_OP = frozenset(b"\"'`] \t")  # a closing quote or bracket and spaces between a name and its `=`
-_TYPE = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.[]|,&' \t")
+_TYPE = (_NAME - {ord("-")}) | frozenset(b"[]|,&' \t")  # what a type annotation is made of
 _QUOTE = frozenset(b"\"'`")
 _ENDS_QUOTED = frozenset(b" \t\n\r\x0b\x0c\\")  # what ends a value in quotes (and its own quote)
 _ENDS_BARE = _ENDS_QUOTED | _QUOTE | frozenset(b";,&<>(){}[]")  # what ends a value without quotes
@@ -192,8 +192,8 @@ class Prefilter:
         self._plan = [tuple((i, needs[i]) for i in sorted(table[w])) for w in self._words]
         self._plan_b = [tuple((i, tuple(lit.encode("utf-8") for lit in lits)) for i, lits in plan)
                         for plan in self._plan]
-        # per keyword, for `keyword_ends`: None when some rule takes it unconditionally, else the
-        # literals any of which makes it count
+        # per keyword, for `collect`: None when some rule of it needs no literal, else every literal of
+        # its rules (one look for any of them before each rule's own)
         self._gate_s: list[tuple[str, ...] | None] = [
             None if any(not lits for _i, lits in plan)
             else tuple(dict.fromkeys(lit for _i, lits in plan for lit in lits))
