@@ -9,6 +9,7 @@
 #define PY_SSIZE_T_CLEAN
 #define _GNU_SOURCE /* memrchr */
 #include <Python.h>
+#include <stdint.h>
 #include <string.h>
 
 /* A text as a character array of one of Python's widths (1, 2 or 4 bytes). */
@@ -710,6 +711,216 @@ fail:
     return NULL;
 }
 
+/* The keyword automaton of scanner.engine.dfa, checked once and copied (aligned) for `find`. */
+typedef struct {
+    unsigned char cls[256];
+    uint32_t *trans, *index, *pairs;
+    uint32_t first_match, stride, longest;
+    Py_ssize_t ntrans, nmatch;
+} dfa_t;
+
+#define DFA_NAME "keysweep.dfa"
+#define STREAMS 4               /* slices of a text searched at once (independent chains of table loads) */
+#define STREAM_MIN 4096         /* shorter texts: one slice */
+
+static void
+dfa_free(PyObject *capsule)
+{
+    dfa_t *d = PyCapsule_GetPointer(capsule, DFA_NAME);
+    if (d != NULL) {
+        PyMem_Free(d->trans);
+        PyMem_Free(d->index);
+        PyMem_Free(d->pairs);
+        PyMem_Free(d);
+    }
+}
+
+static uint32_t *
+copy_u32(PyObject *b, Py_ssize_t *count)
+{
+    Py_ssize_t n = PyBytes_GET_SIZE(b);
+    if (n % 4) {
+        PyErr_SetString(PyExc_ValueError, "a table is a whole number of uint32");
+        return NULL;
+    }
+    uint32_t *out = PyMem_Malloc(n ? (size_t)n : 4);
+    if (out == NULL) {
+        PyErr_NoMemory();
+        return NULL;
+    }
+    memcpy(out, PyBytes_AS_STRING(b), (size_t)n);
+    *count = n / 4;
+    return out;
+}
+
+/* dfa(classes, stride, trans, first_match, out_index, pairs, longest, words) -> capsule for find */
+static PyObject *
+dfa(PyObject *self, PyObject *args)
+{
+    PyObject *classes, *trans, *index, *pairs;
+    Py_ssize_t stride, first, longest, words, nindex = 0, npairs = 0;
+    if (!PyArg_ParseTuple(args, "O!nO!nO!O!nn:dfa", &PyBytes_Type, &classes, &stride, &PyBytes_Type, &trans,
+                          &first, &PyBytes_Type, &index, &PyBytes_Type, &pairs, &longest, &words))
+        return NULL;
+    dfa_t *d = PyMem_Calloc(1, sizeof(dfa_t));
+    if (d == NULL)
+        return PyErr_NoMemory();
+    PyObject *capsule = PyCapsule_New(d, DFA_NAME, dfa_free);
+    if (capsule == NULL) {
+        PyMem_Free(d);
+        return NULL;
+    }
+    if (PyBytes_GET_SIZE(classes) != 256 || stride < 1 || stride > 256 || longest < 0 || longest > (1 << 20)
+        || words < 0 || words > UINT32_MAX)
+        goto bad;
+    memcpy(d->cls, PyBytes_AS_STRING(classes), 256);
+    if ((d->trans = copy_u32(trans, &d->ntrans)) == NULL || (d->index = copy_u32(index, &nindex)) == NULL
+        || (d->pairs = copy_u32(pairs, &npairs)) == NULL)
+        goto fail;
+    npairs /= 2;
+    if (d->ntrans == 0 || d->ntrans % stride || d->ntrans > UINT32_MAX || first < 0 || first % stride
+        || first > d->ntrans)
+        goto bad;
+    d->nmatch = (d->ntrans - first) / stride;
+    if (nindex != d->nmatch + 1)
+        goto bad;
+    for (int b = 0; b < 256; b++)
+        if (d->cls[b] >= stride)
+            goto bad;
+    for (Py_ssize_t k = 0; k < d->ntrans; k++)
+        if (d->trans[k] >= d->ntrans || d->trans[k] % stride)
+            goto bad;
+    for (Py_ssize_t m = 0; m < d->nmatch; m++)
+        if (d->index[m] > d->index[m + 1] || d->index[m + 1] > npairs)
+            goto bad;
+    for (Py_ssize_t p = 0; p < d->index[d->nmatch]; p++)
+        if (d->pairs[2 * p] >= words || d->pairs[2 * p + 1] < 1 || d->pairs[2 * p + 1] > longest)
+            goto bad;
+    d->first_match = (uint32_t)first;
+    d->stride = (uint32_t)stride;
+    d->longest = (uint32_t)longest;
+    return capsule;
+bad:
+    PyErr_SetString(PyExc_ValueError, "the automaton's tables do not fit together");
+fail:
+    Py_DECREF(capsule);
+    return NULL;
+}
+
+/* The match states one slice reached: (end, state) pairs, grown as needed. */
+typedef struct {
+    uint32_t *ends, *states;
+    Py_ssize_t n, cap;
+} hits_t;
+
+static int
+hits_add(hits_t *h, Py_ssize_t end, uint32_t state)
+{
+    if (h->n == h->cap) {
+        Py_ssize_t cap = h->cap ? 2 * h->cap : 256;
+        uint32_t *e = PyMem_Realloc(h->ends, (size_t)cap * 4), *s;
+        if (e == NULL)
+            return -1;
+        h->ends = e;
+        if ((s = PyMem_Realloc(h->states, (size_t)cap * 4)) == NULL)
+            return -1;
+        h->states = s;
+        h->cap = cap;
+    }
+    h->ends[h->n] = (uint32_t)end;
+    h->states[h->n++] = state;
+    return 0;
+}
+
+/* find(dfa, data) -> [(keyword, start, end)]: dfa.find_py, four slices of the text at a time. */
+static PyObject *
+find(PyObject *self, PyObject *args)
+{
+    PyObject *capsule, *data;
+    if (!PyArg_ParseTuple(args, "OO!:find", &capsule, &PyBytes_Type, &data))
+        return NULL;
+    const dfa_t *d = PyCapsule_GetPointer(capsule, DFA_NAME);
+    if (d == NULL)
+        return NULL;
+    const unsigned char *p = (const unsigned char *)PyBytes_AS_STRING(data);
+    Py_ssize_t n = PyBytes_GET_SIZE(data);
+    if (n > UINT32_MAX) {
+        PyErr_SetString(PyExc_ValueError, "a text over 4 GB");
+        return NULL;
+    }
+    int k = n < STREAM_MIN ? 1 : STREAMS;
+    Py_ssize_t pos[STREAMS], from[STREAMS], stop[STREAMS];
+    uint32_t st[STREAMS];
+    hits_t hits[STREAMS];
+    memset(hits, 0, sizeof hits);
+    Py_ssize_t slice = n / k, common = n;
+    for (int j = 0; j < k; j++) {
+        from[j] = j * slice; /* it reports the occurrences ending after from[j], up to stop[j] */
+        stop[j] = j == k - 1 ? n : from[j] + slice;
+        pos[j] = from[j] > (Py_ssize_t)d->longest ? from[j] - d->longest : 0;
+        st[j] = 0;
+        if (stop[j] - pos[j] < common)
+            common = stop[j] - pos[j];
+    }
+    const unsigned char *cls = d->cls;
+    const uint32_t *trans = d->trans;
+    uint32_t first = d->first_match;
+    PyObject *out = NULL;
+    if (k == STREAMS) { /* the slices side by side, up to the shortest one's end (STREAMS is 4) */
+        uint32_t s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+        const unsigned char *p0 = p + pos[0], *p1 = p + pos[1], *p2 = p + pos[2], *p3 = p + pos[3];
+        for (Py_ssize_t i = 0; i < common; i++) {
+            s0 = trans[s0 + cls[p0[i]]];
+            s1 = trans[s1 + cls[p1[i]]];
+            s2 = trans[s2 + cls[p2[i]]];
+            s3 = trans[s3 + cls[p3[i]]];
+            if ((s0 >= first || s1 >= first || s2 >= first || s3 >= first)) {
+                uint32_t now[STREAMS] = {s0, s1, s2, s3};
+                for (int j = 0; j < STREAMS; j++)
+                    if (now[j] >= first && pos[j] + i >= from[j] && hits_add(&hits[j], pos[j] + i + 1, now[j]) < 0)
+                        goto nomem;
+            }
+        }
+        st[0] = s0, st[1] = s1, st[2] = s2, st[3] = s3;
+    }
+    else
+        common = 0;
+    for (int j = 0; j < k; j++) {
+        uint32_t s = st[j];
+        for (Py_ssize_t q = pos[j] + common; q < stop[j]; q++) {
+            s = trans[s + cls[p[q]]];
+            if (s >= first && q >= from[j] && hits_add(&hits[j], q + 1, s) < 0)
+                goto nomem;
+        }
+    }
+    if ((out = PyList_New(0)) == NULL)
+        goto done;
+    for (int j = 0; j < k; j++) {
+        for (Py_ssize_t h = 0; h < hits[j].n; h++) {
+            Py_ssize_t m = (hits[j].states[h] - first) / d->stride, end = hits[j].ends[h];
+            for (uint32_t x = d->index[m]; x < d->index[m + 1]; x++) {
+                PyObject *item = Py_BuildValue("(nnn)", (Py_ssize_t)d->pairs[2 * x],
+                                               end - (Py_ssize_t)d->pairs[2 * x + 1], end);
+                int bad = item == NULL || PyList_Append(out, item) < 0;
+                Py_XDECREF(item);
+                if (bad) {
+                    Py_CLEAR(out);
+                    goto done;
+                }
+            }
+        }
+    }
+    goto done;
+nomem:
+    PyErr_NoMemory();
+done:
+    for (int j = 0; j < STREAMS; j++) {
+        PyMem_Free(hits[j].ends);
+        PyMem_Free(hits[j].states);
+    }
+    return out;
+}
+
 static PyMethodDef methods[] = {
     {"window", window, METH_VARARGS,
      "window(text, end, reach) -> (start, stop): the span around the keyword ending at end - 1."},
@@ -723,6 +934,10 @@ static PyMethodDef methods[] = {
      "keyword_ends(lower, matches, counts, words, reach, probe_cost) -> [(end, keyword)] of the matches that count."},
     {"assigned", assigned, METH_VARARGS,
      "assigned(lower, start, least) -> whether the keyword at start may be assigned a value of least characters."},
+    {"dfa", dfa, METH_VARARGS,
+     "dfa(classes, stride, trans, first_match, out_index, pairs, longest, words) -> the automaton for find."},
+    {"find", find, METH_VARARGS,
+     "find(dfa, data) -> [(keyword, start, end)] of every keyword occurrence (scanner.engine.dfa.find_py)."},
     {NULL, NULL, 0, NULL},
 };
 
