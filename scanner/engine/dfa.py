@@ -37,6 +37,11 @@ class Dfa:
     longest: int  # the longest keyword's length
     words: int  # number of keywords
 
+    def args(self) -> tuple[bytes, int, bytes, int, bytes, bytes, int, int]:
+        """The fields in the order `_spans.dfa` takes them."""
+        return (self.classes, self.stride, self.trans, self.first_match, self.out_index, self.pairs,
+                self.longest, self.words)
+
 
 def build(words: Sequence[bytes]) -> Dfa:
     """The automaton of `words` (non-empty, distinct; matched byte for byte)."""
@@ -73,7 +78,7 @@ def build(words: Sequence[bytes]) -> Dfa:
         order.append(s)
         row = list(rows[fail[s]])
         for c, t in goto[s].items():
-            fail[t] = 0 if s == 0 else rows[fail[s]][c]
+            fail[t] = rows[fail[s]][c]  # (a child of the start state: the start state's own move)
             row[c] = t
             queue.append(t)
         rows[s] = row
