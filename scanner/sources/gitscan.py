@@ -28,6 +28,7 @@ from dataclasses import dataclass, field, replace
 from scanner.engine import Engine
 from scanner.iac import file_kind, on_lines, scan_structured
 from scanner.models import Chunk, Finding, Origin
+from scanner.sources import blobplan
 from scanner.sources.archives import ArchiveLimits, Skipped, archive_name, kind_of, members
 from scanner.sources.artefacts import HEAD_BYTES, own_artefact, skip_note
 from scanner.sources.gitblobs import Change, added_lines, bounds, lines_around, parse_raw
@@ -100,17 +101,19 @@ def blob_wants(change: Change) -> list[str]:
 
 
 class _Blobs:
-    """Blobs in the planned order from a BlobStream, recent ones kept.
+    """Blobs in the planned order from a BlobStream, kept between their uses as planned.
 
-    The planner decides, for every use in order, whether the blob comes from the stream or from
-    what is kept: it plays the reader's keeping (least recently used out, within CACHE_BLOBS blobs
-    and CACHE_BYTES, none over CACHE_BIG) forward from what is kept now, with the blobs' sizes from
-    git (`sizes`). The reader follows those decisions; a kept blob it let go all the same (sizes
-    unknown) is read again on its own: slower (one round trip to git), never wrong."""
+    `plan` (scanner.sources.blobplan) decides ahead, for every use in order, whether the blob is at
+    hand or comes from the stream, and which kept blobs to let go after it (the one needed again
+    farthest ahead; within CACHE_BLOBS blobs and CACHE_BYTES, none over CACHE_BIG), with the blobs'
+    sizes from git (`sizes`). The reader follows that. Should a size be wrong (git could not tell
+    it), the reader still keeps within the budget on its own, and a kept blob it let go is read
+    again on its own: slower (one round trip to git), never wrong."""
 
     def __init__(self, max_size: int = 1 << 62) -> None:
         self.max_size = max_size  # a blob over it comes without its data: it is kept at no cost
-        self._decisions: list[bool] = []  # per use: True when the planner counts on it being kept
+        self._decisions: list[bool] = []  # per use: True when the plan counts on it being kept
+        self._drop: dict[int, list[str]] = {}  # per use: what to let go after it
         self._next = 0
         self._kept: OrderedDict[str, Blob | ObjectUnreadable] = OrderedDict()
         self._bytes = 0
@@ -123,44 +126,31 @@ class _Blobs:
         `sizes`: sha -> size for the given blobs (those it leaves out count as empty)."""
         wants = [sha for c in commits for _path, ch in c.changes for sha in blob_wants(ch)]
         known = sizes([s for s in dict.fromkeys(wants) if s not in self._kept]) if sizes and wants else {}
-        held = OrderedDict((sha, _held(b)) for sha, b in self._kept.items())
-        known.update(held)  # (one kept now may be let go and streamed again later on)
-        total = self._bytes
-        out: list[str] = []
-        decisions: list[bool] = []
-        for sha in wants:
-            if sha in held:
-                held.move_to_end(sha)
-                decisions.append(True)
-                continue
-            decisions.append(False)
-            out.append(sha)
-            size = known.get(sha, 0)
-            size = 0 if size > self.max_size else size
-            if size <= CACHE_BIG:
-                held[sha] = size
-                total += size
-                while total > CACHE_BYTES or len(held) > CACHE_BLOBS:
-                    total -= held.popitem(last=False)[1]
-        self._decisions, self._next = decisions, 0
-        return out
+        known = {sha: 0 if size > self.max_size else size for sha, size in known.items()}  # (comes without data)
+        held = {sha: _held(b) for sha, b in self._kept.items()}
+        ahead = blobplan.plan(wants, known, held, CACHE_BYTES, CACHE_BLOBS, CACHE_BIG)
+        self._decisions, self._drop, self._next = ahead.kept, ahead.drop, 0
+        return ahead.stream
 
     def start(self, stream: Iterator[Blob | ObjectUnreadable], again: CatFile) -> None:
         self._stream, self._again = stream, again
 
     def get(self, sha: str) -> Blob | ObjectUnreadable:
-        kept = self._decisions[self._next]
+        use = self._next
         self._next += 1
-        if kept:
+        if self._decisions[use]:
             got = self._kept.get(sha)
-            if got is not None:
+            if got is None:
+                assert self._again is not None
+                try:
+                    got = self._again.read(sha)  # let go for the byte budget (a size git could not tell)
+                except ObjectUnreadable as e:
+                    got = e
+            else:
                 self._kept.move_to_end(sha)
-                return got
-            assert self._again is not None
-            try:
-                return self._again.read(sha)  # let go for the byte budget (or too big to keep)
-            except ObjectUnreadable as e:
-                return e
+            if use in self._drop:
+                self._let_go(use)
+            return got
         got = next(self._stream)
         size = _held(got)
         if size <= CACHE_BIG:
@@ -169,9 +159,17 @@ class _Blobs:
                 self._bytes -= _held(old)
             self._kept[sha] = got
             self._bytes += size
-            while self._bytes > CACHE_BYTES or len(self._kept) > CACHE_BLOBS:
-                self._bytes -= _held(self._kept.popitem(last=False)[1])
+        if use in self._drop:
+            self._let_go(use)
+        while self._bytes > CACHE_BYTES or len(self._kept) > CACHE_BLOBS:  # only when a size was wrong
+            self._bytes -= _held(self._kept.popitem(last=False)[1])
         return got
+
+    def _let_go(self, use: int) -> None:
+        for sha in self._drop[use]:
+            gone = self._kept.pop(sha, None)
+            if gone is not None:
+                self._bytes -= _held(gone)
 
 
 def _held(got: Blob | ObjectUnreadable) -> int:
