@@ -371,6 +371,164 @@ fail:
     return NULL;
 }
 
+/* keyword_windows(data, ends) -> frozenset of hash(window): for each keyword end (an int, or a tuple
+ * whose first item is one) the lines around the keyword's last byte: the previous line, its own and
+ * the next one, with their newlines (gitblobs.keyword_windows_py says the same in Python; the hash is
+ * the process's hash of those bytes, as hash(bytes) gives it). */
+static PyObject *
+keyword_windows(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 2 || !PyBytes_Check(args[0]) || !PyList_Check(args[1])) {
+        PyErr_SetString(PyExc_TypeError, "keyword_windows(data: bytes, ends: list)");
+        return NULL;
+    }
+    const char *s = PyBytes_AS_STRING(args[0]);
+    Py_ssize_t n = PyBytes_GET_SIZE(args[0]);
+    PyObject *ends = args[1], *out = PySet_New(NULL);
+    if (out == NULL)
+        return NULL;
+    for (Py_ssize_t k = 0; k < PyList_GET_SIZE(ends); k++) {
+        PyObject *item = PyList_GET_ITEM(ends, k);
+        if (PyTuple_Check(item) && PyTuple_GET_SIZE(item) > 0)
+            item = PyTuple_GET_ITEM(item, 0);
+        Py_ssize_t e = PyNumber_AsSsize_t(item, NULL);
+        if (e == -1 && PyErr_Occurred())
+            goto fail;
+        if (e < 1 || e > n) {
+            PyErr_SetString(PyExc_ValueError, "keyword_windows: an end outside 1..len(data)");
+            goto fail;
+        }
+        Py_ssize_t pos = e - 1, ls = line_start(s, pos);
+        Py_ssize_t a = ls > 0 ? line_start(s, ls - 1) : 0;
+        Py_ssize_t le = line_end(s, n, pos);
+        Py_ssize_t b = le < n ? line_end(s, n, le) : n;
+        PyObject *h = PyLong_FromSsize_t((Py_ssize_t)_Py_HashBytes(s + a, b - a));
+        if (h == NULL || PySet_Add(out, h) < 0) {
+            Py_XDECREF(h);
+            goto fail;
+        }
+        Py_DECREF(h);
+    }
+    PyObject *frozen = PyFrozenSet_New(out);
+    Py_DECREF(out);
+    return frozen;
+fail:
+    Py_DECREF(out);
+    return NULL;
+}
+
+static uint32_t
+be32(const unsigned char *p)
+{
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | (uint32_t)p[3];
+}
+
+static int
+unhex(const char *hex, Py_ssize_t len, unsigned char *out)
+{
+    for (Py_ssize_t i = 0; i < len; i++) {
+        int v = 0;
+        for (int half = 0; half < 2; half++) {
+            char c = hex[2 * i + half];
+            int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10
+                    : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+            if (d < 0)
+                return -1;
+            v = v << 4 | d;
+        }
+        out[i] = (unsigned char)v;
+    }
+    return 0;
+}
+
+/* The offset of object `id` (hl bytes) in the pack of a version 2 index, or -1. Every read is
+ * checked against the index's size: a truncated or foreign file gives -1, never a read outside. */
+static int64_t
+idx_offset(const unsigned char *idx, Py_ssize_t size, const unsigned char *id, Py_ssize_t hl)
+{
+    if (size < 8 + 1024 || memcmp(idx, "\377tOc", 4) != 0 || be32(idx + 4) != 2)
+        return -1;
+    const unsigned char *fan = idx + 8;
+    Py_ssize_t count = be32(fan + 255 * 4);
+    if (count > (size - 1032) / (hl + 8))
+        return -1;
+    Py_ssize_t lo = id[0] ? be32(fan + (id[0] - 1) * 4) : 0, hi = be32(fan + id[0] * 4);
+    if (hi > count)
+        hi = count;
+    const unsigned char *ids = idx + 1032;
+    while (lo < hi) {
+        Py_ssize_t mid = lo + (hi - lo) / 2;
+        int c = memcmp(ids + mid * hl, id, (size_t)hl);
+        if (c == 0) {
+            const unsigned char *offs = ids + count * (hl + 4);
+            uint32_t o = be32(offs + mid * 4);
+            if (!(o & 0x80000000u))
+                return o;
+            Py_ssize_t big = 1032 + count * (hl + 8) + (Py_ssize_t)(o & 0x7fffffffu) * 8;
+            if (big + 8 > size)
+                return -1;
+            return (int64_t)((uint64_t)be32(idx + big) << 32 | be32(idx + big + 4)) & INT64_MAX;
+        }
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return -1;
+}
+
+/* pack_keys(indexes, ids) -> [key]: for each hex object id, the first index (a buffer: the bytes of
+ * a pack's .idx file, version 2) that has it and the object's offset in that pack, as
+ * number * 2**40 + offset; len(indexes) * 2**40 for an id in none (a loose object, a foreign index).
+ * Sorting by the key reads objects in the order their packs store them. */
+static PyObject *
+pack_keys(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 2 || !PyList_Check(args[0]) || !PyList_Check(args[1])) {
+        PyErr_SetString(PyExc_TypeError, "pack_keys(indexes: list, ids: list)");
+        return NULL;
+    }
+    Py_ssize_t npacks = PyList_GET_SIZE(args[0]), nids = PyList_GET_SIZE(args[1]);
+    Py_buffer *views = PyMem_Calloc(npacks ? (size_t)npacks : 1, sizeof(Py_buffer));
+    PyObject *out = NULL;
+    Py_ssize_t got = 0;
+    if (views == NULL)
+        return PyErr_NoMemory();
+    for (; got < npacks; got++)
+        if (PyObject_GetBuffer(PyList_GET_ITEM(args[0], got), &views[got], PyBUF_SIMPLE) < 0)
+            goto done;
+    if ((out = PyList_New(nids)) == NULL)
+        goto done;
+    for (Py_ssize_t k = 0; k < nids; k++) {
+        PyObject *hex = PyList_GET_ITEM(args[1], k);
+        Py_ssize_t len = 0;
+        const char *h = PyUnicode_Check(hex) ? PyUnicode_AsUTF8AndSize(hex, &len) : NULL;
+        if (h == NULL && PyErr_Occurred())
+            PyErr_Clear();
+        unsigned char id[32];
+        int64_t key = (int64_t)npacks << 40;
+        if (h != NULL && (len == 40 || len == 64) && unhex(h, len / 2, id) == 0)
+            for (Py_ssize_t p = 0; p < npacks; p++) {
+                int64_t off = idx_offset(views[p].buf, views[p].len, id, len / 2);
+                if (off >= 0 && off < ((int64_t)1 << 40)) {
+                    key = ((int64_t)p << 40) + off;
+                    break;
+                }
+            }
+        PyObject *v = PyLong_FromLongLong(key);
+        if (v == NULL) {
+            Py_CLEAR(out);
+            goto done;
+        }
+        PyList_SET_ITEM(out, k, v);
+    }
+done:
+    for (Py_ssize_t p = 0; p < got; p++)
+        PyBuffer_Release(&views[p]);
+    PyMem_Free(views);
+    return out;
+}
+
 static PyMethodDef methods[] = {
     {"changed_region", (PyCFunction)(void (*)(void))changed_region, METH_FASTCALL,
      "changed_region(old, new, context) -> (start, end, old_end, context_start, context_end) or None"},
@@ -380,6 +538,10 @@ static PyMethodDef methods[] = {
     {"added_lines", (PyCFunction)(void (*)(void))added_lines, METH_FASTCALL,
      "added_lines(old, new, ws, we, start, end) -> numbers (from 0) of the lines of new[ws:we] that start in "
      "new[start:end], are not blank and are no line of old"},
+    {"keyword_windows", (PyCFunction)(void (*)(void))keyword_windows, METH_FASTCALL,
+     "keyword_windows(data, ends) -> frozenset of the hashes of the lines around each keyword end"},
+    {"pack_keys", (PyCFunction)(void (*)(void))pack_keys, METH_FASTCALL,
+     "pack_keys(indexes, ids) -> [pack number * 2**40 + offset] of each id (len(indexes) * 2**40 when in none)"},
     {NULL, NULL, 0, NULL},
 };
 

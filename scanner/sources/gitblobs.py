@@ -205,18 +205,44 @@ def around_lines(data: bytes, ws: int, we: int, hit: list[int], context: int) ->
     return b"\n".join(lines[i] for i in keep), keep
 
 
+def keyword_windows_py(data: bytes, ends: list[int] | list[tuple[int, str]]) -> frozenset[int]:
+    """The hashes (this process's hash of bytes) of the lines around each keyword: for each end
+    (offset just past a keyword, or an (end, keyword) pair as Engine.keyword_ends gives them), the
+    line before the keyword's, its own and the one after, with their newlines. A change whose new
+    version has no such window that an old version lacks adds no line with a keyword on it or next
+    to it: nothing of it needs reading again (scanner.sources.gitscan)."""
+    n = len(data)
+    out = set()
+    for item in ends:
+        e = item[0] if isinstance(item, tuple) else item
+        if not 1 <= e <= n:
+            raise ValueError("keyword_windows: an end outside 1..len(data)")
+        pos = e - 1
+        ls = data.rfind(b"\n", 0, pos) + 1
+        a = data.rfind(b"\n", 0, ls - 1) + 1 if ls > 0 else 0
+        nl = data.find(b"\n", pos)
+        le = n if nl < 0 else nl + 1
+        nl = data.find(b"\n", le) if le < n else -1
+        b = n if nl < 0 else nl + 1
+        out.add(hash(data[a:b]))
+    return frozenset(out)
+
+
 # The same numbers from the C module when it was built (setup.py): one call instead of a bisection
 # in Python per file change of a history sweep, and one hash table instead of lists and sets.
 Bounds = Callable[[bytes, bytes, int], "tuple[int, int, int, int, int] | None"]
 Added = Callable[[bytes, bytes, int, int, int, int], list[int]]
 Around = Callable[[bytes, int, int, list[int], int], tuple[bytes, list[int]]]
+Windows = Callable[[bytes, list[tuple[int, str]]], frozenset[int]]
 bounds: Bounds
 added_lines: Added
 lines_around: Around
+keyword_windows: Windows
 try:
-    from scanner.sources._blobdiff import added_lines, lines_around
+    from scanner.sources._blobdiff import added_lines, keyword_windows, lines_around
     from scanner.sources._blobdiff import changed_region as bounds
 except ImportError:  # built without a compiler: the Python versions above
     bounds = region_bounds
     added_lines = lines_added
     lines_around = around_lines
+    keyword_windows = keyword_windows_py

@@ -1,13 +1,23 @@
 """Scan a run of commits: the lines each commit adds, as raw hits (attribution happens later).
 
 One `git diff-tree --raw -c -M` lists what each commit changed (no patches: computing them is most
-of what `git log -p` costs), and one `git cat-file --batch` streams the blobs, each version read
-once while a worker keeps recent ones for the next change of the same file. For each change the
-part of the new version that differs from the old is found by cutting off the common prefix and
-suffix (scanner.sources.gitblobs); only a region with a rule keyword (or a file a rule is bound to by
-name) is split into lines. Its lines absent from the old region are the commit's added lines; the
-region is scanned with a line of context each side (a private key pasted between existing BEGIN and
-END lines is seen whole) and findings that touch no added line are dropped.
+of what `git log -p` costs). Then, per run of commits:
+
+* every blob version the run needs is read once, in the order the packs store them
+  (scanner.sources.packorder: git rebuilds each delta chain once instead of once per version), and
+  reduced to its keyword windows: the lines around each rule keyword (gitblobs.keyword_windows);
+* a change whose new version has no window its old version(s) lack adds no line with a keyword on
+  it or next to it: it is done (nearly every change). The others, changes of files a rule is bound
+  to by name (Terraform's structure among them) and versions that are not plain text, are read
+  again, in pack order of their new version, and scanned as follows.
+
+For such a change the part of the new version that differs from the old is found by cutting off the
+common prefix and suffix (scanner.sources.gitblobs); only a region with a rule keyword (or a file a
+rule is bound to by name) is split into lines. Its lines absent from the old region are the
+commit's added lines; the region is scanned with a line of context each side (a private key pasted
+between existing BEGIN and END lines is seen whole) and findings that touch no added line are
+dropped. The blobs are streamed by one `git cat-file --batch` while a worker keeps the versions a
+later change needs again (scanner.sources.blobplan).
 
 * A merge: lines of the result found in none of the parents (-c lists only files that differ from
   every parent), so a line added while resolving a merge is scanned, lines taken from one side are not.
@@ -31,7 +41,7 @@ from scanner.models import Chunk, Finding, Origin
 from scanner.sources import blobplan
 from scanner.sources.archives import ArchiveLimits, Skipped, archive_name, kind_of, members
 from scanner.sources.artefacts import HEAD_BYTES, own_artefact, skip_note
-from scanner.sources.gitblobs import Change, added_lines, bounds, lines_around, parse_raw
+from scanner.sources.gitblobs import Change, added_lines, bounds, keyword_windows, lines_around, parse_raw
 from scanner.sources.gitcmd import (
     Blob,
     BlobStream,
@@ -43,6 +53,7 @@ from scanner.sources.gitcmd import (
     end_processes,
 )
 from scanner.sources.gitdiff import probe_bytes
+from scanner.sources.packorder import PackOrder, object_dirs
 from scanner.sources.walk import excluded
 
 log = logging.getLogger(__name__)
@@ -58,6 +69,10 @@ CACHE_BIG = 4 << 20  # larger ones are read again when needed rather than kept
 LINES_FIRST = 64 << 10  # a changed region larger than this is cut to its added lines before any search
 CONTEXT_LINES = 1
 LISTER_COMMITS = 5000  # diff-tree keeps what it parses: a new one after this many commits (memory stays bounded)
+SUMMARY_CARRY = 20_000  # keyword windows of the files' last versions a run leaves for the next one
+BLOB_WINDOWS = 1000  # a version with more keyword windows is not summarised: its changes are scanned
+RUN_WINDOWS = 200_000  # keyword windows a run holds at most (~10 MB); versions beyond are not summarised
+REMOVED_BYTES = 8 << 20  # what the open commits' scanned changes took out, kept up to this; read again beyond
 
 
 @dataclass(frozen=True)
@@ -89,8 +104,12 @@ class _Commit:
     sha: str
     order: int
     changes: list[tuple[str, Change]]  # (decoded path, change), excluded paths left out
+    todo: list[tuple[str, Change]] = field(default_factory=list)  # the changes to read again and scan
+    skipped: list[tuple[str, Change]] = field(default_factory=list)  # the others (deletions among them)
     hits: list[Finding] = field(default_factory=list)
-    removed: list[bytes] = field(default_factory=list)  # old-side regions (what the commit took out)
+    left: int = 0  # changes of `todo` not scanned yet
+    removed: list[bytes] | None = field(default_factory=list)  # old-side regions of `todo` (None: read again)
+    removed_bytes: int = 0
 
 
 def blob_wants(change: Change) -> list[str]:
@@ -120,11 +139,12 @@ class _Blobs:
         self._stream: Iterator[Blob | ObjectUnreadable] = iter(())
         self._again: CatFile | None = None
 
-    def plan(self, commits: Sequence[_Commit],
+    def plan(self, changes: Sequence[Change],
              sizes: Callable[[list[str]], dict[str, int]] | None = None) -> list[str]:
-        """The blob ids to stream, in the order `get` will need the ones it does not keep.
-        `sizes`: sha -> size for the given blobs (those it leaves out count as empty)."""
-        wants = [sha for c in commits for _path, ch in c.changes for sha in blob_wants(ch)]
+        """The blob ids to stream, in the order `get` will need the ones it does not keep, for
+        `changes` taken in that order. `sizes`: sha -> size for the given blobs (those it leaves out
+        count as empty)."""
+        wants = [sha for ch in changes for sha in blob_wants(ch)]
         known = sizes([s for s in dict.fromkeys(wants) if s not in self._kept]) if sizes and wants else {}
         known = {sha: 0 if size > self.max_size else size for sha, size in known.items()}  # (comes without data)
         held = {sha: _held(b) for sha, b in self._kept.items()}
@@ -191,6 +211,16 @@ class _Readers:
         self._big: CatFile | None = None
         self.paths: dict[bytes, tuple[str | None, bool]] = {}  # raw path -> (path, or None if excluded; valid UTF-8)
         self.bound: dict[str, bool] = {}  # path -> whether a rule is bound to its file name
+        # blob -> its keyword windows (None: it must be read again when a change needs it)
+        self.summaries: dict[str, frozenset[int] | None] = {}
+        self._order: PackOrder | None = None
+
+    @property
+    def order(self) -> PackOrder:
+        """The repository's packs, to read blobs in the order they are stored."""
+        if self._order is None:
+            self._order = PackOrder(object_dirs(self.ctx.cwd))
+        return self._order
 
     @property
     def cat(self) -> CatFile:
@@ -210,6 +240,8 @@ class _Readers:
     def close(self) -> None:
         end_processes([self.lister.detach(), self.stream.detach(),
                        *[r.detach() for r in (self._cat, self._big) if r is not None]])
+        if self._order is not None:
+            self._order.close()
 
 
 # Idle readers of this process, taken by a run and given back when it ends complete (one that
@@ -239,6 +271,7 @@ class _Task:
         self._warned: set[str] = set()
         self._paths = readers.paths
         self._bound = readers.bound
+        self._removed = 0  # bytes of Commit.removed held by the open commits
 
     @property
     def cat(self) -> CatFile:
@@ -304,18 +337,109 @@ class _Task:
 
     def run(self, shas: Sequence[str], base: int) -> None:
         commits = self.list_changes(shas, base)
+        self.gate(commits)
+        # the changes left, in the order the packs store their new versions (git reads them cheaply
+        # so, and a file's versions lie together); a commit is done when its last one is
+        todo = [(c, path, ch) for c in commits for path, ch in c.todo]
+        if len(todo) > 1:
+            news = [ch.new or "" for _c, _p, ch in todo]
+            keys = dict(zip(news, self.readers.order.keys(news), strict=True))
+            todo.sort(key=lambda t: keys[t[2].new or ""])
+        for c in commits:
+            c.left = len(c.todo)
+            if not c.left:
+                self.finish(c)
         blobs = self.readers.blobs
         ctx = self.ctx
-        answers = self.readers.stream.blobs(blobs.plan(commits, lambda shas: blob_sizes(ctx.cwd, shas, ctx.missing)))
+        answers = self.readers.stream.blobs(blobs.plan([ch for _c, _p, ch in todo],
+                                                       lambda shas: blob_sizes(ctx.cwd, shas, ctx.missing)))
         blobs.start(answers, self.cat)
         try:
-            for c in commits:
-                for path, ch in c.changes:
-                    if ch.new is not None:
-                        self.change(c, path, ch, blobs)
-                self.finish(c)
+            for c, path, ch in todo:
+                self.change(c, path, ch, blobs)
+                c.left -= 1
+                if not c.left:
+                    self.finish(c)
         finally:
             answers.close()  # type: ignore[attr-defined]
+
+    def bound(self, path: str) -> bool:
+        """Whether findings may come from this file without a keyword (a rule bound to its name,
+        Terraform's structure)."""
+        bound = self._bound.get(path)
+        if bound is None:
+            engine = self.ctx.engine
+            bound = self._bound[path] = engine.path_matters(path) or file_kind(path) is not None
+        return bound
+
+    def gate(self, commits: Sequence[_Commit]) -> None:
+        """Sort each commit's changes into those to read again and scan (`todo`) and those that add
+        no keyword window (`skipped`): first every blob the run needs is read once, in the order the
+        packs store them (scanner.sources.packorder: git rebuilds a delta chain once, not once per
+        version), and reduced to its keyword windows. A change whose new version has no window
+        that its old version(s) lack adds no line with a keyword on it or next to it, which is what
+        `change` scans for. Bound files, and blobs that are not plain text (binary, too large,
+        unreadable, an archive, a build artefact) are read again and treated as before."""
+        summaries = self.readers.summaries
+        latest: dict[bytes, str | None] = {}  # path -> its version after the run
+        wanted: list[str] = []
+        for c in commits:
+            for path, ch in c.changes:
+                latest[ch.path] = ch.new
+                if ch.new is not None and not self.bound(path):
+                    wanted.extend(s for s in blob_wants(ch) if s not in summaries)
+        fresh = list(dict.fromkeys(wanted))
+        if fresh:
+            ordered = self.readers.order.sort(fresh)
+            room = RUN_WINDOWS - sum(len(w) for w in summaries.values() if w)
+            for sha, got in zip(ordered, self.readers.stream.blobs(ordered), strict=True):
+                windows = self.summary(got) if room > 0 else None
+                room -= len(windows or ())
+                summaries[sha] = windows
+        engine = self.ctx.engine
+        for c in commits:
+            for path, ch in c.changes:
+                if ch.new is None:
+                    c.skipped.append((path, ch))
+                    continue
+                new = None if self.bound(path) else summaries.get(ch.new)
+                known = [summaries.get(o) for o in ch.olds]
+                olds = [o for o in known if o is not None]
+                if new is None or len(olds) < len(known):
+                    c.todo.append((path, ch))
+                elif not olds:  # an added file: only what its name gives, unless it has a keyword
+                    if new:
+                        c.todo.append((path, ch))
+                    else:
+                        c.hits.extend(engine.scan_path(path))
+                elif not new <= (olds[0] if len(olds) == 1 else frozenset().union(*olds)):
+                    c.todo.append((path, ch))
+                else:
+                    c.skipped.append((path, ch))
+        # what the next run needs: the files' last versions (the old side of its changes)
+        carry = [s for s in latest.values() if s is not None][-SUMMARY_CARRY:]
+        self.readers.summaries = {s: summaries[s] for s in carry if s in summaries}
+
+    def summary(self, got: Blob | ObjectUnreadable) -> frozenset[int] | None:
+        """A blob's keyword windows (gitblobs.keyword_windows); None when it is not plain UTF-8
+        text, or cannot be read whole, and so must be read again by whatever change needs it."""
+        if isinstance(got, ObjectUnreadable) or got.data is None:
+            return None
+        data = got.data
+        if data.find(b"\0", 0, SNIFF_BYTES) >= 0 or own_artefact(data[:HEAD_BYTES]) is not None:
+            return None
+        if self.ctx.archives is not None and kind_of(data) is not None:
+            return None
+        if not data.isascii():
+            try:
+                data.decode("utf-8")
+            except UnicodeDecodeError:
+                return None
+        ends = self.ctx.engine.keyword_ends(data) if data else []
+        if not ends:
+            return frozenset()
+        windows = keyword_windows(data, ends)
+        return None if len(windows) > BLOB_WINDOWS else windows  # (None: a keyword on every line of a log)
 
     def readable(self, got: Blob | ObjectUnreadable, path: str, c: _Commit) -> bytes | None:
         """The new version's bytes, or None (and a warning or note) when it cannot be scanned."""
@@ -387,9 +511,7 @@ class _Task:
         if data is None:
             return
         engine = self.ctx.engine
-        bound = self._bound.get(path)
-        if bound is None:  # findings may come without a keyword: bound rules, Terraform's structure
-            bound = self._bound[path] = engine.path_matters(path) or file_kind(path) is not None
+        bound = self.bound(path)
         if not olds:  # an added file: every line is new
             c.hits.extend(engine.scan_path(path))
             if bound or engine.keyword_ends(data):
@@ -403,11 +525,11 @@ class _Task:
                 return
             start, end, old_end, ws, we = region
             old_part = olds[0][start:old_end]
-            c.removed.append(old_part)
+            self.took_out(c, [old_part])
         else:  # a merge: compared with every parent's whole version
             start, end = 0, len(data)
             old_part = b"\n".join(olds)
-            c.removed.extend(olds)
+            self.took_out(c, olds)
             ws, we = start, end
         part = data[ws:we]
         # a large region (changes scattered over a big file: a regenerated lock file) is cut to its
@@ -464,26 +586,51 @@ class _Task:
     def finish(self, c: _Commit) -> None:
         hits = c.hits
         if hits:
-            removed = b"\n".join([*c.removed, *self.deleted(c)])
+            if c.removed is None:  # (too much to keep while the commit was open)
+                removed = b"\n".join(self.taken_out([*c.todo, *c.skipped]))
+            else:
+                removed = b"\n".join([*c.removed, *self.taken_out(c.skipped)])
             if removed:
                 hits = [f for f in hits if probe_bytes(f.secret) not in removed]
         self.out.hits.extend((c.order, f) for f in hits)
         # done with: the run's listing stays to its end, and what its commits took out (copies of
         # old-side regions, a lock file's at every regeneration) would pile up over thousands of them
-        c.removed, c.hits, c.changes = [], [], []
+        self._removed -= c.removed_bytes
+        c.hits, c.changes, c.todo, c.skipped, c.removed, c.removed_bytes = [], [], [], [], [], 0
 
-    def deleted(self, c: _Commit) -> list[bytes]:
-        """The contents of the files a commit deletes (read only when the commit has hits)."""
-        out = []
-        for _path, ch in c.changes:
-            if ch.new is None:
-                for o in ch.olds:
-                    try:
-                        data = self.cat.read(o).data
-                    except ObjectUnreadable:
-                        continue
-                    if data:
-                        out.append(data)
+    def took_out(self, c: _Commit, parts: list[bytes]) -> None:
+        """Keep what a scanned change took out, for `finish`: within REMOVED_BYTES for all the
+        commits still open (changes are scanned in pack order, not commit by commit); a commit that
+        would go over keeps nothing and has it read again if it has hits."""
+        if c.removed is None:
+            return
+        n = sum(map(len, parts))
+        if self._removed + n > REMOVED_BYTES:
+            self._removed -= c.removed_bytes
+            c.removed, c.removed_bytes = None, 0
+            return
+        c.removed.extend(parts)
+        c.removed_bytes += n
+        self._removed += n
+
+    def taken_out(self, changes: Sequence[tuple[str, Change]]) -> list[bytes]:
+        """What `changes` took out, read again (only for a commit with hits): each changed file's
+        old side of the changed region, a merge's parents whole, a deleted file whole."""
+        out: list[bytes] = []
+        for _path, ch in changes:
+            if not ch.olds:
+                continue
+            try:
+                olds = [self.cat.read(o).data or b"" for o in ch.olds]
+                data = b"" if ch.new is None else self.cat.read(ch.new).data or b""
+            except ObjectUnreadable:
+                continue
+            if ch.new is None or len(olds) != 1:
+                out.extend(olds)
+                continue
+            region = bounds(olds[0], data, CONTEXT_LINES)
+            if region is not None:
+                out.append(olds[0][region[0]:region[2]])
         return out
 
 

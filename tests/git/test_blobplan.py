@@ -94,14 +94,15 @@ def test_a_sweep_reads_each_version_once_when_the_plan_can_keep_what_comes_back(
     repo.commit("a", files={"a.py": lines(*body)})
     repo.commit("b", files={"b.py": lines(*body[:30])})
     for n in range(1, 6):  # a.py and b.py edited in turn: each old version is needed one change later
-        repo.commit(f"a{n}", files={"a.py": lines(*body, *[f"a = {k}" for k in range(n)])})
-        repo.commit(f"b{n}", files={"b.py": lines(*body[:30], *[f"b = {k}" for k in range(n)])})
+        # (each edit adds a line with a keyword: every change is scanned, not only summarised)
+        repo.commit(f"a{n}", files={"a.py": lines(*body, *[f"password = {k}" for k in range(n)])})
+        repo.commit(f"b{n}", files={"b.py": lines(*body[:30], *[f"password = {k}" for k in range(n)])})
     added = repo.commit("token", files={"a.py": lines(*body, f'TOKEN = "{PAT_A}"')})
-    streamed: list[str] = []
+    calls: list[list[str]] = []
     real = gitcmd.BlobStream._requests
 
     def counted(self: gitcmd.BlobStream, shas: list[str]) -> list[str]:
-        streamed.extend(shas)
+        calls.append(list(shas))
         return real(self, shas)
 
     monkeypatch.setattr(gitcmd.BlobStream, "_requests", counted)
@@ -109,4 +110,6 @@ def test_a_sweep_reads_each_version_once_when_the_plan_can_keep_what_comes_back(
     gitscan._IDLE.clear()
     found = sweep(repo, jobs=1)
     assert [(f.commit, f.path) for f in of(found, PAT_A)] == [(added, "a.py")]
-    assert streamed and len(streamed) == len(set(streamed))  # no version inflated twice
+    summarised, scanned = calls  # every version once for its keyword windows, then the changes to scan
+    assert len(summarised) == len(set(summarised)) == 13
+    assert scanned and len(scanned) == len(set(scanned))  # no version inflated twice

@@ -118,7 +118,8 @@ def test_the_planner_streams_what_the_cache_budget_lets_go_and_a_wrong_plan_is_r
     repo.commit("base", files={"conf.py": lines(*body), "other.py": lines(*body[:20])})
     repo.commit("edit", files={"other.py": lines(*body[:21])})
     added = repo.commit("token", files={"conf.py": lines(*body[:30], f'TOKEN = "{PAT_A}"', *body[30:])})
-    repo.commit("later", files={"conf.py": lines(*body[:30], f'TOKEN = "{PAT_A}"', *body[30:], "x = 1")})
+    # (a line with a keyword: the change is scanned, and the token version is its old side)
+    repo.commit("later", files={"conf.py": lines(*body[:30], f'TOKEN = "{PAT_A}"', *body[30:], "password = 1")})
     expected = [(f.commit, f.path, f.line) for f in of(sweep(repo), PAT_A)]
     assert expected == [(added, "conf.py", 31)]
     reads: list[str] = []
