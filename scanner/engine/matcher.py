@@ -155,6 +155,10 @@ class Engine:
         """(offset just past it, keyword) for every rule keyword in `data` (ASCII case folding)."""
         return self._prefilter.keyword_ends(data)
 
+    def prepare_keywords(self) -> None:
+        """Build the keyword automaton now (~0.3 s on the full rule pack), e.g. once before forking."""
+        self._prefilter.prepare()
+
     def path_matters(self, path: str) -> bool:
         """True when a rule is bound to this file name (path-only or keyword-less rules): such a file
         can produce findings without any keyword."""

@@ -25,7 +25,7 @@ from typing import Any, TypeVar
 
 from ahocorasick_rs import AhoCorasick, BytesAhoCorasick, Implementation, MatchKind
 
-from scanner.engine import dfa
+from scanner import dfacache
 
 _T = TypeVar("_T", str, bytes)
 
@@ -230,11 +230,16 @@ class Prefilter:
             self._text = AhoCorasick(self._words, matchkind=MatchKind.Standard, implementation=Implementation.DFA)
         return self._text.find_matches_as_indexes(lower, overlapping=True)
 
+    def prepare(self) -> None:
+        """Build the byte automaton now (before forking workers: they share it, none builds its own)."""
+        if not self._empty:
+            self._bytes_matches(b"")
+
     def _bytes_matches(self, lower: bytes) -> list[tuple[int, int, int]]:
         if self._bytes is None:
             words = [w.encode("utf-8") for w in self._words]
             # our table DFA in C: the same matches, about three times as fast (scanner/engine/dfa.py)
-            self._bytes = (_spans.dfa(*dfa.build(words).args()) if _spans is not None else
+            self._bytes = (_spans.dfa(*dfacache.build(words).args()) if _spans is not None else
                            BytesAhoCorasick(words, matchkind=MatchKind.Standard, implementation=Implementation.DFA))
         if _spans is not None:
             return _spans.find(self._bytes, lower)

@@ -209,6 +209,7 @@ def run_tasks(ctx: ScanContext, commits: Sequence[str], jobs: int) -> Iterator[t
             close_readers(ctx)
         return
     git_version()  # asked once, here: the workers inherit the answer
+    ctx.engine.prepare_keywords()  # (and the keyword automaton)
     gc.freeze()  # what exists now is the workers' shared heap: their collections leave it alone (no copies)
     try:
         runs = SharedRuns([len(share) for share in plan], work, _worker_init, lambda: close_readers(ctx))
