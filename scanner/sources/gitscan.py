@@ -60,14 +60,14 @@ log = logging.getLogger(__name__)
 
 SNIFF_BYTES = 8192
 # (trees are read in history order, all over a pack: with git's 6 MB delta base cache a tree's delta
-# chain is walked again and again; 24 MB takes diff-tree's CPU on a repacked benchmarks/projectrepo.py
-# from 3.4 to 2.6 s, for ~20 MB more per listing process)
-RAW_TREE = ("-c", "core.deltaBaseCacheLimit=24m", "diff-tree", "--stdin", "-r", "-z", "--raw", "--no-abbrev", "-c",
+# chain is walked again and again; 16 MB takes diff-tree's CPU on a repacked benchmarks/projectrepo.py
+# from 3.4 to 2.4 s, for ~12 MB more per listing process; 24 MB was no faster in a sweep)
+RAW_TREE = ("-c", "core.deltaBaseCacheLimit=16m", "diff-tree", "--stdin", "-r", "-z", "--raw", "--no-abbrev", "-c",
             "-M", "--root", "--always", "--format=%x01%H")  # --always: a commit with nothing to list still has its line
-CACHE_BLOBS = 16384  # recent blob versions a worker keeps (the old side of the next change) ...
-# ... within this many bytes of content: 16 MB, not 32, takes 16 MB off each worker for ~4% more time
-# on benchmarks/projectrepo.py (what the cache lets go is streamed again: git inflates it twice)
-CACHE_BYTES = 16 << 20
+CACHE_BLOBS = 16384  # blob versions a worker keeps between the scanned changes that need them ...
+# ... within this many bytes of content: only the changes `gate` lets through are scanned (3% of
+# them on benchmarks/projectrepo.py), so 8 MB (was 16) costs no time there and 8 MB less per worker
+CACHE_BYTES = 8 << 20
 CACHE_BIG = 4 << 20  # larger ones are read again when needed rather than kept
 LINES_FIRST = 64 << 10  # a changed region larger than this is cut to its added lines before any search
 CONTEXT_LINES = 1
