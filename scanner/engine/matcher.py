@@ -117,6 +117,9 @@ class Engine:
         self._windowed = windowed
         self._compiled = [_Compiled(r) for r in self.rules]
         self._keyword_rules = [c for c in self._compiled if c.rule.keywords and not c.rule.path_only]
+        # the keywords (as keyword_ends gives them) of rules whose matches may span many lines
+        self.multiline_keywords = frozenset(k.lower() for c in self._keyword_rules if c.rule.multiline
+                                            for k in c.rule.keywords)
         self._path_rules = [c for c in self._compiled if c.rule.path_only]
         # rules bound to a file name with no keyword run whenever their path matches
         self._path_bound = [c for c in self._compiled

@@ -211,8 +211,13 @@ def keyword_windows_py(data: bytes, ends: list[int] | list[tuple[int, str]]) -> 
     line before the keyword's, its own and the one after, with their newlines. A change whose new
     version has no such window that an old version lacks adds no line with a keyword on it or next
     to it: nothing of it needs reading again (scanner.sources.gitscan)."""
+    return frozenset(window_hashes_py(data, ends))
+
+
+def window_hashes_py(data: bytes, ends: list[int] | list[tuple[int, str]]) -> list[int]:
+    """keyword_windows_py, as a list: the hash of each end's window, in order."""
     n = len(data)
-    out = set()
+    out = []
     for item in ends:
         e = item[0] if isinstance(item, tuple) else item
         if not 1 <= e <= n:
@@ -224,8 +229,8 @@ def keyword_windows_py(data: bytes, ends: list[int] | list[tuple[int, str]]) -> 
         le = n if nl < 0 else nl + 1
         nl = data.find(b"\n", le) if le < n else -1
         b = n if nl < 0 else nl + 1
-        out.add(hash(data[a:b]))
-    return frozenset(out)
+        out.append(hash(data[a:b]))
+    return out
 
 
 # The same numbers from the C module when it was built (setup.py): one call instead of a bisection
@@ -234,15 +239,18 @@ Bounds = Callable[[bytes, bytes, int], "tuple[int, int, int, int, int] | None"]
 Added = Callable[[bytes, bytes, int, int, int, int], list[int]]
 Around = Callable[[bytes, int, int, list[int], int], tuple[bytes, list[int]]]
 Windows = Callable[[bytes, list[tuple[int, str]]], frozenset[int]]
+Hashes = Callable[[bytes, list[tuple[int, str]]], list[int]]
 bounds: Bounds
 added_lines: Added
 lines_around: Around
 keyword_windows: Windows
+window_hashes: Hashes
 try:
-    from scanner.sources._blobdiff import added_lines, keyword_windows, lines_around
+    from scanner.sources._blobdiff import added_lines, keyword_windows, lines_around, window_hashes
     from scanner.sources._blobdiff import changed_region as bounds
 except ImportError:  # built without a compiler: the Python versions above
     bounds = region_bounds
     added_lines = lines_added
     lines_around = around_lines
     keyword_windows = keyword_windows_py
+    window_hashes = window_hashes_py

@@ -41,7 +41,15 @@ from scanner.models import Chunk, Finding, Origin
 from scanner.sources import blobplan
 from scanner.sources.archives import ArchiveLimits, Skipped, archive_name, kind_of, members
 from scanner.sources.artefacts import HEAD_BYTES, own_artefact, skip_note
-from scanner.sources.gitblobs import Change, added_lines, bounds, keyword_windows, lines_around, parse_raw
+from scanner.sources.gitblobs import (
+    Change,
+    added_lines,
+    bounds,
+    keyword_windows,
+    lines_around,
+    parse_raw,
+    window_hashes,
+)
 from scanner.sources.gitcmd import (
     Blob,
     BlobStream,
@@ -109,6 +117,8 @@ class _Commit:
     changes: list[tuple[str, Change]]  # (decoded path, change), excluded paths left out
     todo: list[tuple[str, Change]] = field(default_factory=list)  # the changes to read again and scan
     skipped: list[tuple[str, Change]] = field(default_factory=list)  # the others (deletions among them)
+    # changes of a large version scanned only at its new keyword windows: (path, change, keyword ends)
+    spotted: list[tuple[str, Change, list[int]]] = field(default_factory=list)
     hits: list[Finding] = field(default_factory=list)
     left: int = 0  # changes of `todo` not scanned yet
     removed: list[bytes] | None = field(default_factory=list)  # old-side regions of `todo` (None: read again)
@@ -216,6 +226,7 @@ class _Readers:
         self.bound: dict[str, bool] = {}  # path -> whether a rule is bound to its file name
         # blob -> its keyword windows (None: it must be read again when a change needs it)
         self.summaries: dict[str, frozenset[int] | None] = {}
+        self.spots: dict[str, list[tuple[int, int, str]]] = {}  # large blob -> (end, window, keyword) (this run's)
         self._order: PackOrder | None = None
 
     @property
@@ -343,23 +354,28 @@ class _Task:
         self.gate(commits)
         # the changes left, in the order the packs store their new versions (git reads them cheaply
         # so, and a file's versions lie together); a commit is done when its last one is
-        todo = [(c, path, ch) for c in commits for path, ch in c.todo]
+        todo: list[tuple[_Commit, str, Change, list[int] | None]] = [
+            *((c, path, ch, None) for c in commits for path, ch in c.todo),
+            *((c, path, ch, ends) for c in commits for path, ch, ends in c.spotted)]
         if len(todo) > 1:
-            news = [ch.new or "" for _c, _p, ch in todo]
+            news = [ch.new or "" for _c, _p, ch, _e in todo]
             keys = dict(zip(news, self.readers.order.keys(news), strict=True))
             todo.sort(key=lambda t: keys[t[2].new or ""])
         for c in commits:
-            c.left = len(c.todo)
+            c.left = len(c.todo) + len(c.spotted)
             if not c.left:
                 self.finish(c)
         blobs = self.readers.blobs
         ctx = self.ctx
-        answers = self.readers.stream.blobs(blobs.plan([ch for _c, _p, ch in todo],
-                                                       lambda shas: blob_sizes(ctx.cwd, shas, ctx.missing)))
+        wanted = [ch if ends is None else Change(ch.path, ch.new, ()) for _c, _p, ch, ends in todo]
+        answers = self.readers.stream.blobs(blobs.plan(wanted, lambda shas: blob_sizes(ctx.cwd, shas, ctx.missing)))
         blobs.start(answers, self.cat)
         try:
-            for c, path, ch in todo:
-                self.change(c, path, ch, blobs)
+            for c, path, ch, ends in todo:
+                if ends is None:
+                    self.change(c, path, ch, blobs)
+                else:
+                    self.spot(c, path, ch, blobs, ends)
                 c.left -= 1
                 if not c.left:
                     self.finish(c)
@@ -384,6 +400,7 @@ class _Task:
         `change` scans for. Bound files, and blobs that are not plain text (binary, too large,
         unreadable, an archive, a build artefact) are read again and treated as before."""
         summaries = self.readers.summaries
+        self.readers.spots = {}
         latest: dict[bytes, str | None] = {}  # path -> its version after the run
         wanted: list[str] = []
         for c in commits:
@@ -396,7 +413,7 @@ class _Task:
             ordered = self.readers.order.sort(fresh)
             room = RUN_WINDOWS - sum(len(w) for w in summaries.values() if w)
             for sha, got in zip(ordered, self.readers.stream.blobs(ordered), strict=True):
-                windows = self.summary(got) if room > 0 else None
+                windows = self.summary(sha, got) if room > 0 else None
                 room -= len(windows or ())
                 summaries[sha] = windows
         engine = self.ctx.engine
@@ -415,17 +432,53 @@ class _Task:
                         c.todo.append((path, ch))
                     else:
                         c.hits.extend(engine.scan_path(path))
-                elif not new <= (olds[0] if len(olds) == 1 else frozenset().union(*olds)):
-                    c.todo.append((path, ch))
-                else:
+                elif new <= (old := olds[0] if len(olds) == 1 else frozenset().union(*olds)):
                     c.skipped.append((path, ch))
+                elif (ends := self.new_spots(ch.new, old)) is not None:
+                    c.spotted.append((path, ch, ends))
+                    c.skipped.append((path, ch))  # (what it took out is read again if the commit has hits)
+                else:
+                    c.todo.append((path, ch))
         # what the next run needs: the files' last versions (the old side of its changes)
         carry = [s for s in latest.values() if s is not None][-SUMMARY_CARRY:]
         self.readers.summaries = {s: summaries[s] for s in carry if s in summaries}
 
-    def summary(self, got: Blob | ObjectUnreadable) -> frozenset[int] | None:
+    def new_spots(self, new: str, old: frozenset[int]) -> list[int] | None:
+        """For a large new version (over LINES_FIRST), the ends of its keywords whose windows the old
+        version(s) lack: the change is scanned there alone, without reading the old version or
+        comparing lines (a regenerated lock file: random integrity values make a few new windows
+        among thousands of changed lines). None for a small version, or when one of those keywords
+        is a multi-line rule's (a key pasted into a large file is scanned as any change is)."""
+        spots = self.readers.spots.get(new)
+        if spots is None:
+            return None
+        fresh = [(end, kw) for end, window, kw in spots if window not in old]
+        multiline = self.ctx.engine.multiline_keywords
+        if any(kw in multiline for _end, kw in fresh):
+            return None
+        return [end for end, _kw in fresh]
+
+    def spot(self, c: _Commit, path: str, ch: Change, blobs: _Blobs, ends: list[int]) -> None:
+        """Scan the lines around `ends` (keywords of the new version whose windows are new)."""
+        assert ch.new is not None
+        data = self.readable(blobs.get(ch.new), path, c)
+        if data is None or not ends:
+            return
+        lines: list[int] = []
+        line = at = 0
+        for end in sorted(ends):
+            last = max(end - 1, at)  # the keyword's last byte: its line is the number of newlines before it
+            line += data.count(b"\n", at, last)
+            at = last
+            if not lines or lines[-1] != line:
+                lines.append(line)
+        text, keep = lines_around(data, 0, len(data), lines, CONTEXT_LINES)
+        self.scan_text(c, path, text, tuple(1 + i for i in keep), None)
+
+    def summary(self, sha: str, got: Blob | ObjectUnreadable) -> frozenset[int] | None:
         """A blob's keyword windows (gitblobs.keyword_windows); None when it is not plain UTF-8
-        text, or cannot be read whole, and so must be read again by whatever change needs it."""
+        text, or cannot be read whole, and so must be read again by whatever change needs it. For a
+        large one, where each keyword's window is (Readers.spots)."""
         if isinstance(got, ObjectUnreadable) or got.data is None:
             return None
         data = got.data
@@ -441,8 +494,15 @@ class _Task:
         ends = self.ctx.engine.keyword_ends(data) if data else []
         if not ends:
             return frozenset()
-        windows = keyword_windows(data, ends)
-        return None if len(windows) > BLOB_WINDOWS else windows  # (None: a keyword on every line of a log)
+        if len(data) <= LINES_FIRST:
+            windows = keyword_windows(data, ends)
+            return None if len(windows) > BLOB_WINDOWS else windows  # (None: a keyword on every line of a log)
+        hashes = window_hashes(data, ends)
+        windows = frozenset(hashes)
+        if len(windows) > BLOB_WINDOWS:
+            return None
+        self.readers.spots[sha] = [(end, h, kw) for (end, kw), h in zip(ends, hashes, strict=True)]
+        return windows
 
     def readable(self, got: Blob | ObjectUnreadable, path: str, c: _Commit) -> bytes | None:
         """The new version's bytes, or None (and a warning or note) when it cannot be scanned."""
@@ -599,7 +659,7 @@ class _Task:
         # done with: the run's listing stays to its end, and what its commits took out (copies of
         # old-side regions, a lock file's at every regeneration) would pile up over thousands of them
         self._removed -= c.removed_bytes
-        c.hits, c.changes, c.todo, c.skipped, c.removed, c.removed_bytes = [], [], [], [], [], 0
+        c.hits, c.changes, c.todo, c.skipped, c.spotted, c.removed, c.removed_bytes = [], [], [], [], [], [], 0
 
     def took_out(self, c: _Commit, parts: list[bytes]) -> None:
         """Keep what a scanned change took out, for `finish`: within REMOVED_BYTES for all the

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from scanner.sources import _blobdiff, gitcmd, gitscan, packorder
 from scanner.sources.gitblobs import keyword_windows, keyword_windows_py
 from scanner.sources.packorder import PackOrder, object_dirs
-from tests.git.builder import PAT_A, PAT_B, GitRepo, filler, lines
+from tests.git.builder import PAT_A, PAT_B, PAT_C, GitRepo, filler, lines
 from tests.git.test_history import of, sweep
 from tests.helpers import RSA_KEY
 
@@ -37,7 +37,24 @@ def _history(repo: GitRepo) -> dict[str, str]:
     begin, *key, end = RSA_KEY.split("\n")
     repo.commit("key template", files={"notes/key.txt": lines(begin, "<paste the key here>", end)})
     at["key"] = repo.commit("paste key", files={"notes/key.txt": lines(begin, *key, end)})
+    for v in range(3):
+        repo.commit(f"lock {v}", files={"web/deps.lock": _lockfile(v)})
+    at["lock"] = repo.commit("lock with token", files={"web/deps.lock": _lockfile(3, f'  "token": "{PAT_C}",')})
+    repo.commit("lock 4", files={"web/deps.lock": _lockfile(4, f'  "token": "{PAT_C}",')})
     return at
+
+
+def _lockfile(version: int, extra: str = "") -> str:
+    """A large generated file (over LINES_FIRST) whose entries change at every version, a keyword on
+    a few of them."""
+    rows = []
+    for i in range(2500):  # (~90 KB: over LINES_FIRST)
+        rows.append(f'  "pkg-{i}": "{version}.{i}.{(i * 7919 + version * 104729) % 100003:05d}",')
+        if i % 300 == 7:
+            rows.append(f'  "auth": "v{version}-{i}",')
+        if i == 700 and extra:
+            rows.append(extra)
+    return "{\n" + "\n".join(rows) + "\n}\n"
 
 
 def _found(repo: GitRepo) -> list[tuple[str, str, int, str]]:
@@ -57,19 +74,26 @@ def test_only_changes_that_add_a_keyword_window_are_read_again(tmp_path: Path,
         return real(self, shas)
 
     monkeypatch.setattr(gitcmd.BlobStream, "_requests", counted)
+    monkeypatch.setattr(gitscan, "CACHE_BYTES", 0)  # nothing kept between uses: every use is a read
     gitscan._IDLE.clear()
     found = sweep(repo, jobs=1)
     assert [f.commit for f in of(found, PAT_A)] == [at["token"]]
     assert [f.commit for f in of(found, PAT_B)] == [at["yaml"]]
     assert [f.commit for f in found if f.rule_id == "private-key"] == [at["key"]]
+    token_line = _lockfile(3, f'  "token": "{PAT_C}",').splitlines().index(f'  "token": "{PAT_C}",') + 1
+    assert [(f.commit, f.line) for f in of(found, PAT_C)] == [(at["lock"], token_line)]
     summarised, scanned = calls
     versions = set(repo.git("rev-list", "--all", "--objects").split()) & set(summarised)
     assert len(summarised) == len(set(summarised)) == len(versions)  # every version once
     # scanned again: the three changes that add a keyword window (old and new side each) and
     # added files with a keyword; none of the 12 edits of main.py and util.py, nor the later edits
-    edits = {repo.git("rev-parse", f"{c}:app/main.py").strip() for c in ("HEAD~5", "HEAD~10")}
+    edits = {repo.git("rev-parse", f"{c}:app/main.py").strip() for c in ("HEAD~10", "HEAD~15")}
     assert not edits & set(scanned)
-    assert len(scanned) <= 8
+    # the large file: each version read again once, as the new side (the first one is an added
+    # file), never as the old side of the next one
+    locks = {repo.git("rev-parse", f"HEAD~{n}:web/deps.lock").strip() for n in range(5)}
+    assert sorted(s for s in scanned if s in locks) == sorted(locks)
+    assert len([s for s in scanned if s not in locks]) <= 10
 
 
 def test_the_gate_finds_what_scanning_every_change_finds(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -95,6 +119,18 @@ def test_a_moved_secret_is_not_new_when_what_its_commit_took_out_is_read_again(
         monkeypatch.setattr(gitscan, "REMOVED_BYTES", budget)
         gitscan._IDLE.clear()
         assert [(f.commit, f.path) for f in of(sweep(repo), PAT_A)] == [(first, "a/conf.py")]
+
+
+def test_a_key_pasted_into_a_large_file_is_read_whole(tmp_path: Path) -> None:
+    begin, *body, end = RSA_KEY.split("\n")
+    key_rows = [begin, *(body * 8), end]  # (a key of real length: its block is far longer than a window)
+    repo = GitRepo(tmp_path / "r")
+    repo.commit("lock", files={"web/deps.lock": _lockfile(1)})
+    pasted = repo.commit("key", files={"web/deps.lock": _lockfile(2, "\n".join(key_rows))})
+    (key,) = [f for f in sweep(repo) if f.rule_id == "private-key"]
+    first = _lockfile(2, "\n".join(key_rows)).splitlines().index(begin) + 1
+    assert (key.commit, key.line, key.end_line) == (pasted, first, first + len(key_rows) - 1)
+    assert key.secret.count(body[1]) == 8  # the whole block, not its first and last lines
 
 
 def _repacked(tmp_path: Path) -> GitRepo:
