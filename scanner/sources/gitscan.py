@@ -83,6 +83,7 @@ LISTER_COMMITS = 5000  # diff-tree keeps what it parses: a new one after this ma
 SUMMARY_CARRY = 20_000  # keyword windows of the files' last versions a run leaves for the next one
 BLOB_WINDOWS = 1000  # a version with more keyword windows is not summarised: its changes are scanned
 RUN_WINDOWS = 200_000  # keyword windows a run holds at most (~10 MB); versions beyond are not summarised
+SPOT_TEXT = 64 << 10  # a large version's window lines kept up to this (its changes are scanned without a read)
 REMOVED_BYTES = 8 << 20  # what the open commits' scanned changes took out, kept up to this; read again beyond
 
 
@@ -226,7 +227,9 @@ class _Readers:
         self.bound: dict[str, bool] = {}  # path -> whether a rule is bound to its file name
         # blob -> its keyword windows (None: it must be read again when a change needs it)
         self.summaries: dict[str, frozenset[int] | None] = {}
-        self.spots: dict[str, list[tuple[int, int, str]]] = {}  # large blob -> (end, window, keyword) (this run's)
+        # this run's large blobs -> (keyword's line, window, keyword) per keyword; and their window lines
+        self.spots: dict[str, list[tuple[int, int, str]]] = {}
+        self.spot_lines: dict[str, dict[int, bytes]] = {}
         self._order: PackOrder | None = None
 
     @property
@@ -367,7 +370,9 @@ class _Task:
                 self.finish(c)
         blobs = self.readers.blobs
         ctx = self.ctx
-        wanted = [ch if ends is None else Change(ch.path, ch.new, ()) for _c, _p, ch, ends in todo]
+        lines = self.readers.spot_lines
+        wanted = [ch if ends is None else Change(ch.path, None if ch.new in lines else ch.new, ())
+                  for _c, _p, ch, ends in todo]
         answers = self.readers.stream.blobs(blobs.plan(wanted, lambda shas: blob_sizes(ctx.cwd, shas, ctx.missing)))
         blobs.start(answers, self.cat)
         try:
@@ -400,7 +405,7 @@ class _Task:
         `change` scans for. Bound files, and blobs that are not plain text (binary, too large,
         unreadable, an archive, a build artefact) are read again and treated as before."""
         summaries = self.readers.summaries
-        self.readers.spots = {}
+        self.readers.spots, self.readers.spot_lines = {}, {}
         latest: dict[bytes, str | None] = {}  # path -> its version after the run
         wanted: list[str] = []
         for c in commits:
@@ -444,7 +449,7 @@ class _Task:
         self.readers.summaries = {s: summaries[s] for s in carry if s in summaries}
 
     def new_spots(self, new: str, old: frozenset[int]) -> list[int] | None:
-        """For a large new version (over LINES_FIRST), the ends of its keywords whose windows the old
+        """For a large new version (over LINES_FIRST), the lines of its keywords whose windows the old
         version(s) lack: the change is scanned there alone, without reading the old version or
         comparing lines (a regenerated lock file: random integrity values make a few new windows
         among thousands of changed lines). None for a small version, or when one of those keywords
@@ -452,28 +457,27 @@ class _Task:
         spots = self.readers.spots.get(new)
         if spots is None:
             return None
-        fresh = [(end, kw) for end, window, kw in spots if window not in old]
+        fresh = [(line, kw) for line, window, kw in spots if window not in old]
         multiline = self.ctx.engine.multiline_keywords
-        if any(kw in multiline for _end, kw in fresh):
+        if any(kw in multiline for _line, kw in fresh):
             return None
-        return [end for end, _kw in fresh]
+        return sorted({line for line, _kw in fresh})
 
-    def spot(self, c: _Commit, path: str, ch: Change, blobs: _Blobs, ends: list[int]) -> None:
-        """Scan the lines around `ends` (keywords of the new version whose windows are new)."""
+    def spot(self, c: _Commit, path: str, ch: Change, blobs: _Blobs, lines: list[int]) -> None:
+        """Scan the lines around `lines` (of keywords of the new version whose windows are new,
+        ascending), from the window lines the summary kept, else from the version read again."""
         assert ch.new is not None
-        data = self.readable(blobs.get(ch.new), path, c)
-        if data is None or not ends:
-            return
-        lines: list[int] = []
-        line = at = 0
-        for end in sorted(ends):
-            last = max(end - 1, at)  # the keyword's last byte: its line is the number of newlines before it
-            line += data.count(b"\n", at, last)
-            at = last
-            if not lines or lines[-1] != line:
-                lines.append(line)
-        text, keep = lines_around(data, 0, len(data), lines, CONTEXT_LINES)
-        self.scan_text(c, path, text, tuple(1 + i for i in keep), None)
+        kept = self.readers.spot_lines.get(ch.new)
+        if kept is not None:
+            keep = sorted({j for i in lines for j in range(i - CONTEXT_LINES, i + CONTEXT_LINES + 1) if j in kept})
+            text = b"\n".join([kept[j] for j in keep])
+        else:
+            data = self.readable(blobs.get(ch.new), path, c)
+            if data is None:
+                return
+            text, keep = lines_around(data, 0, len(data), lines, CONTEXT_LINES)
+        if keep:
+            self.scan_text(c, path, text, tuple(1 + i for i in keep), None)
 
     def summary(self, sha: str, got: Blob | ObjectUnreadable) -> frozenset[int] | None:
         """A blob's keyword windows (gitblobs.keyword_windows); None when it is not plain UTF-8
@@ -501,7 +505,10 @@ class _Task:
         windows = frozenset(hashes)
         if len(windows) > BLOB_WINDOWS:
             return None
-        self.readers.spots[sha] = [(end, h, kw) for (end, kw), h in zip(ends, hashes, strict=True)]
+        numbers, kept = _window_lines(data, [end for end, _kw in ends])
+        self.readers.spots[sha] = [(line, h, kw) for line, (_end, kw), h in zip(numbers, ends, hashes, strict=True)]
+        if kept is not None:
+            self.readers.spot_lines[sha] = kept
         return windows
 
     def readable(self, got: Blob | ObjectUnreadable, path: str, c: _Commit) -> bytes | None:
@@ -695,6 +702,45 @@ class _Task:
             if region is not None:
                 out.append(olds[0][region[0]:region[2]])
         return out
+
+
+def _window_lines(data: bytes, ends: list[int]) -> tuple[list[int], dict[int, bytes] | None]:
+    """For keyword ends (ascending), each keyword's line number (from 0) and the lines (numbered,
+    without their newlines) within CONTEXT_LINES of any of them, as lines_around cuts them; None for
+    the lines when they come to more than SPOT_TEXT bytes (a minified bundle's one long line)."""
+    numbers: list[int] = []
+    line = at = 0
+    for end in ends:
+        last = max(end - 1, at)  # the keyword's last byte: its line is the number of newlines before it
+        line += data.count(b"\n", at, last)
+        at = last
+        numbers.append(line)
+    kept: dict[int, bytes] = {}
+    size = 0
+    n = len(data)
+    for end, number in zip(ends, numbers, strict=True):
+        pos = end - 1
+        start = data.rfind(b"\n", 0, pos) + 1  # the keyword's line, then the ones before and after it
+        spans = [(number, start)]
+        for k in range(1, CONTEXT_LINES + 1):
+            if start == 0:
+                break
+            start = data.rfind(b"\n", 0, start - 1) + 1
+            spans.append((number - k, start))
+        stop = data.find(b"\n", pos)
+        for k in range(1, CONTEXT_LINES + 1):
+            if stop < 0 or stop + 1 >= n:
+                break
+            spans.append((number + k, stop + 1))
+            stop = data.find(b"\n", stop + 1)
+        for j, first in spans:
+            if j not in kept:
+                nl = data.find(b"\n", first)
+                kept[j] = data[first:n if nl < 0 else nl]
+                size += len(kept[j])
+                if size > SPOT_TEXT:
+                    return numbers, None
+    return numbers, kept
 
 
 def _near(part: bytes, keywords: list[tuple[int, str]], added: list[int]) -> bool:

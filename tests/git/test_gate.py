@@ -89,10 +89,10 @@ def test_only_changes_that_add_a_keyword_window_are_read_again(tmp_path: Path,
     # added files with a keyword; none of the 12 edits of main.py and util.py, nor the later edits
     edits = {repo.git("rev-parse", f"{c}:app/main.py").strip() for c in ("HEAD~10", "HEAD~15")}
     assert not edits & set(scanned)
-    # the large file: each version read again once, as the new side (the first one is an added
-    # file), never as the old side of the next one
+    # the large file: only its first version (an added file) is read again; the later ones are
+    # scanned at their new windows from the lines the summary kept, the old side never read
     locks = {repo.git("rev-parse", f"HEAD~{n}:web/deps.lock").strip() for n in range(5)}
-    assert sorted(s for s in scanned if s in locks) == sorted(locks)
+    assert [s for s in scanned if s in locks] == [repo.git("rev-parse", "HEAD~4:web/deps.lock").strip()]
     assert len([s for s in scanned if s not in locks]) <= 10
 
 
@@ -228,3 +228,30 @@ def test_a_sweep_without_pack_order_finds_the_same(tmp_path: Path, monkeypatch: 
     monkeypatch.setattr(packorder, "pack_keys", None)
     monkeypatch.setattr(gitscan, "keyword_windows", keyword_windows_py)
     assert _found(repo) == ordered
+
+
+@given(ROWS, st.booleans(), st.data())
+def test_window_lines_kept_by_the_summary_are_the_lines_around_cut_from_the_text(
+        rows: list[bytes], final: bool, data: st.DataObject) -> None:
+    from scanner.sources.gitblobs import lines_around
+
+    text = b"\n".join(rows) + (b"\n" if final else b"")
+    if not text:
+        return
+    ends = sorted(data.draw(st.lists(st.integers(1, len(text)), min_size=1, max_size=6)))
+    numbers, kept = gitscan._window_lines(text, ends)
+    assert numbers == [text.count(b"\n", 0, e - 1) for e in ends]
+    assert kept is not None
+    hit = sorted(set(numbers))
+    keep = sorted({j for i in hit for j in (i - 1, i, i + 1) if j in kept})
+    assert (b"\n".join(kept[j] for j in keep), keep) == lines_around(text, 0, len(text), hit, 1)
+
+
+def test_a_large_version_is_scanned_the_same_from_kept_lines_or_read_again(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    repo = GitRepo(tmp_path / "r")
+    at = _history(repo)
+    kept = _found(repo)
+    assert (at["lock"], "web/deps.lock") in {(c, p) for c, p, _l, _s in kept}
+    monkeypatch.setattr(gitscan, "SPOT_TEXT", 0)  # no lines kept: each such version read again
+    assert _found(repo) == kept
