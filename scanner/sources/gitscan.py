@@ -68,14 +68,14 @@ log = logging.getLogger(__name__)
 
 SNIFF_BYTES = 8192
 # (trees are read in history order, all over a pack: with git's 6 MB delta base cache a tree's delta
-# chain is walked again and again; 16 MB takes diff-tree's CPU on a repacked benchmarks/projectrepo.py
-# from 3.4 to 2.4 s, for ~12 MB more per listing process; 24 MB was no faster in a sweep)
-RAW_TREE = ("-c", "core.deltaBaseCacheLimit=16m", "diff-tree", "--stdin", "-r", "-z", "--raw", "--no-abbrev", "-c",
+# chain is walked again and again; 12 MB takes diff-tree's CPU on a repacked benchmarks/projectrepo.py
+# from 3.4 to ~2.6 s, for ~8 MB more per listing process; 16 and 24 MB were no faster in a sweep)
+RAW_TREE = ("-c", "core.deltaBaseCacheLimit=12m", "diff-tree", "--stdin", "-r", "-z", "--raw", "--no-abbrev", "-c",
             "-M", "--root", "--always", "--format=%x01%H")  # --always: a commit with nothing to list still has its line
 CACHE_BLOBS = 16384  # blob versions a worker keeps between the scanned changes that need them ...
 # ... within this many bytes of content: only the changes `gate` lets through are scanned (3% of
-# them on benchmarks/projectrepo.py), so 8 MB (was 16) costs no time there and 8 MB less per worker
-CACHE_BYTES = 8 << 20
+# them on benchmarks/projectrepo.py), so 4 MB (was 16) costs no time there and 12 MB less per worker
+CACHE_BYTES = 4 << 20
 CACHE_BIG = 4 << 20  # larger ones are read again when needed rather than kept
 LINES_FIRST = 64 << 10  # a changed region larger than this is cut to its added lines before any search
 CONTEXT_LINES = 1
