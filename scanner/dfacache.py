@@ -13,18 +13,12 @@ written, a torn or foreign file) builds the tables again; the cache is never req
 from __future__ import annotations
 
 import hashlib
-import logging
-import os
-import pickle
-import tempfile
 from collections.abc import Sequence
 from dataclasses import astuple, fields
 from pathlib import Path
 
-from scanner.cachedir import cache_dir
+from scanner.cachedir import cache_dir, caches_off, read_pickle, write_pickle
 from scanner.engine import dfa
-
-log = logging.getLogger(__name__)
 
 PREFIX = "dfa-"
 FORMAT = "1"  # bump when scanner.engine.dfa lays its tables out differently
@@ -36,19 +30,8 @@ def cache_file(words: Sequence[bytes]) -> Path:
     return cache_dir() / f"{PREFIX}{h.hexdigest()[:24]}.pickle"
 
 
-def _off() -> bool:
-    return os.environ.get("KEYSWEEP_NO_CACHE", "") not in ("", "0")
-
-
 def _read(path: Path, words: int) -> dfa.Dfa | None:
-    try:
-        with open(path, "rb") as fh:
-            st = os.fstat(fh.fileno())
-            if st.st_uid != os.getuid() or st.st_mode & 0o022:
-                return None  # only a file this user wrote and nobody else can change
-            got = pickle.load(fh)
-    except (OSError, pickle.PickleError, EOFError, AttributeError, ImportError, TypeError, ValueError):
-        return None
+    got = read_pickle(path)
     kinds = [f.type for f in fields(dfa.Dfa)]
     if not isinstance(got, tuple) or len(got) != len(kinds):
         return None
@@ -58,27 +41,13 @@ def _read(path: Path, words: int) -> dfa.Dfa | None:
     return table if table.words == words else None
 
 
-def _write(path: Path, table: dfa.Dfa) -> None:
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".dfa-")
-        with os.fdopen(fd, "wb") as fh:
-            pickle.dump(astuple(table), fh, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, path)
-        older = sorted(path.parent.glob(PREFIX + "*.pickle"), key=lambda p: p.stat().st_mtime, reverse=True)
-        for old in older[KEEP:]:
-            old.unlink(missing_ok=True)
-    except OSError as e:
-        log.debug("keyword automaton not cached: %s", e)
-
-
 def build(words: Sequence[bytes]) -> dfa.Dfa:
     """dfa.build(words), from the cache when it has these words' tables."""
-    if _off():
+    if caches_off():
         return dfa.build(words)
     path = cache_file(words)
     table = _read(path, len(words))
     if table is None:
         table = dfa.build(words)
-        _write(path, table)
+        write_pickle(path, astuple(table), PREFIX + "*.pickle", KEEP)
     return table

@@ -24,7 +24,7 @@ from typing import Any
 
 import regex
 
-from scanner.cachedir import cache_dir
+from scanner.cachedir import cache_dir, caches_off, trusted
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +68,7 @@ def cache_file() -> Path:
 
 
 def _off() -> bool:
-    return os.environ.get("KEYSWEEP_NO_CACHE", "") not in ("", "0")
+    return caches_off()
 
 
 def _load() -> dict[tuple[str, int], tuple[Any, ...]]:
@@ -80,8 +80,7 @@ def _load() -> dict[tuple[str, int], tuple[Any, ...]]:
         path = cache_file()
         try:
             with open(path, "rb") as fh:
-                st = os.fstat(fh.fileno())
-                if st.st_uid == os.getuid() and not st.st_mode & 0o022 and st.st_size <= MAX_BYTES:
+                if trusted(fh.fileno()) and os.fstat(fh.fileno()).st_size <= MAX_BYTES:
                     while True:
                         try:
                             key, args = pickle.load(fh)

@@ -9,20 +9,16 @@ unreadable or foreign cache file, pickle error) falls back to parsing; the cache
 from __future__ import annotations
 
 import hashlib
-import logging
 import os
-import pickle
-import tempfile
 from dataclasses import fields
 from importlib import resources
 from pathlib import Path
 
 from scanner import __version__
-from scanner.cachedir import cache_dir
+from scanner.cachedir import cache_dir, read_pickle, write_pickle
 from scanner.models import Rule
 from scanner.rules import load_builtin_rules
 
-log = logging.getLogger(__name__)
 PREFIX = "rules-"
 
 
@@ -42,31 +38,10 @@ def _key() -> str | None:
 
 
 def _read(path: Path) -> list[Rule] | None:
-    try:
-        with open(path, "rb") as fh:
-            st = os.fstat(fh.fileno())
-            if st.st_uid != os.getuid() or st.st_mode & 0o022:
-                return None  # only a file this user wrote and nobody else can change
-            rules = pickle.load(fh)
-    except (OSError, pickle.PickleError, EOFError, AttributeError, ImportError, TypeError, ValueError):
-        return None
+    rules = read_pickle(path)
     if isinstance(rules, list) and all(isinstance(r, Rule) for r in rules):
         return rules
     return None
-
-
-def _write(folder: Path, name: str, rules: list[Rule]) -> None:
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".rules-")
-        with os.fdopen(fd, "wb") as fh:
-            pickle.dump(rules, fh, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, folder / name)
-        for old in folder.glob(PREFIX + "*.pickle"):
-            if old.name != name:
-                old.unlink(missing_ok=True)
-    except OSError as e:
-        log.debug("rule cache not written: %s", e)
 
 
 def cached_builtin_rules() -> list[Rule]:
@@ -80,5 +55,5 @@ def cached_builtin_rules() -> list[Rule]:
     if rules is not None:
         return rules
     rules = load_builtin_rules()
-    _write(folder, name, rules)
+    write_pickle(folder / name, rules, PREFIX + "*.pickle")
     return rules
