@@ -371,20 +371,20 @@ fail:
     return NULL;
 }
 
-/* The hash of the window around each keyword end (an int, or a tuple whose first item is one): the
- * lines around the keyword's last byte, the previous line, its own and the next one, with their
- * newlines (gitblobs.window_hashes_py says the same in Python; the hash is the process's hash of
- * those bytes, as hash(bytes) gives it). As a list in the order of `ends`, or as a frozenset. */
+/* window_hashes(data, ends) -> [hash of the window around each keyword end] (an end is an int, or
+ * a tuple whose first item is one): the lines around the keyword's last byte, the previous line,
+ * its own and the next one, with their newlines (gitblobs.window_hashes_py says the same in Python;
+ * the hash is the process's hash of those bytes, as hash(bytes) gives it), in the order of `ends`. */
 static PyObject *
-hashes_of(PyObject *const *args, Py_ssize_t nargs, int as_set)
+window_hashes(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 {
     if (nargs != 2 || !PyBytes_Check(args[0]) || !PyList_Check(args[1])) {
-        PyErr_SetString(PyExc_TypeError, "(data: bytes, ends: list)");
+        PyErr_SetString(PyExc_TypeError, "window_hashes(data: bytes, ends: list)");
         return NULL;
     }
     const char *s = PyBytes_AS_STRING(args[0]);
     Py_ssize_t n = PyBytes_GET_SIZE(args[0]);
-    PyObject *ends = args[1], *out = as_set ? PySet_New(NULL) : PyList_New(0);
+    PyObject *ends = args[1], *out = PyList_New(0);
     if (out == NULL)
         return NULL;
     for (Py_ssize_t k = 0; k < PyList_GET_SIZE(ends); k++) {
@@ -395,7 +395,7 @@ hashes_of(PyObject *const *args, Py_ssize_t nargs, int as_set)
         if (e == -1 && PyErr_Occurred())
             goto fail;
         if (e < 1 || e > n) {
-            PyErr_SetString(PyExc_ValueError, "an end outside 1..len(data)");
+            PyErr_SetString(PyExc_ValueError, "window_hashes: an end outside 1..len(data)");
             goto fail;
         }
         Py_ssize_t pos = e - 1, ls = line_start(s, pos);
@@ -403,34 +403,16 @@ hashes_of(PyObject *const *args, Py_ssize_t nargs, int as_set)
         Py_ssize_t le = line_end(s, n, pos);
         Py_ssize_t b = le < n ? line_end(s, n, le) : n;
         PyObject *h = PyLong_FromSsize_t((Py_ssize_t)_Py_HashBytes(s + a, b - a));
-        if (h == NULL || (as_set ? PySet_Add(out, h) : PyList_Append(out, h)) < 0) {
+        if (h == NULL || PyList_Append(out, h) < 0) {
             Py_XDECREF(h);
             goto fail;
         }
         Py_DECREF(h);
     }
-    if (!as_set)
-        return out;
-    PyObject *frozen = PyFrozenSet_New(out);
-    Py_DECREF(out);
-    return frozen;
+    return out;
 fail:
     Py_DECREF(out);
     return NULL;
-}
-
-/* keyword_windows(data, ends) -> frozenset of the window hashes (gitblobs.keyword_windows_py). */
-static PyObject *
-keyword_windows(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
-{
-    return hashes_of(args, nargs, 1);
-}
-
-/* window_hashes(data, ends) -> [the window hash of each end] (gitblobs.window_hashes_py). */
-static PyObject *
-window_hashes(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
-{
-    return hashes_of(args, nargs, 0);
 }
 
 static uint32_t
@@ -554,8 +536,6 @@ static PyMethodDef methods[] = {
     {"added_lines", (PyCFunction)(void (*)(void))added_lines, METH_FASTCALL,
      "added_lines(old, new, ws, we, start, end) -> numbers (from 0) of the lines of new[ws:we] that start in "
      "new[start:end], are not blank and are no line of old"},
-    {"keyword_windows", (PyCFunction)(void (*)(void))keyword_windows, METH_FASTCALL,
-     "keyword_windows(data, ends) -> frozenset of the hashes of the lines around each keyword end"},
     {"window_hashes", (PyCFunction)(void (*)(void))window_hashes, METH_FASTCALL,
      "window_hashes(data, ends) -> [the hash of the lines around each keyword end]"},
     {"pack_keys", (PyCFunction)(void (*)(void))pack_keys, METH_FASTCALL,

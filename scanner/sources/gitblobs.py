@@ -238,19 +238,21 @@ def window_hashes_py(data: bytes, ends: list[int] | list[tuple[int, str]]) -> li
 Bounds = Callable[[bytes, bytes, int], "tuple[int, int, int, int, int] | None"]
 Added = Callable[[bytes, bytes, int, int, int, int], list[int]]
 Around = Callable[[bytes, int, int, list[int], int], tuple[bytes, list[int]]]
-Windows = Callable[[bytes, list[tuple[int, str]]], frozenset[int]]
-Hashes = Callable[[bytes, list[tuple[int, str]]], list[int]]
+Hashes = Callable[[bytes, "list[int] | list[tuple[int, str]]"], list[int]]
 bounds: Bounds
 added_lines: Added
 lines_around: Around
-keyword_windows: Windows
 window_hashes: Hashes
 try:
-    from scanner.sources._blobdiff import added_lines, keyword_windows, lines_around, window_hashes
+    from scanner.sources._blobdiff import added_lines, lines_around, window_hashes
     from scanner.sources._blobdiff import changed_region as bounds
 except ImportError:  # built without a compiler: the Python versions above
     bounds = region_bounds
     added_lines = lines_added
     lines_around = around_lines
-    keyword_windows = keyword_windows_py
     window_hashes = window_hashes_py
+
+
+def keyword_windows(data: bytes, ends: list[int] | list[tuple[int, str]]) -> frozenset[int]:
+    """keyword_windows_py, the hashes from the C module when it was built."""
+    return frozenset(window_hashes(data, ends))

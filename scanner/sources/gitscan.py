@@ -5,7 +5,7 @@ of what `git log -p` costs). Then, per run of commits:
 
 * every blob version the run needs is read once, in the order the packs store them
   (scanner.sources.packorder: git rebuilds each delta chain once instead of once per version), and
-  reduced to its keyword windows: the lines around each rule keyword (gitblobs.keyword_windows);
+  reduced to its keyword windows: the lines around each rule keyword (gitblobs.window_hashes);
 * a change whose new version has no window its old version(s) lack adds no line with a keyword on
   it or next to it: it is done (nearly every change). The others, changes of files a rule is bound
   to by name (Terraform's structure among them) and versions that are not plain text, are read
@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import logging
 from collections import OrderedDict
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 
 from scanner.engine import Engine
@@ -45,7 +45,6 @@ from scanner.sources.gitblobs import (
     Change,
     added_lines,
     bounds,
-    keyword_windows,
     lines_around,
     parse_raw,
     window_hashes,
@@ -480,7 +479,7 @@ class _Task:
             self.scan_text(c, path, text, tuple(1 + i for i in keep), None)
 
     def summary(self, sha: str, got: Blob | ObjectUnreadable) -> frozenset[int] | None:
-        """A blob's keyword windows (gitblobs.keyword_windows); None when it is not plain UTF-8
+        """A blob's keyword windows (gitblobs.window_hashes); None when it is not plain UTF-8
         text, or cannot be read whole, and so must be read again by whatever change needs it. For a
         large one, where each keyword's window is (Readers.spots)."""
         if isinstance(got, ObjectUnreadable) or got.data is None:
@@ -498,17 +497,15 @@ class _Task:
         ends = self.ctx.engine.keyword_ends(data) if data else []
         if not ends:
             return frozenset()
-        if len(data) <= LINES_FIRST:
-            windows = keyword_windows(data, ends)
-            return None if len(windows) > BLOB_WINDOWS else windows  # (None: a keyword on every line of a log)
         hashes = window_hashes(data, ends)
         windows = frozenset(hashes)
         if len(windows) > BLOB_WINDOWS:
-            return None
-        numbers, kept = _window_lines(data, [end for end, _kw in ends])
-        self.readers.spots[sha] = [(line, h, kw) for line, (_end, kw), h in zip(numbers, ends, hashes, strict=True)]
-        if kept is not None:
-            self.readers.spot_lines[sha] = kept
+            return None  # (a keyword on every line of a log)
+        if len(data) > LINES_FIRST:
+            numbers, kept = _window_lines(data, [end for end, _kw in ends])
+            self.readers.spots[sha] = [(line, h, kw) for line, (_end, kw), h in zip(numbers, ends, hashes, strict=True)]
+            if kept is not None:
+                self.readers.spot_lines[sha] = kept
         return windows
 
     def readable(self, got: Blob | ObjectUnreadable, path: str, c: _Commit) -> bytes | None:
@@ -704,58 +701,35 @@ class _Task:
         return out
 
 
-def _window_lines(data: bytes, ends: list[int]) -> tuple[list[int], dict[int, bytes] | None]:
-    """For keyword ends (ascending), each keyword's line number (from 0) and the lines (numbered,
-    without their newlines) within CONTEXT_LINES of any of them, as lines_around cuts them; None for
-    the lines when they come to more than SPOT_TEXT bytes (a minified bundle's one long line)."""
-    numbers: list[int] = []
+def _lines_of(data: bytes, ends: Iterable[int]) -> list[int]:
+    """The line (numbered from 0) of the keyword ending at each of `ends` (ascending), counted in one
+    pass however many there are (a regenerated lock file has one on every entry)."""
+    out: list[int] = []
     line = at = 0
     for end in ends:
         last = max(end - 1, at)  # the keyword's last byte: its line is the number of newlines before it
         line += data.count(b"\n", at, last)
         at = last
-        numbers.append(line)
-    kept: dict[int, bytes] = {}
-    size = 0
-    n = len(data)
-    for end, number in zip(ends, numbers, strict=True):
-        pos = end - 1
-        start = data.rfind(b"\n", 0, pos) + 1  # the keyword's line, then the ones before and after it
-        spans = [(number, start)]
-        for k in range(1, CONTEXT_LINES + 1):
-            if start == 0:
-                break
-            start = data.rfind(b"\n", 0, start - 1) + 1
-            spans.append((number - k, start))
-        stop = data.find(b"\n", pos)
-        for k in range(1, CONTEXT_LINES + 1):
-            if stop < 0 or stop + 1 >= n:
-                break
-            spans.append((number + k, stop + 1))
-            stop = data.find(b"\n", stop + 1)
-        for j, first in spans:
-            if j not in kept:
-                nl = data.find(b"\n", first)
-                kept[j] = data[first:n if nl < 0 else nl]
-                size += len(kept[j])
-                if size > SPOT_TEXT:
-                    return numbers, None
-    return numbers, kept
+        out.append(line)
+    return out
+
+
+def _window_lines(data: bytes, ends: list[int]) -> tuple[list[int], dict[int, bytes] | None]:
+    """For keyword ends (ascending), each keyword's line number (from 0) and the lines (numbered,
+    without their newlines) within CONTEXT_LINES of any of them, as lines_around cuts them; None for
+    the lines when they come to more than SPOT_TEXT bytes (a minified bundle's one long line)."""
+    numbers = _lines_of(data, ends)
+    text, keep = lines_around(data, 0, len(data), sorted(set(numbers)), CONTEXT_LINES)
+    if len(text) > SPOT_TEXT:
+        return numbers, None
+    return numbers, dict(zip(keep, text.split(b"\n"), strict=True))
 
 
 def _near(part: bytes, keywords: list[tuple[int, str]], added: list[int]) -> bool:
     """Whether some keyword in `part` lies on one of its `added` lines (numbered from 0) or on a
-    line next to one. The keywords' lines are counted in one pass, however many there are (a
-    regenerated lock file has one on every entry)."""
+    line next to one."""
     near = {j for i in added for j in (i - 1, i, i + 1)}
-    line = at = 0
-    for end in sorted(e for e, _kw in keywords):
-        last = max(end - 1, at)  # the keyword's last byte: its line is the number of newlines before
-        line += part.count(b"\n", at, last)
-        at = last
-        if line in near:
-            return True
-    return False
+    return any(line in near for line in _lines_of(part, sorted(e for e, _kw in keywords)))
 
 
 def scan_commits(ctx: ScanContext, shas: Sequence[str], base: int) -> TaskResult:

@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from scanner.sources import _blobdiff, gitcmd, gitscan, packorder
-from scanner.sources.gitblobs import keyword_windows, keyword_windows_py
+from scanner.sources.gitblobs import keyword_windows, keyword_windows_py, window_hashes_py
 from scanner.sources.packorder import PackOrder, object_dirs
 from tests.git.builder import PAT_A, PAT_B, PAT_C, GitRepo, filler, lines
 from tests.git.test_history import of, sweep
@@ -226,7 +226,7 @@ def test_a_sweep_without_pack_order_finds_the_same(tmp_path: Path, monkeypatch: 
     repo.git("repack", "-adfq")
     ordered = _found(repo)
     monkeypatch.setattr(packorder, "pack_keys", None)
-    monkeypatch.setattr(gitscan, "keyword_windows", keyword_windows_py)
+    monkeypatch.setattr(gitscan, "window_hashes", window_hashes_py)
     assert _found(repo) == ordered
 
 
