@@ -879,8 +879,8 @@ find(PyObject *self, PyObject *args)
             s5 = trans[s5 + cls[p5[i]]];
             s6 = trans[s6 + cls[p6[i]]];
             s7 = trans[s7 + cls[p7[i]]];
-            if ((s0 | s1 | s2 | s3 | s4 | s5 | s6 | s7) >= first && (s0 >= first || s1 >= first || s2 >= first
-                    || s3 >= first || s4 >= first || s5 >= first || s6 >= first || s7 >= first)) {
+            if (s0 >= first || s1 >= first || s2 >= first || s3 >= first || s4 >= first || s5 >= first
+                || s6 >= first || s7 >= first) {
                 uint32_t now[STREAMS] = {s0, s1, s2, s3, s4, s5, s6, s7};
                 for (int j = 0; j < STREAMS; j++)
                     if (now[j] >= first && pos[j] + i >= from[j] && hits_add(&hits[j], pos[j] + i + 1, now[j]) < 0)
